@@ -1,0 +1,20 @@
+// Registration of the imago command groups on the root command.
+#ifndef IMAGO_CLI_COMMANDS_H_
+#define IMAGO_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace imago::cli {
+
+void AddImagesCommands(CLI::App& root, Context& ctx);
+void AddOperationsCommands(CLI::App& root, Context& ctx);
+void AddNamesCommands(CLI::App& root, Context& ctx);
+
+/// Runs the imago command line; returns the process exit code.
+int Main(int argc, char** argv);
+
+}  // namespace imago::cli
+
+#endif  // IMAGO_CLI_COMMANDS_H_

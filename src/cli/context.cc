@@ -1,0 +1,165 @@
+#include "cli/context.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "compute/json_codec.h"
+#include "localcloud/local_cloud.h"
+
+namespace imago::cli {
+
+using compute::Code;
+using compute::Status;
+
+int ExitCodeFor(const Status& st) {
+  switch (st.code()) {
+    case Code::kOk:
+      return kExitOk;
+    case Code::kInvalid:
+    case Code::kRequired:
+    case Code::kPayloadTooLarge:
+      return kExitInvalid;
+    case Code::kNotFound:
+      return kExitNotFound;
+    case Code::kAlreadyExists:
+      return kExitExists;
+    case Code::kConditionNotMet:
+      return kExitConflict;
+    case Code::kResourceInUse:
+    case Code::kResourceNotReady:
+      return kExitNotReady;
+    case Code::kUnavailable:
+    case Code::kRateLimited:
+      return kExitUnavailable;
+    case Code::kUnauthorized:
+    case Code::kForbidden:
+      return kExitAuth;
+    case Code::kInternal:
+      return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+void Context::AddFlags(CLI::App& app) {
+  app.add_option("--project", g.project, "Project id (default: local)")->envname("IMAGO_PROJECT");
+  app.add_option("--format", g.format, "Output format: table, json or yaml")
+      ->check(CLI::IsMember({"table", "json", "yaml"}));
+  app.add_option("--home", g.home, "State directory of the local cloud")->envname("IMAGO_HOME");
+  app.add_option("--now", g.now,
+                 "Pretend the time is this RFC 3339 timestamp (for time travel in tests)")
+      ->envname("IMAGO_NOW");
+  app.add_flag("-q,--quiet", g.quiet, "Do not ask for confirmation");
+}
+
+std::string Context::Home() const {
+  if (!g.home.empty()) return g.home;
+  const char* home = getenv("HOME");
+  return std::string(home ? home : "/tmp") + "/.local/share/imago";
+}
+
+const compute::Clock& Context::Clock() {
+  if (!clock_) {
+    auto t = g.now.empty() ? std::nullopt : compute::ParseTimestamp(g.now);
+    if (t) {
+      clock_ = std::make_unique<compute::ManualClock>(*t);
+    } else {
+      clock_ = std::make_unique<compute::SystemClock>();
+    }
+  }
+  return *clock_;
+}
+
+compute::Service* Context::Service(const std::string& command) {
+  if (service_) return service_.get();
+  if (!g.now.empty() && !compute::ParseTimestamp(g.now)) {
+    Usage(command,
+          "--now '" + g.now + "' is not an RFC 3339 timestamp (e.g. 2026-12-01T00:00:00Z)");
+    return nullptr;
+  }
+  std::string home = Home();
+  if (g.home.empty()) {
+    // Create ~/.local/share on first use.
+    std::string parent = home.substr(0, home.rfind('/'));
+    std::string cmd_parent = parent.substr(0, parent.rfind('/'));
+    mkdir(cmd_parent.c_str(), 0755);
+    mkdir(parent.c_str(), 0755);
+  }
+  localcloud::LocalCloudOptions opts;
+  opts.home = home;
+  opts.clock = &Clock();
+  localcloud::RecoveryReport report;
+  auto cloud = localcloud::LocalCloud::Open(opts, &report);
+  if (!cloud.ok()) {
+    Fail(command, cloud.status());
+    return nullptr;
+  }
+  if (!report.empty()) {
+    std::cerr << "imago: recovered from an interrupted run: " << report.operations_undone
+              << " operation(s) undone, " << report.temp_files_removed << " temporary file(s) and "
+              << report.content_files_removed << " unreferenced content file(s) removed\n";
+  }
+  service_ = std::move(cloud.value());
+  return service_.get();
+}
+
+Format Context::OutputFormat(Format dflt) const {
+  if (g.format == "json") return Format::kJson;
+  if (g.format == "yaml") return Format::kYaml;
+  if (g.format == "table") return Format::kTable;
+  return dflt;
+}
+
+int Context::Fail(const std::string& command, const Status& st) {
+  std::cerr << "ERROR: (imago." << command << ") " << st.message() << "\n";
+  if (g.format == "json") std::cout << compute::ErrorJson(st).dump(2) << "\n";
+  exit_code = ExitCodeFor(st);
+  return exit_code;
+}
+
+int Context::Usage(const std::string& command, const std::string& message) {
+  std::cerr << "ERROR: (imago." << command << ") " << message << "\n";
+  if (g.format == "json") {
+    std::cout << compute::ErrorJson(Status::Invalid(message)).dump(2) << "\n";
+  }
+  exit_code = kExitUsage;
+  return exit_code;
+}
+
+void Context::Warn(const std::string& message) const {
+  std::cerr << "WARNING: " << message << "\n";
+}
+
+void Context::WarnAbout(const compute::Operation& op) const {
+  for (const auto& w : op.warnings) Warn(w.message);
+}
+
+bool Context::Confirm(const std::string& question) const {
+  if (g.quiet || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) return true;
+  std::cerr << question << "\n\nDo you want to continue (Y/n)?  ";
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer.empty() || answer == "y" || answer == "Y" || answer == "yes";
+}
+
+compute::Result<compute::Labels> ParseKeyValues(const std::string& flag, const std::string& text) {
+  compute::Labels out;
+  if (text.empty()) return out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string pair = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidField(flag, text, "Expected KEY=VALUE pairs separated by commas.");
+    }
+    out[pair.substr(0, eq)] = pair.substr(eq + 1);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace imago::cli

@@ -1,0 +1,86 @@
+// What every imago command shares: the global flags, the Service it talks
+// to, the clock, and how an error becomes one line and an exit code.
+#ifndef IMAGO_CLI_CONTEXT_H_
+#define IMAGO_CLI_CONTEXT_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/output.h"
+#include "compute/service.h"
+#include "compute/status.h"
+#include "compute/time_util.h"
+
+namespace imago::cli {
+
+/// Exit codes (docs/cli.md). Scripts may rely on them.
+enum ExitCode {
+  kExitOk = 0,
+  kExitInternal = 1,     // A bug or an unexpected failure.
+  kExitUsage = 2,        // Bad flags or arguments (before anything ran).
+  kExitInvalid = 3,      // 400: a value was refused.
+  kExitNotFound = 4,     // 404.
+  kExitExists = 5,       // 409.
+  kExitConflict = 6,     // 412: changed by someone else meanwhile.
+  kExitNotReady = 7,     // 400 resourceNotReady / resourceInUseByAnotherResource.
+  kExitUnavailable = 8,  // 503, I/O, catalog busy: trying again may work.
+  kExitAuth = 9,         // 401 / 403.
+};
+
+int ExitCodeFor(const compute::Status& st);
+
+/// The global flags.
+struct Globals {
+  std::string project = "local";
+  std::string format;  // Empty: the command's default.
+  std::string home;    // Empty: $IMAGO_HOME or ~/.local/share/imago.
+  std::string now;     // Empty: the real time.
+  bool quiet = false;
+};
+
+class Context {
+ public:
+  Globals g;
+  int exit_code = kExitOk;
+
+  /// Adds the global flags to the root command.
+  void AddFlags(CLI::App& app);
+
+  /// The Service, opened on first use. On failure prints the error, sets
+  /// exit_code and returns nullptr.
+  compute::Service* Service(const std::string& command);
+  /// The local cloud's home directory.
+  std::string Home() const;
+  /// The clock: --now when given, else the system clock.
+  const compute::Clock& Clock();
+  /// The output format, `dflt` unless --format was given.
+  Format OutputFormat(Format dflt) const;
+
+  /// Reports `st` for `command` ("images.create"): one line on stderr, the
+  /// GCE error JSON on stdout with --format json. Returns the exit code and
+  /// stores it in exit_code.
+  int Fail(const std::string& command, const compute::Status& st);
+  /// A usage error (bad flag value found by a command).
+  int Usage(const std::string& command, const std::string& message);
+  /// "WARNING: ..." on stderr.
+  void Warn(const std::string& message) const;
+  /// Prints the warnings of an operation on stderr.
+  void WarnAbout(const compute::Operation& op) const;
+  /// Asks on a terminal; true without asking when --quiet or not a terminal.
+  bool Confirm(const std::string& question) const;
+
+ private:
+  std::unique_ptr<compute::Service> service_;
+  std::unique_ptr<compute::Clock> clock_;
+};
+
+/// Parses "k=v,k2=v2" (a value may be empty). 400 naming `flag` when a pair has no '='.
+compute::Result<compute::Labels> ParseKeyValues(const std::string& flag, const std::string& text);
+
+}  // namespace imago::cli
+
+#endif  // IMAGO_CLI_CONTEXT_H_

@@ -1,0 +1,422 @@
+#include "compute/json_codec.h"
+
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace imago::compute {
+namespace {
+
+std::string Where(std::string_view where, std::string_view field) {
+  return std::string(where) + "." + std::string(field);
+}
+
+Status TypeError(std::string_view where, std::string_view field, const char* type, const Json& v) {
+  std::string dumped = v.dump();
+  if (dumped.size() > 80) dumped = dumped.substr(0, 77) + "...";
+  return Status::Invalid(
+      fmt::format("Invalid value at '{}' ({}), {}", Where(where, field), type, dumped));
+}
+
+Status UnknownField(std::string_view where, std::string_view key) {
+  return Status::Invalid(
+      fmt::format("Invalid JSON payload received. Unknown name \"{}\" at '{}': Cannot find field.",
+                  key, where));
+}
+
+Status ReadString(const Json& j, std::string_view where, std::string_view field, std::string* out) {
+  if (j.is_null()) return Status::OK();
+  if (!j.is_string()) return TypeError(where, field, "TYPE_STRING", j);
+  *out = j.get<std::string>();
+  return Status::OK();
+}
+
+// int64/uint64 fields: a JSON string of digits (the API's form) or a number.
+template <typename Int>
+Status ReadInt(const Json& j, std::string_view where, std::string_view field, Int* out) {
+  const char* type = std::is_signed_v<Int> ? "TYPE_INT64" : "TYPE_UINT64";
+  if (j.is_null()) return Status::OK();
+  if (j.is_number_integer()) {
+    if (std::is_unsigned_v<Int> && j.is_number_integer() && !j.is_number_unsigned() &&
+        j.get<int64_t>() < 0) {
+      return TypeError(where, field, type, j);
+    }
+    *out = j.get<Int>();
+    return Status::OK();
+  }
+  if (!j.is_string()) return TypeError(where, field, type, j);
+  const std::string& s = j.get_ref<const std::string&>();
+  Int v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) {
+    return TypeError(where, field, type, j);
+  }
+  *out = v;
+  return Status::OK();
+}
+
+Status CheckObject(const Json& j, std::string_view where) {
+  if (!j.is_object()) {
+    std::string dumped = j.dump();
+    if (dumped.size() > 80) dumped = dumped.substr(0, 77) + "...";
+    return Status::Invalid(fmt::format("Invalid value at '{}' (TYPE_MESSAGE), {}", where, dumped));
+  }
+  return Status::OK();
+}
+
+void PutIfSet(Json& j, const char* key, const std::string& v) {
+  if (!v.empty()) j[key] = v;
+}
+
+// Image fields imago keeps and returns without interpreting them.
+const std::set<std::string>& PassthroughImageFields() {
+  static const std::set<std::string> k = {"guestOsFeatures",
+                                          "licenses",
+                                          "licenseCodes",
+                                          "architecture",
+                                          "storageLocations",
+                                          "shieldedInstanceInitialState",
+                                          "enableConfidentialCompute",
+                                          "satisfiesPzs",
+                                          "satisfiesPzi"};
+  return k;
+}
+
+}  // namespace
+
+Json ToJson(const DeprecationStatus& d) {
+  Json j = Json::object();
+  j["state"] = DeprecationStateName(d.state);
+  PutIfSet(j, "replacement", d.replacement);
+  PutIfSet(j, "deprecated", d.deprecated);
+  PutIfSet(j, "obsolete", d.obsolete);
+  PutIfSet(j, "deleted", d.deleted);
+  return j;
+}
+
+Json ToJson(const Image& im) {
+  Json j = Json::object();
+  j["kind"] = "compute#image";
+  if (im.id) j["id"] = std::to_string(im.id);
+  PutIfSet(j, "creationTimestamp", im.creation_timestamp);
+  j["name"] = im.name;
+  PutIfSet(j, "description", im.description);
+  PutIfSet(j, "sourceType", im.source_type);
+  if (im.raw_disk) {
+    Json r = Json::object();
+    PutIfSet(r, "source", im.raw_disk->source);
+    PutIfSet(r, "sha1Checksum", im.raw_disk->sha1_checksum);
+    PutIfSet(r, "containerType", im.raw_disk->container_type);
+    j["rawDisk"] = r;
+  }
+  if (im.deprecated) j["deprecated"] = ToJson(*im.deprecated);
+  PutIfSet(j, "status", im.status);
+  if (im.archive_size_bytes) j["archiveSizeBytes"] = std::to_string(im.archive_size_bytes);
+  if (im.disk_size_gb) j["diskSizeGb"] = std::to_string(im.disk_size_gb);
+  PutIfSet(j, "sourceDisk", im.source_disk);
+  PutIfSet(j, "sourceDiskId", im.source_disk_id);
+  PutIfSet(j, "sourceImage", im.source_image);
+  PutIfSet(j, "sourceImageId", im.source_image_id);
+  PutIfSet(j, "sourceSnapshot", im.source_snapshot);
+  PutIfSet(j, "sourceSnapshotId", im.source_snapshot_id);
+  PutIfSet(j, "family", im.family);
+  if (!im.labels.empty()) j["labels"] = im.labels;
+  PutIfSet(j, "labelFingerprint", im.label_fingerprint);
+  PutIfSet(j, "selfLink", im.self_link);
+  if (im.extra.is_object()) {
+    for (const auto& [k, v] : im.extra.items()) j[k] = v;
+  }
+  return j;
+}
+
+Json ToJson(const Warning& w) {
+  Json j = {{"code", w.code}, {"message", w.message}};
+  if (!w.data.empty()) {
+    Json d = Json::array();
+    for (const auto& [k, v] : w.data) d.push_back({{"key", k}, {"value", v}});
+    j["data"] = d;
+  }
+  return j;
+}
+
+Json ToJson(const Operation& op) {
+  Json j = Json::object();
+  j["kind"] = "compute#operation";
+  if (op.id) j["id"] = std::to_string(op.id);
+  j["name"] = op.name;
+  PutIfSet(j, "zone", op.zone);
+  PutIfSet(j, "clientOperationId", op.client_operation_id);
+  PutIfSet(j, "operationType", op.operation_type);
+  PutIfSet(j, "targetLink", op.target_link);
+  if (op.target_id) j["targetId"] = std::to_string(op.target_id);
+  j["status"] = op.status;
+  PutIfSet(j, "statusMessage", op.status_message);
+  PutIfSet(j, "user", op.user);
+  j["progress"] = op.progress;
+  PutIfSet(j, "insertTime", op.insert_time);
+  PutIfSet(j, "startTime", op.start_time);
+  PutIfSet(j, "endTime", op.end_time);
+  PutIfSet(j, "description", op.description);
+  if (!op.errors.empty()) {
+    Json errs = Json::array();
+    for (const auto& e : op.errors) {
+      Json x = {{"code", e.code}, {"message", e.message}};
+      PutIfSet(x, "location", e.location);
+      errs.push_back(x);
+    }
+    j["error"] = {{"errors", errs}};
+    j["httpErrorStatusCode"] = op.http_error_status_code;
+    PutIfSet(j, "httpErrorMessage", op.http_error_message);
+  }
+  if (!op.warnings.empty()) {
+    Json ws = Json::array();
+    for (const auto& w : op.warnings) ws.push_back(ToJson(w));
+    j["warnings"] = ws;
+  }
+  PutIfSet(j, "selfLink", op.self_link);
+  return j;
+}
+
+Result<Labels> LabelsFromJson(const Json& j, std::string_view where) {
+  Labels labels;
+  if (j.is_null()) return labels;
+  if (!j.is_object()) return TypeError(where, "", "TYPE_MAP", j);
+  for (const auto& [k, v] : j.items()) {
+    if (!v.is_string()) return TypeError(where, k, "TYPE_STRING", v);
+    labels[k] = v.get<std::string>();
+  }
+  return labels;
+}
+
+Result<DeprecationStatus> DeprecationStatusFromJson(const Json& j, std::string_view where) {
+  IMAGO_RETURN_IF_ERROR(CheckObject(j, where));
+  DeprecationStatus d;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "state") {
+      std::string s;
+      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &s));
+      auto st = ParseDeprecationState(s);
+      if (!st) {
+        return Status::InvalidField(Where(where, k), s,
+                                    "Must be one of ACTIVE, DEPRECATED, OBSOLETE, DELETED.");
+      }
+      d.state = *st;
+    } else if (k == "replacement") {
+      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &d.replacement));
+    } else if (k == "deprecated") {
+      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &d.deprecated));
+    } else if (k == "obsolete") {
+      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &d.obsolete));
+    } else if (k == "deleted") {
+      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &d.deleted));
+    } else if (k == "kind" || k == "stateOverride") {
+      // Accepted and ignored (stateOverride is beta-only).
+    } else {
+      return UnknownField(where, k);
+    }
+  }
+  return d;
+}
+
+Result<Image> ImageFromJson(const Json& j, std::string_view where) {
+  IMAGO_RETURN_IF_ERROR(CheckObject(j, where));
+  Image im;
+  for (const auto& [k, v] : j.items()) {
+    Status st;
+    if (k == "kind") {
+      std::string kind;
+      st = ReadString(v, where, k, &kind);
+      if (st.ok() && !kind.empty() && kind != "compute#image") {
+        st = Status::InvalidField(Where(where, k), kind, "Must be 'compute#image'.");
+      }
+    } else if (k == "id") {
+      st = ReadInt(v, where, k, &im.id);
+    } else if (k == "creationTimestamp") {
+      st = ReadString(v, where, k, &im.creation_timestamp);
+    } else if (k == "name") {
+      st = ReadString(v, where, k, &im.name);
+    } else if (k == "description") {
+      st = ReadString(v, where, k, &im.description);
+    } else if (k == "selfLink") {
+      st = ReadString(v, where, k, &im.self_link);
+    } else if (k == "family") {
+      st = ReadString(v, where, k, &im.family);
+    } else if (k == "labels") {
+      auto labels = LabelsFromJson(v, Where(where, k));
+      if (labels.ok()) im.labels = std::move(*labels);
+      st = labels.status();
+    } else if (k == "labelFingerprint") {
+      st = ReadString(v, where, k, &im.label_fingerprint);
+    } else if (k == "status") {
+      st = ReadString(v, where, k, &im.status);
+    } else if (k == "deprecated") {
+      if (!v.is_null()) {
+        auto d = DeprecationStatusFromJson(v, Where(where, k));
+        if (d.ok()) im.deprecated = std::move(*d);
+        st = d.status();
+      }
+    } else if (k == "sourceType") {
+      st = ReadString(v, where, k, &im.source_type);
+      if (st.ok() && !im.source_type.empty() && im.source_type != "RAW") {
+        st = Status::InvalidField(Where(where, k), im.source_type, "Must be 'RAW'.");
+      }
+    } else if (k == "rawDisk") {
+      if (v.is_null()) continue;
+      std::string w = Where(where, k);
+      st = CheckObject(v, w);
+      RawDisk r;
+      for (auto it = v.begin(); st.ok() && v.is_object() && it != v.end(); ++it) {
+        if (it.key() == "source") {
+          st = ReadString(it.value(), w, it.key(), &r.source);
+        } else if (it.key() == "sha1Checksum") {
+          st = ReadString(it.value(), w, it.key(), &r.sha1_checksum);
+        } else if (it.key() == "containerType") {
+          st = ReadString(it.value(), w, it.key(), &r.container_type);
+        } else {
+          st = UnknownField(w, it.key());
+        }
+      }
+      if (st.ok()) im.raw_disk = std::move(r);
+    } else if (k == "sourceDisk") {
+      st = ReadString(v, where, k, &im.source_disk);
+    } else if (k == "sourceDiskId") {
+      st = ReadString(v, where, k, &im.source_disk_id);
+    } else if (k == "sourceImage") {
+      st = ReadString(v, where, k, &im.source_image);
+    } else if (k == "sourceImageId") {
+      st = ReadString(v, where, k, &im.source_image_id);
+    } else if (k == "sourceSnapshot") {
+      st = ReadString(v, where, k, &im.source_snapshot);
+    } else if (k == "sourceSnapshotId") {
+      st = ReadString(v, where, k, &im.source_snapshot_id);
+    } else if (k == "diskSizeGb") {
+      st = ReadInt(v, where, k, &im.disk_size_gb);
+    } else if (k == "archiveSizeBytes") {
+      st = ReadInt(v, where, k, &im.archive_size_bytes);
+    } else if (PassthroughImageFields().count(k)) {
+      im.extra[k] = v;
+    } else if (k == "sourceDiskEncryptionKey" || k == "sourceImageEncryptionKey" ||
+               k == "sourceSnapshotEncryptionKey" || k == "imageEncryptionKey") {
+      st = Status::InvalidField(Where(where, k), "...",
+                                "Customer-supplied encryption keys are not supported by imago.");
+    } else if (k == "params") {
+      // Input-only in GCE (resource manager tags); not persisted.
+    } else {
+      st = UnknownField(where, k);
+    }
+    IMAGO_RETURN_IF_ERROR(st);
+  }
+  return im;
+}
+
+Result<Operation> OperationFromJson(const Json& j) {
+  IMAGO_RETURN_IF_ERROR(CheckObject(j, "operation"));
+  Operation op;
+  const std::string_view w = "operation";
+  auto str = [&](const char* key, std::string* out) -> Status {
+    return j.contains(key) ? ReadString(j[key], w, key, out) : Status::OK();
+  };
+  IMAGO_RETURN_IF_ERROR(j.contains("id") ? ReadInt(j["id"], w, "id", &op.id) : Status::OK());
+  IMAGO_RETURN_IF_ERROR(str("name", &op.name));
+  IMAGO_RETURN_IF_ERROR(str("zone", &op.zone));
+  IMAGO_RETURN_IF_ERROR(str("clientOperationId", &op.client_operation_id));
+  IMAGO_RETURN_IF_ERROR(str("operationType", &op.operation_type));
+  IMAGO_RETURN_IF_ERROR(str("targetLink", &op.target_link));
+  IMAGO_RETURN_IF_ERROR(
+      j.contains("targetId") ? ReadInt(j["targetId"], w, "targetId", &op.target_id) : Status::OK());
+  IMAGO_RETURN_IF_ERROR(str("status", &op.status));
+  IMAGO_RETURN_IF_ERROR(str("statusMessage", &op.status_message));
+  IMAGO_RETURN_IF_ERROR(str("user", &op.user));
+  IMAGO_RETURN_IF_ERROR(str("insertTime", &op.insert_time));
+  IMAGO_RETURN_IF_ERROR(str("startTime", &op.start_time));
+  IMAGO_RETURN_IF_ERROR(str("endTime", &op.end_time));
+  IMAGO_RETURN_IF_ERROR(str("description", &op.description));
+  IMAGO_RETURN_IF_ERROR(str("selfLink", &op.self_link));
+  IMAGO_RETURN_IF_ERROR(str("httpErrorMessage", &op.http_error_message));
+  if (j.contains("progress") && j["progress"].is_number_integer()) {
+    op.progress = j["progress"].get<int>();
+  }
+  if (j.contains("httpErrorStatusCode") && j["httpErrorStatusCode"].is_number_integer()) {
+    op.http_error_status_code = j["httpErrorStatusCode"].get<int>();
+  }
+  if (j.contains("error") && j["error"].is_object() && j["error"].contains("errors") &&
+      j["error"]["errors"].is_array()) {
+    for (const auto& e : j["error"]["errors"]) {
+      if (!e.is_object()) continue;
+      OperationError oe;
+      oe.code = e.value("code", "");
+      oe.message = e.value("message", "");
+      oe.location = e.value("location", "");
+      op.errors.push_back(std::move(oe));
+    }
+  }
+  if (j.contains("warnings") && j["warnings"].is_array()) {
+    for (const auto& x : j["warnings"]) {
+      if (!x.is_object()) continue;
+      Warning wn;
+      wn.code = x.value("code", "");
+      wn.message = x.value("message", "");
+      if (x.contains("data") && x["data"].is_array()) {
+        for (const auto& d : x["data"]) {
+          if (d.is_object()) wn.data.emplace_back(d.value("key", ""), d.value("value", ""));
+        }
+      }
+      op.warnings.push_back(std::move(wn));
+    }
+  }
+  return op;
+}
+
+Json ErrorJson(const Status& status) {
+  Json item = {{"message", status.message()}, {"domain", "global"}, {"reason", status.reason()}};
+  if (status.location()) {
+    item["location"] = *status.location();
+    item["locationType"] = "header";
+  }
+  return {{"error",
+           {{"code", status.http_code()},
+            {"message", status.message()},
+            {"errors", Json::array({item})}}}};
+}
+
+Status StatusFromErrorJson(int http_code, const Json& body) {
+  std::string message = "HTTP " + std::to_string(http_code);
+  std::string reason;
+  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+    const Json& e = body["error"];
+    if (e.contains("message") && e["message"].is_string()) message = e["message"];
+    if (e.contains("errors") && e["errors"].is_array() && !e["errors"].empty() &&
+        e["errors"][0].is_object()) {
+      reason = e["errors"][0].value("reason", "");
+    }
+  }
+  Code code = Code::kInternal;
+  if (reason == "notFound" || http_code == 404)
+    code = Code::kNotFound;
+  else if (reason == "alreadyExists" || http_code == 409)
+    code = Code::kAlreadyExists;
+  else if (reason == "conditionNotMet" || http_code == 412)
+    code = Code::kConditionNotMet;
+  else if (reason == "resourceInUseByAnotherResource")
+    code = Code::kResourceInUse;
+  else if (reason == "resourceNotReady")
+    code = Code::kResourceNotReady;
+  else if (reason == "required" && http_code == 400)
+    code = Code::kRequired;
+  else if (http_code == 400)
+    code = Code::kInvalid;
+  else if (http_code == 401)
+    code = Code::kUnauthorized;
+  else if (http_code == 403)
+    code = Code::kForbidden;
+  else if (http_code == 413)
+    code = Code::kPayloadTooLarge;
+  else if (http_code == 429)
+    code = Code::kRateLimited;
+  else if (http_code == 503)
+    code = Code::kUnavailable;
+  return Status(code, message);
+}
+
+}  // namespace imago::compute

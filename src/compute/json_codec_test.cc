@@ -1,0 +1,113 @@
+#include "compute/json_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace imago::compute {
+namespace {
+
+TEST(JsonCodecTest, ImageUsesTheApiNames) {
+  Image im;
+  im.id = 4511186341357318046ULL;
+  im.name = "app-v3";
+  im.family = "app";
+  im.status = "READY";
+  im.disk_size_gb = 10;
+  im.archive_size_bytes = 1319573504;
+  im.labels = {{"env", "prod"}};
+  im.label_fingerprint = LabelFingerprint(im.labels);
+  im.deprecated = DeprecationStatus{DeprecationState::kDeprecated, "https://x/img", "", "", ""};
+  Json j = ToJson(im);
+  EXPECT_EQ(j["kind"], "compute#image");
+  EXPECT_EQ(j["id"], "4511186341357318046");  // int64 as a JSON string.
+  EXPECT_EQ(j["diskSizeGb"], "10");
+  EXPECT_EQ(j["archiveSizeBytes"], "1319573504");
+  EXPECT_EQ(j["deprecated"]["state"], "DEPRECATED");
+  EXPECT_EQ(j["labels"]["env"], "prod");
+  EXPECT_FALSE(j.contains("description"));  // Unset fields are omitted.
+
+  auto back = ImageFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->id, im.id);
+  EXPECT_EQ(back->disk_size_gb, 10);
+  EXPECT_EQ(back->State(), DeprecationState::kDeprecated);
+  EXPECT_EQ(back->labels, im.labels);
+  EXPECT_EQ(ToJson(*back), j);
+}
+
+TEST(JsonCodecTest, AcceptsNumbersForInt64AndKeepsPassthroughFields) {
+  auto im = ImageFromJson(Json::parse(
+      R"({"name":"a","diskSizeGb":20,"guestOsFeatures":[{"type":"UEFI_COMPATIBLE"}],"architecture":"X86_64"})"));
+  ASSERT_TRUE(im.ok()) << im.status().message();
+  EXPECT_EQ(im->disk_size_gb, 20);
+  Json j = ToJson(*im);
+  EXPECT_EQ(j["architecture"], "X86_64");
+  EXPECT_EQ(j["guestOsFeatures"][0]["type"], "UEFI_COMPATIBLE");
+}
+
+TEST(JsonCodecTest, RejectsUnknownFieldsAndWrongTypes) {
+  struct Case {
+    const char* body;
+    const char* expect;
+  } cases[] = {
+      {R"({"name":"a","colour":"red"})", "Unknown name \"colour\" at 'image'"},
+      {R"({"name":5})", "Invalid value at 'image.name' (TYPE_STRING), 5"},
+      {R"({"name":"a","labels":{"k":1}})", "image.labels.k"},
+      {R"({"name":"a","labels":[]})", "image.labels"},
+      {R"({"name":"a","diskSizeGb":"ten"})", "image.diskSizeGb"},
+      {R"({"name":"a","id":-3})", "image.id"},
+      {R"({"name":"a","deprecated":{"state":"GONE"}})", "image.deprecated.state"},
+      {R"({"name":"a","deprecated":{"when":"now"}})", "Unknown name \"when\""},
+      {R"({"name":"a","rawDisk":{"source":"/x","size":1}})", "Unknown name \"size\""},
+      {R"({"name":"a","kind":"compute#disk"})", "compute#image"},
+      {R"({"name":"a","imageEncryptionKey":{"rawKey":"x"}})", "encryption"},
+      {R"([1,2])", "TYPE_MESSAGE"},
+  };
+  for (const auto& c : cases) {
+    auto r = ImageFromJson(Json::parse(c.body));
+    ASSERT_FALSE(r.ok()) << c.body;
+    EXPECT_EQ(r.status().code(), Code::kInvalid);
+    EXPECT_NE(r.status().message().find(c.expect), std::string::npos)
+        << c.body << " -> " << r.status().message();
+  }
+}
+
+TEST(JsonCodecTest, DeprecationStatusEmptyBodyIsAllowed) {
+  auto d = DeprecationStatusFromJson(Json::object());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->state, DeprecationState::kActive);
+}
+
+TEST(JsonCodecTest, OperationRoundTrip) {
+  Operation op;
+  op.id = 7311906313870716131ULL;
+  op.name = "operation-1";
+  op.operation_type = "insert";
+  op.status = "DONE";
+  op.progress = 100;
+  op.target_id = 42;
+  op.errors.push_back({"RESOURCE_NOT_FOUND", "gone", ""});
+  op.http_error_status_code = 404;
+  op.http_error_message = "NOT FOUND";
+  op.warnings.push_back({"DEPRECATED_RESOURCE_USED", "old", {{"resource_name", "x"}}});
+  Json j = ToJson(op);
+  EXPECT_EQ(j["kind"], "compute#operation");
+  EXPECT_EQ(j["id"], "7311906313870716131");
+  EXPECT_EQ(j["targetId"], "42");
+  EXPECT_EQ(j["progress"], 100);  // int32: a number.
+  EXPECT_EQ(j["error"]["errors"][0]["code"], "RESOURCE_NOT_FOUND");
+  EXPECT_EQ(j["warnings"][0]["data"][0]["key"], "resource_name");
+  auto back = OperationFromJson(j);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(ToJson(*back), j);
+}
+
+TEST(JsonCodecTest, LabelFingerprintFollowsContent) {
+  EXPECT_EQ(LabelFingerprint({{"a", "1"}}), LabelFingerprint({{"a", "1"}}));
+  EXPECT_NE(LabelFingerprint({{"a", "1"}}), LabelFingerprint({{"a", "2"}}));
+  EXPECT_NE(LabelFingerprint({{"a", "1"}}), LabelFingerprint({}));
+  EXPECT_NE(LabelFingerprint({{"ab", ""}}), LabelFingerprint({{"a", "b"}}));
+  EXPECT_EQ(LabelFingerprint({}).size(), 12u);  // base64 of 8 bytes.
+}
+
+}  // namespace
+}  // namespace imago::compute

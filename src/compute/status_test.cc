@@ -1,0 +1,61 @@
+#include "compute/status.h"
+
+#include <gtest/gtest.h>
+
+#include "compute/json_codec.h"
+
+namespace imago::compute {
+namespace {
+
+TEST(StatusTest, MapsReasonsToHttpCodes) {
+  EXPECT_EQ(Status::ResourceNotFound("projects/p/global/images/x").http_code(), 404);
+  EXPECT_STREQ(Status::ResourceNotFound("x").reason(), "notFound");
+  EXPECT_EQ(Status::ResourceExists("x").http_code(), 409);
+  EXPECT_STREQ(Status::ResourceExists("x").reason(), "alreadyExists");
+  EXPECT_EQ(Status::ConditionNotMet("m").http_code(), 412);
+  EXPECT_EQ(Status::ResourceInUse("m").http_code(), 400);
+  EXPECT_STREQ(Status::ResourceInUse("m").reason(), "resourceInUseByAnotherResource");
+  EXPECT_TRUE(Status::OK().ok());
+}
+
+TEST(StatusTest, GceMessageTemplates) {
+  EXPECT_EQ(Status::ResourceNotFound("projects/p/global/images/x").message(),
+            "The resource 'projects/p/global/images/x' was not found");
+  EXPECT_EQ(Status::InvalidField("name", "Bad", "Must be lower case.").message(),
+            "Invalid value for field 'name': 'Bad'. Must be lower case.");
+}
+
+TEST(StatusTest, ErrorJsonHasTheGceShape) {
+  Json j = ErrorJson(Status::ResourceNotFound("projects/p/global/images/x"));
+  EXPECT_EQ(j["error"]["code"], 404);
+  EXPECT_EQ(j["error"]["message"], "The resource 'projects/p/global/images/x' was not found");
+  ASSERT_EQ(j["error"]["errors"].size(), 1u);
+  EXPECT_EQ(j["error"]["errors"][0]["reason"], "notFound");
+  EXPECT_EQ(j["error"]["errors"][0]["domain"], "global");
+  Status fp = Status::ConditionNotMet("stale");
+  fp.WithLocation("If-Match");
+  Json k = ErrorJson(fp);
+  EXPECT_EQ(k["error"]["errors"][0]["location"], "If-Match");
+  EXPECT_EQ(k["error"]["errors"][0]["locationType"], "header");
+}
+
+TEST(StatusTest, ErrorJsonRoundTrips) {
+  for (Status st : {Status::ResourceNotFound("a"), Status::ResourceExists("b"),
+                    Status::Invalid("c"), Status::ConditionNotMet("d")}) {
+    Status back = StatusFromErrorJson(st.http_code(), ErrorJson(st));
+    EXPECT_EQ(back.code(), st.code()) << st.ToString();
+    EXPECT_EQ(back.message(), st.message());
+  }
+}
+
+TEST(ResultTest, HoldsValueOrStatus) {
+  Result<int> ok = 7;
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, 7);
+  Result<int> bad = Status::NotFound("gone");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace imago::compute

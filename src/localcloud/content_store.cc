@@ -1,0 +1,297 @@
+#include "localcloud/content_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace imago::localcloud {
+
+using compute::Result;
+using compute::Status;
+
+namespace {
+
+constexpr size_t kChunk = 4 << 20;  // 4 MiB: large enough to amortise syscalls.
+constexpr int kBuffers = 4;
+
+Status Errno(const std::string& what) {
+  return Status::Unavailable(what + ": " + strerror(errno));
+}
+
+Status MakeDir(const std::string& p) {
+  if (mkdir(p.c_str(), 0700) != 0 && errno != EEXIST) return Errno("cannot create " + p);
+  return Status::OK();
+}
+
+std::string Hex(const unsigned char* d, unsigned n) {
+  static const char* k = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < n; ++i) {
+    s += k[d[i] >> 4];
+    s += k[d[i] & 15];
+  }
+  return s;
+}
+
+bool WriteAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// Reads and hashes on the calling thread while a writer thread writes the
+// chunks already hashed: the digest is of exactly the bytes written.
+class CopyPipeline {
+ public:
+  CopyPipeline(int in, int out) : in_(in), out_(out) {
+    for (auto& b : bufs_) b.data.reset(new char[kChunk]);
+  }
+
+  Status Run(uint64_t total, const compute::ProgressFn& progress, std::string* digest,
+             uint64_t* copied) {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+    std::thread writer([this] { WriteLoop(); });
+    Status st;
+    uint64_t done = 0;
+    for (int i = 0;; i = (i + 1) % kBuffers) {
+      Buf& b = bufs_[i];
+      {
+        std::unique_lock l(mu_);
+        cv_.wait(l, [&] { return !b.full || write_failed_; });
+        if (write_failed_) break;
+      }
+      ssize_t n;
+      do {
+        n = read(in_, b.data.get(), kChunk);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) {
+        st = Errno("cannot read source");
+        break;
+      }
+      if (n > 0) EVP_DigestUpdate(ctx.get(), b.data.get(), static_cast<size_t>(n));
+      done += static_cast<uint64_t>(n);
+      {
+        std::lock_guard l(mu_);
+        b.len = static_cast<size_t>(n);
+        b.full = true;
+      }
+      cv_.notify_all();
+      if (progress && n > 0) progress(done, total);
+      if (n == 0) break;  // The zero-length buffer tells the writer to stop.
+    }
+    if (!st.ok()) {
+      std::lock_guard l(mu_);
+      abort_ = true;
+    }
+    cv_.notify_all();
+    writer.join();
+    if (st.ok() && write_failed_)
+      st = Status::Unavailable("cannot write to the image store: " +
+                               std::string(strerror(write_errno_)));
+    if (!st.ok()) return st;
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(ctx.get(), d, &len);
+    *digest = Hex(d, len);
+    *copied = done;
+    return Status::OK();
+  }
+
+ private:
+  struct Buf {
+    std::unique_ptr<char[]> data;
+    size_t len = 0;
+    bool full = false;
+  };
+
+  void WriteLoop() {
+    for (int i = 0;; i = (i + 1) % kBuffers) {
+      Buf& b = bufs_[i];
+      {
+        std::unique_lock l(mu_);
+        cv_.wait(l, [&] { return b.full || abort_; });
+        if (!b.full) return;  // Aborted.
+      }
+      if (b.len == 0) return;
+      bool ok = WriteAll(out_, b.data.get(), b.len);
+      {
+        std::lock_guard l(mu_);
+        b.full = false;
+        if (!ok) {
+          write_failed_ = true;
+          write_errno_ = errno;
+        }
+      }
+      cv_.notify_all();
+      if (!ok) return;
+    }
+  }
+
+  int in_, out_;
+  Buf bufs_[kBuffers];
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool abort_ = false;
+  bool write_failed_ = false;
+  int write_errno_ = 0;
+};
+
+}  // namespace
+
+Status ContentStore::Init() {
+  IMAGO_RETURN_IF_ERROR(MakeDir(root_));
+  IMAGO_RETURN_IF_ERROR(MakeDir(root_ + "/blobs"));
+  IMAGO_RETURN_IF_ERROR(MakeDir(root_ + "/blobs/sha256"));
+  return MakeDir(root_ + "/tmp");
+}
+
+std::string ContentStore::BlobPath(const std::string& digest) const {
+  return root_ + "/blobs/sha256/" + digest;
+}
+
+bool ContentStore::Exists(const std::string& digest) const {
+  struct stat st;
+  return stat(BlobPath(digest).c_str(), &st) == 0;
+}
+
+namespace {
+
+// Opens `src` for reading and checks it; the caller closes the descriptor.
+Result<int> OpenSource(const std::string& src, const std::string& field, DiskInfo* disk,
+                       uint64_t* size) {
+  int in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    int e = errno;
+    std::string why = e == ENOENT ? "The file does not exist." : std::string(strerror(e)) + ".";
+    return Status::InvalidField(field, src, "Cannot read the source file: " + why);
+  }
+  struct stat sst;
+  if (fstat(in, &sst) != 0 || !S_ISREG(sst.st_mode)) {
+    close(in);
+    return Status::InvalidField(field, src, "The source must be a regular file.");
+  }
+  uint8_t head[kDiskHeaderBytes] = {};
+  ssize_t hn = pread(in, head, sizeof head, 0);
+  if (hn < 0) {
+    int e = errno;
+    close(in);
+    return Status::InvalidField(field, src,
+                                std::string("Cannot read the source file: ") + strerror(e) + ".");
+  }
+  auto d = SniffDiskFormat(head, static_cast<size_t>(hn), static_cast<uint64_t>(sst.st_size), field,
+                           src);
+  if (!d.ok()) {
+    close(in);
+    return d.status();
+  }
+  *disk = d.value();
+  *size = static_cast<uint64_t>(sst.st_size);
+  return in;
+}
+
+}  // namespace
+
+Result<DiskInfo> ContentStore::Probe(const std::string& src, const std::string& field) const {
+  DiskInfo disk;
+  uint64_t size = 0;
+  auto fd = OpenSource(src, field, &disk, &size);
+  if (!fd.ok()) return fd.status();
+  close(*fd);
+  return disk;
+}
+
+Result<PendingBlob> ContentStore::Reserve(const std::string& name) {
+  PendingBlob blob;
+  blob.tmp_path = root_ + "/tmp/" + name;
+  auto lock = FileLock::Acquire(blob.tmp_path);
+  if (!lock.ok()) return lock.status();
+  blob.lock = std::move(lock.value());
+  return blob;
+}
+
+Status ContentStore::Import(const std::string& src, const std::string& field,
+                            const compute::ProgressFn& progress, PendingBlob* blob) {
+  auto fail = [&](Status st) {
+    unlink(blob->tmp_path.c_str());
+    return st;
+  };
+  DiskInfo disk;
+  uint64_t size = 0;
+  auto in = OpenSource(src, field, &disk, &size);
+  if (!in.ok()) return fail(in.status());
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } in_closer{*in};
+  posix_fadvise(*in, 0, 0, POSIX_FADV_SEQUENTIAL);
+  int out = blob->lock.fd();
+  if (ftruncate(out, 0) != 0) return fail(Errno("cannot truncate " + blob->tmp_path));
+  CopyPipeline pipe(*in, out);
+  uint64_t copied = 0;
+  Status st = pipe.Run(size, progress, &blob->info.digest, &copied);
+  if (!st.ok()) return fail(st);
+  if (fdatasync(out) != 0) return fail(Errno("cannot sync " + blob->tmp_path));
+  blob->info.size = copied;
+  blob->info.disk = disk;
+  if (disk.format == "raw") blob->info.disk.virtual_size = copied;
+  return Status::OK();
+}
+
+Status ContentStore::Publish(PendingBlob* blob) {
+  std::string dst = BlobPath(blob->info.digest);
+  if (Exists(blob->info.digest)) {
+    // Same content already stored: keep the one there.
+    unlink(blob->tmp_path.c_str());
+  } else if (rename(blob->tmp_path.c_str(), dst.c_str()) != 0) {
+    return Errno("cannot publish " + dst);
+  }
+  chmod(dst.c_str(), 0400);
+  blob->published = true;
+  return Status::OK();
+}
+
+Status ContentStore::Remove(const std::string& digest) {
+  std::string p = BlobPath(digest);
+  if (unlink(p.c_str()) != 0 && errno != ENOENT) return Errno("cannot remove " + p);
+  return Status::OK();
+}
+
+int ContentStore::RemoveAbandoned() {
+  std::string dir = root_ + "/tmp";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return 0;
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') names.emplace_back(e->d_name);
+  }
+  closedir(d);
+  int removed = 0;
+  for (const auto& n : names) {
+    std::string p = dir + "/" + n;
+    bool busy = false;
+    auto lock = FileLock::TryAcquire(p, &busy);
+    if (!lock.ok()) continue;  // A live writer holds it (or it vanished).
+    if (unlink(p.c_str()) == 0) ++removed;
+  }
+  return removed;
+}
+
+}  // namespace imago::localcloud

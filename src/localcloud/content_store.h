@@ -1,0 +1,80 @@
+// The content-addressed store of image content: one file per distinct
+// content, named by its SHA-256, below ROOT/blobs/sha256/. Files are written
+// once and never changed.
+//
+// Writing is two-phase so that a crash (kill -9) at any point leaves nothing
+// that recovery cannot recognise:
+//   1. Import() copies the source into ROOT/tmp/NAME while hashing it; the
+//      temporary file is flock()ed by the writer for as long as it lives.
+//   2. Publish() renames it to its digest's path; the caller then commits the
+//      catalog row and destroys the PendingBlob (which drops the lock).
+// A temporary file whose lock can be taken has no living writer: it is junk.
+#ifndef IMAGO_LOCALCLOUD_CONTENT_STORE_H_
+#define IMAGO_LOCALCLOUD_CONTENT_STORE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "compute/service.h"
+#include "compute/status.h"
+#include "localcloud/disk_format.h"
+#include "localcloud/file_lock.h"
+
+namespace imago::localcloud {
+
+struct BlobInfo {
+  std::string digest;  // Lower-case hex SHA-256 of the content.
+  uint64_t size = 0;   // Bytes stored.
+  DiskInfo disk;       // Format and virtual size.
+};
+
+/// A blob written to the temporary area, not yet published. Holds the lock.
+struct PendingBlob {
+  FileLock lock;
+  std::string tmp_path;
+  BlobInfo info;
+  bool published = false;
+};
+
+class ContentStore {
+ public:
+  explicit ContentStore(std::string root) : root_(std::move(root)) {}
+  ContentStore(const ContentStore&) = delete;
+  ContentStore& operator=(const ContentStore&) = delete;
+
+  /// Creates the directories.
+  compute::Status Init();
+
+  std::string BlobPath(const std::string& digest) const;
+
+  /// Checks that `src` is a readable regular file in a format the store
+  /// takes (see SniffDiskFormat; `field` names the source in errors).
+  compute::Result<DiskInfo> Probe(const std::string& src, const std::string& field) const;
+
+  /// Creates and locks the temporary file `name`.
+  compute::Result<PendingBlob> Reserve(const std::string& name);
+
+  /// Copies `src` into the reserved temporary file, hashing it in the same
+  /// pass, and fsyncs it. On failure the temporary file is removed.
+  compute::Status Import(const std::string& src, const std::string& field,
+                         const compute::ProgressFn& progress, PendingBlob* blob);
+
+  /// Moves a pending blob to its content path (if that content is already
+  /// stored, the copy is dropped). The lock stays with `blob`.
+  compute::Status Publish(PendingBlob* blob);
+
+  /// Deletes the content file of `digest` (absent is fine).
+  compute::Status Remove(const std::string& digest);
+
+  /// Deletes temporary files whose writer is gone. Returns how many.
+  int RemoveAbandoned();
+
+  bool Exists(const std::string& digest) const;
+
+ private:
+  std::string root_;
+};
+
+}  // namespace imago::localcloud
+
+#endif  // IMAGO_LOCALCLOUD_CONTENT_STORE_H_
