@@ -378,11 +378,8 @@ Status Catalog::ScanOperations(const std::string& project, const ImageScan& scan
                                const std::function<bool(OperationRow&&)>& fn) {
   std::string sql =
       "SELECT resource, project, insert_us, work, seq FROM operations WHERE project = ?1";
-  if (scan.after_set) {
-    sql += scan.by_time_desc ? " AND (insert_us < ?2 OR (insert_us = ?2 AND name < ?3))"
-                             : " AND name > ?3";
-  }
-  sql += scan.by_time_desc ? " ORDER BY insert_us DESC, name DESC" : " ORDER BY name";
+  if (scan.after_set) sql += scan.by_time_desc ? " AND seq < ?2" : " AND name > ?3";
+  sql += scan.by_time_desc ? " ORDER BY seq DESC" : " ORDER BY name";
   auto s = db_->Prepare(sql);
   if (!s.ok()) return s.status();
   s->Bind(1, project);

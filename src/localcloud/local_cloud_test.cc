@@ -413,6 +413,18 @@ TEST_F(LocalCloudTest, OperationsAreJournaled) {
   ASSERT_EQ(ops->items.size(), 3u);
   EXPECT_EQ(ops->items[0].operation_type, "delete");
   EXPECT_EQ(ops->items[2].operation_type, "insert");
+  // One per page, newest first, resumes after the right row.
+  ListOptions one = o;
+  one.max_results = 1;
+  std::vector<std::string> types;
+  while (true) {
+    auto page = cloud_->ListGlobalOperations("local", one);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    for (auto& op : page->items) types.push_back(op.operation_type);
+    if (page->next_page_token.empty()) break;
+    one.page_token = page->next_page_token;
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"delete", "deprecate", "insert"}));
   o.filter = "operationType = deprecate";
   EXPECT_EQ(cloud_->ListGlobalOperations("local", o)->items.size(), 1u);
   auto got = cloud_->GetGlobalOperation("local", ops->items[0].name);
