@@ -1,0 +1,61 @@
+# imago: the two commands of the README, and a few more.
+#   make demo   install what is missing, build, run the seed's story on the local cloud
+#   make test   install what is missing, build, run every test (ctest's summary comes last)
+#   make bench  run the benchmarks in bench/ (results: docs/benchmarks.md)
+
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= 2
+
+# Debian 12 packages: build tools, libraries, and what runs at test time.
+APT_PACKAGES := g++ make cmake ninja-build pkg-config \
+  libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev \
+  libre2-dev libgtest-dev libbenchmark-dev \
+  qemu-utils coreutils util-linux jq sqlite3
+
+.PHONY: all deps build build-asan test test-unit demo bench format clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "== installing from Debian:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests.
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIMAGO_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+test: build build-asan
+	@echo "== unit tests under ASan+UBSan ($(ASAN_BUILD))"
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest -L unit -j$(JOBS) --output-on-failure
+	@echo "== every test ($(BUILD))"
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
+
+test-unit: build
+	cd $(BUILD) && ctest -L unit -j$(JOBS) --output-on-failure
+
+demo: build
+	IMAGO=$(CURDIR)/$(BUILD)/imago bash examples/demo.sh
+
+bench: build
+	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh
+
+format:
+	clang-format -i src/*/*.cc src/*/*.h bench/*.cc
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,39 @@
+# Helpers for the CLI tests: each test runs the real imago binary ($IMAGO)
+# on a fresh $IMAGO_HOME in a temporary directory, and fails on the first
+# broken expectation with a message that says what differed.
+set -euo pipefail
+
+: "${IMAGO:?set IMAGO to the imago binary}"
+WORK=$(mktemp -d /tmp/imago-cli-XXXXXX)
+export IMAGO_HOME=$WORK/home
+trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+imago() { "$IMAGO" "$@"; }
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# expect_eq WHAT ACTUAL EXPECTED
+expect_eq() {
+  [[ "$2" == "$3" ]] || fail "$1: got '$2', expected '$3'"
+}
+
+# expect_rc CODE COMMAND...: runs it, checks the exit code, keeps stderr in $ERR.
+expect_rc() {
+  local want=$1
+  shift
+  local rc=0
+  ERR=$("$@" 2>&1 >/dev/null) || rc=$?
+  [[ $rc == "$want" ]] || fail "exit code of '$*': got $rc, expected $want (stderr: $ERR)"
+}
+
+# expect_contains WHAT TEXT NEEDLE
+expect_contains() {
+  [[ "$2" == *"$3"* ]] || fail "$1: '$2' does not contain '$3'"
+}
+
+# A small qcow2 disk of a given virtual size.
+make_qcow2() { qemu-img create -q -f qcow2 "$1" "${2:-64M}"; }
