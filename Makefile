@@ -12,7 +12,7 @@ JOBS ?= 2
 APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev \
   libre2-dev libgtest-dev libbenchmark-dev \
-  qemu-utils coreutils util-linux jq sqlite3
+  qemu-utils coreutils util-linux jq sqlite3 bc
 
 .PHONY: all deps build build-asan test test-unit demo bench format clean
 

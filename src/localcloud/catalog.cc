@@ -27,6 +27,7 @@ CREATE TABLE images(
   resource TEXT NOT NULL,
   UNIQUE(project, name));
 CREATE INDEX images_by_family ON images(project, family, creation_us);
+CREATE INDEX images_by_family_name ON images(project, family, name);
 CREATE INDEX images_by_time ON images(project, creation_us, name);
 CREATE INDEX images_by_content ON images(content);
 CREATE TABLE blobs(

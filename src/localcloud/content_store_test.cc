@@ -12,6 +12,8 @@
 namespace imago::localcloud {
 namespace {
 
+using compute::Status;
+
 std::string Sha256OfFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
@@ -47,6 +49,51 @@ TEST(ContentStoreTest, ImportHashesWhatItCopies) {
   ASSERT_TRUE(store.Publish(&blob.value()).ok());
   EXPECT_TRUE(store.Exists(blob->info.digest));
   EXPECT_EQ(Sha256OfFile(store.BlobPath(blob->info.digest)), blob->info.digest);
+  EXPECT_EQ(CountFiles(dir.path() + "/home/tmp"), 0);
+}
+
+// Across filesystems the kernel cannot copy: the user-space pipeline does,
+// with the same digest.
+TEST(ContentStoreTest, CopiesAcrossFilesystems) {
+  if (access("/dev/shm", W_OK) != 0) GTEST_SKIP() << "no /dev/shm";
+  TempDir dir;
+  ContentStore store(dir.path() + "/home");
+  ASSERT_TRUE(store.Init().ok());
+  std::string src = "/dev/shm/imago-test-" + std::to_string(getpid());
+  WriteFile(src, 3 << 20 | 7, 5);
+  auto blob = store.Reserve("op-x");
+  ASSERT_TRUE(blob.ok());
+  Status st = store.Import(src, "f", nullptr, &blob.value());
+  std::string want = Sha256OfFile(src);
+  unlink(src.c_str());
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(blob->info.digest, want);
+  ASSERT_TRUE(store.Publish(&blob.value()).ok());
+  EXPECT_EQ(Sha256OfFile(store.BlobPath(want)), want);
+}
+
+// A source that changes while it is read is refused, not stored half old, half new.
+TEST(ContentStoreTest, RefusesASourceThatChangesDuringTheImport) {
+  TempDir dir;
+  ContentStore store(dir.path() + "/home");
+  ASSERT_TRUE(store.Init().ok());
+  std::string src = dir.path() + "/src.raw";
+  WriteFile(src, 8 << 20, 6);
+  bool appended = false;
+  auto blob = store.Reserve("op-y");
+  ASSERT_TRUE(blob.ok());
+  Status st = store.Import(
+      src, "f",
+      [&](uint64_t, uint64_t) {
+        if (!appended) {
+          std::ofstream(src, std::ios::app) << "more";
+          appended = true;
+        }
+      },
+      &blob.value());
+  ASSERT_TRUE(appended);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("changed while it was imported"), std::string::npos) << st.message();
   EXPECT_EQ(CountFiles(dir.path() + "/home/tmp"), 0);
 }
 

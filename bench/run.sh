@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, one after the other. Results go to docs/benchmarks.md by hand,
+# with the machine and the command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== catalog (bench/catalog_bench.cc)"
+"$BUILD/catalog_bench" "$@"
+echo
+echo "== import (bench/import_bench.sh)"
+bash bench/import_bench.sh

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# make demo: the seed's story on imago's local cloud, printed as it goes.
+# Runs in a fresh state directory each time; nothing outside it is touched.
+set -euo pipefail
+: "${IMAGO:?set IMAGO to the imago binary}"
+DEMO=$(mktemp -d /tmp/imago-demo-XXXXXX)
+export IMAGO_HOME=$DEMO/home
+trap 'chmod -R u+w "$DEMO"; rm -rf "$DEMO"' EXIT
+cd "$DEMO"
+
+bold=$(tput bold 2>/dev/null || true)
+dim=$(tput dim 2>/dev/null || true)
+off=$(tput sgr0 2>/dev/null || true)
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
+run() {
+  printf '%s$ imago %s%s\n' "$dim" "$*" "$off"
+  "$IMAGO" "$@"
+}
+
+say "Two releases of a VM image, as qcow2 disks (here: small generated ones)"
+qemu-img create -q -f qcow2 v1.qcow2 256M
+qemu-img create -q -f qcow2 v2.qcow2 512M
+ls -l v1.qcow2 v2.qcow2
+
+say "The seed's walkthrough: a family always points to its newest usable image"
+run images create image-v1 --source-file v1.qcow2 --family my-image-family
+run images describe-from-family my-image-family --format table | grep -E '^(name|family|id|status):'
+run images create image-v2 --source-file v2.qcow2 --family my-image-family
+run images describe-from-family my-image-family --format table | grep -E '^(name|family|id|status):'
+
+say "Something is wrong with v2: roll the family back by deprecating it"
+run images deprecate image-v2 --state DEPRECATED --replacement image-v1
+run images describe-from-family my-image-family --format table | grep -E '^(name|family|id|status):'
+run images list --show-deprecated
+
+say "A name that says what is inside: OS, role, software, version, build time"
+run names suggest --os debian-12 --role app --software nginx --version 1.24.0
+run names set-template web '{os}-web-{software}-{version}-v{date}-{time}'
+run images create --name-from-convention --family web --os debian-12 --software nginx \
+  --version 1.24.0 --source-image-family my-image-family --labels tier=frontend
+run names check Debian_12-Web-
+printf '%s(exit code %s: the name breaks the rules above)%s\n' "$dim" "$?" "$off" || true
+
+say "Images form a hierarchy: base -> app, the family resolved once and recorded"
+run images create base-v1 --source-file v1.qcow2 --family base --labels os=debian-12
+run images create app-v1 --source-image-family base --family app --labels app=shop
+"$IMAGO" images describe app-v1 --format json | jq '{name, family, sourceImage, sourceImageId}'
+
+say "Labels with optimistic locking, and the API's filter language"
+run images add-labels app-v1 --labels env=dev,owner=team-a
+run images list --filter 'labels.env = dev OR family = base' --show-deprecated
+
+say "The lifecycle has dates (GCE stores them; imago rotate will act on them)"
+run images deprecate image-v1 --state DEPRECATED --replacement base-v1 --obsolete-in 7d --delete-in 30d
+"$IMAGO" images describe image-v1 --format json | jq .deprecated
+
+say "OBSOLETE images cannot be used any more; DEPRECATED ones warn"
+run images deprecate image-v1 --state OBSOLETE --replacement base-v1
+run images create copy-of-v1 --source-image image-v1 || printf '%s(refused, exit code %s)%s\n' "$dim" "$?" "$off"
+run images create copy-of-v2 --source-image image-v2
+
+say "Bad input gets one clear line and a documented exit code; nothing changes"
+run images create Bad_Name --source-file v1.qcow2 || printf '%s(exit code %s)%s\n' "$dim" "$?" "$off"
+run images describe-from-family nothing-here || printf '%s(exit code %s)%s\n' "$dim" "$?" "$off"
+
+say "Every change is an operation in the journal"
+run operations list --limit 8
+
+say "Done. The state was in $IMAGO_HOME (removed now); by default imago keeps it in ~/.local/share/imago."
