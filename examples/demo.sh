@@ -12,8 +12,13 @@ bold=$(tput bold 2>/dev/null || true)
 dim=$(tput dim 2>/dev/null || true)
 off=$(tput sgr0 2>/dev/null || true)
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
+# Prints the command as it could be typed (quoting what needs it), then runs it.
 run() {
-  printf '%s$ imago %s%s\n' "$dim" "$*" "$off"
+  local shown=""
+  for a in "$@"; do
+    if [[ $a =~ [^a-zA-Z0-9_./=:,@+-] ]]; then shown+=" '$a'"; else shown+=" $a"; fi
+  done
+  printf '%s$ imago%s%s\n' "$dim" "$shown" "$off"
   "$IMAGO" "$@"
 }
 
@@ -38,8 +43,7 @@ run names suggest --os debian-12 --role app --software nginx --version 1.24.0
 run names set-template web '{os}-web-{software}-{version}-v{date}-{time}'
 run images create --name-from-convention --family web --os debian-12 --software nginx \
   --version 1.24.0 --source-image-family my-image-family --labels tier=frontend
-run names check Debian_12-Web-
-printf '%s(exit code %s: the name breaks the rules above)%s\n' "$dim" "$?" "$off" || true
+run names check Debian_12-Web- || printf '%s(exit code %s: the name breaks the rules above)%s\n' "$dim" "$?" "$off"
 
 say "Images form a hierarchy: base -> app, the family resolved once and recorded"
 run images create base-v1 --source-file v1.qcow2 --family base --labels os=debian-12
