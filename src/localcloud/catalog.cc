@@ -85,6 +85,30 @@ int64_t AsSigned(uint64_t id) {
   return static_cast<int64_t>(id);
 }
 
+// Steps `s` and hands each row, read by `read`, to `fn` until it returns false.
+template <typename Row, typename Fn>
+Status ForEachRow(Stmt& s, Result<Row> (*read)(Stmt&), const Fn& fn) {
+  while (true) {
+    bool row = false;
+    IMAGO_RETURN_IF_ERROR(s.Step(&row));
+    if (!row) return Status::OK();
+    auto r = read(s);
+    if (!r.ok()) return r.status();
+    if (!fn(std::move(r.value()))) return Status::OK();
+  }
+}
+
+// The first row of `s`, or nullopt.
+template <typename Row>
+Result<std::optional<Row>> FirstRow(Stmt& s, Result<Row> (*read)(Stmt&)) {
+  std::optional<Row> out;
+  IMAGO_RETURN_IF_ERROR(ForEachRow(s, read, [&](Row&& r) {
+    out = std::move(r);
+    return false;
+  }));
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path) {
@@ -117,12 +141,7 @@ Status Catalog::Migrate() {
 }
 
 Result<std::optional<ImageRow>> Catalog::OneImage(Stmt& s) {
-  bool row = false;
-  IMAGO_RETURN_IF_ERROR(s.Step(&row));
-  if (!row) return std::optional<ImageRow>();
-  auto r = ReadImage(s);
-  if (!r.ok()) return r.status();
-  return std::optional<ImageRow>(std::move(r.value()));
+  return FirstRow(s, &ReadImage);
 }
 
 Result<std::optional<ImageRow>> Catalog::FindImage(const std::string& project,
@@ -211,14 +230,7 @@ Status Catalog::ScanImages(const std::string& project, const ImageScan& scan,
   if (scan.family) s->Bind(2, *scan.family);
   if (scan.name) s->Bind(3, *scan.name);
   if (scan.after_set) s->Bind(4, scan.after_time).Bind(5, scan.after_name);
-  while (true) {
-    bool row = false;
-    IMAGO_RETURN_IF_ERROR(s->Step(&row));
-    if (!row) return Status::OK();
-    auto r = ReadImage(*s);
-    if (!r.ok()) return r.status();
-    if (!fn(std::move(r.value()))) return Status::OK();
-  }
+  return ForEachRow(*s, &ReadImage, fn);
 }
 
 Result<int64_t> Catalog::CountContentUsers(const std::string& digest) {
@@ -302,12 +314,7 @@ Result<std::optional<OperationRow>> Catalog::FindOperation(const std::string& pr
   } else {
     s->Bind(2, name_or_id);
   }
-  bool row = false;
-  IMAGO_RETURN_IF_ERROR(s->Step(&row));
-  if (!row) return std::optional<OperationRow>();
-  auto r = ReadOperation(*s);
-  if (!r.ok()) return r.status();
-  return std::optional<OperationRow>(std::move(r.value()));
+  return FirstRow(*s, &ReadOperation);
 }
 
 Result<std::optional<OperationRow>> Catalog::FindOperationByRequestId(
@@ -317,12 +324,7 @@ Result<std::optional<OperationRow>> Catalog::FindOperationByRequestId(
       "WHERE project = ?1 AND request_id = ?2");
   if (!s.ok()) return s.status();
   s->Bind(1, project).Bind(2, request_id);
-  bool row = false;
-  IMAGO_RETURN_IF_ERROR(s->Step(&row));
-  if (!row) return std::optional<OperationRow>();
-  auto r = ReadOperation(*s);
-  if (!r.ok()) return r.status();
-  return std::optional<OperationRow>(std::move(r.value()));
+  return FirstRow(*s, &ReadOperation);
 }
 
 Status Catalog::InsertOperation(const OperationRow& row) {
@@ -364,14 +366,10 @@ Result<std::vector<OperationRow>> Catalog::UnfinishedOperations() {
       "SELECT resource, project, insert_us, work, seq FROM operations WHERE status != 'DONE'");
   if (!s.ok()) return s.status();
   std::vector<OperationRow> out;
-  while (true) {
-    bool row = false;
-    IMAGO_RETURN_IF_ERROR(s->Step(&row));
-    if (!row) break;
-    auto r = ReadOperation(*s);
-    if (!r.ok()) return r.status();
-    out.push_back(std::move(r.value()));
-  }
+  IMAGO_RETURN_IF_ERROR(ForEachRow(*s, &ReadOperation, [&](OperationRow&& r) {
+    out.push_back(std::move(r));
+    return true;
+  }));
   return out;
 }
 
@@ -385,14 +383,7 @@ Status Catalog::ScanOperations(const std::string& project, const ImageScan& scan
   if (!s.ok()) return s.status();
   s->Bind(1, project);
   if (scan.after_set) s->Bind(2, scan.after_time).Bind(3, scan.after_name);
-  while (true) {
-    bool row = false;
-    IMAGO_RETURN_IF_ERROR(s->Step(&row));
-    if (!row) return Status::OK();
-    auto r = ReadOperation(*s);
-    if (!r.ok()) return r.status();
-    if (!fn(std::move(r.value()))) return Status::OK();
-  }
+  return ForEachRow(*s, &ReadOperation, fn);
 }
 
 }  // namespace imago::localcloud

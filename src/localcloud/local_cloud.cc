@@ -95,6 +95,73 @@ Result<bool> OrderIsTimeDesc(const std::string& order_by) {
                               "Only sorting by 'name' or 'creationTimestamp desc' is supported.");
 }
 
+// What a list call asked, checked and turned into a catalog scan.
+struct ListPlan {
+  compute::Filter filter;
+  std::string scope;  // Binds page tokens to this listing.
+  ImageScan scan;
+  size_t max = 500;
+};
+
+Result<ListPlan> PlanList(const char* kind, const std::string& project, const ListOptions& opts,
+                          const compute::FilterSchema& schema) {
+  IMAGO_RETURN_IF_ERROR(compute::ValidateProject(project));
+  IMAGO_RETURN_IF_ERROR(ValidateMaxResults(opts.max_results));
+  auto time_desc = OrderIsTimeDesc(opts.order_by);
+  if (!time_desc.ok()) return time_desc.status();
+  auto filter = compute::Filter::Parse(opts.filter, schema);
+  if (!filter.ok()) return filter.status();
+  ListPlan plan;
+  plan.filter = std::move(filter.value());
+  plan.scope = compute::PageScope(std::string(kind) + "\n" + project + "\n" + opts.filter + "\n" +
+                                  (*time_desc ? "t" : "n"));
+  plan.scan.by_time_desc = *time_desc;
+  if (!opts.page_token.empty()) {
+    auto cur = compute::DecodePageToken(opts.page_token, plan.scope);
+    if (!cur.ok()) return cur.status();
+    plan.scan.after_set = true;
+    plan.scan.after_time = cur->last_time;
+    plan.scan.after_name = cur->last_name;
+  }
+  plan.max = opts.max_results == 0 ? 500 : opts.max_results;
+  return plan;
+}
+
+// Fills one page from rows in scan order: keeps the matches, and looks one
+// match further so that a next-page token is given only when there is more.
+template <typename T>
+class PageFiller {
+ public:
+  explicit PageFiller(const ListPlan& plan) : plan_(plan) {}
+
+  // Returns false when the page is full and one more match was seen.
+  bool Add(T&& item, const Json& json, int64_t sort_time, const std::string& sort_name) {
+    if (!plan_.filter.Matches(json)) return true;
+    if (page_.items.size() == plan_.max) {
+      more_ = true;
+      return false;
+    }
+    last_.last_time = sort_time;
+    last_.last_name = sort_name;
+    page_.items.push_back(std::move(item));
+    return true;
+  }
+
+  ListPage<T> Finish() {
+    if (more_) {
+      last_.scope = plan_.scope;
+      page_.next_page_token = compute::EncodePageToken(last_);
+    }
+    return std::move(page_);
+  }
+
+ private:
+  const ListPlan& plan_;
+  ListPage<T> page_;
+  compute::PageCursor last_;
+  bool more_ = false;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------- open/close
@@ -508,49 +575,21 @@ Result<Image> LocalCloud::GetImageFromFamily(const std::string& project,
 
 Result<ListPage<Image>> LocalCloud::ListImages(const std::string& project,
                                                const ListOptions& opts) {
-  IMAGO_RETURN_IF_ERROR(CheckProject(project));
-  IMAGO_RETURN_IF_ERROR(ValidateMaxResults(opts.max_results));
-  auto time_desc = OrderIsTimeDesc(opts.order_by);
-  if (!time_desc.ok()) return time_desc.status();
-  auto filter = compute::Filter::Parse(opts.filter, compute::ImageFilterSchema());
-  if (!filter.ok()) return filter.status();
-  std::string scope = compute::PageScope("images\n" + project + "\n" + opts.filter + "\n" +
-                                         (*time_desc ? "t" : "n"));
-  ImageScan scan;
-  scan.by_time_desc = *time_desc;
-  scan.family = filter->RequiredValue("family");
-  scan.name = filter->RequiredValue("name");
-  if (!opts.page_token.empty()) {
-    auto cur = compute::DecodePageToken(opts.page_token, scope);
-    if (!cur.ok()) return cur.status();
-    scan.after_set = true;
-    scan.after_time = cur->last_time;
-    scan.after_name = cur->last_name;
-  }
-  size_t max = opts.max_results == 0 ? 500 : opts.max_results;
-  ListPage<Image> page;
-  compute::PageCursor last;
-  bool more = false;
+  auto plan = PlanList("images", project, opts, compute::ImageFilterSchema());
+  if (!plan.ok()) return plan.status();
+  plan->scan.family = plan->filter.RequiredValue("family");
+  plan->scan.name = plan->filter.RequiredValue("name");
+  PageFiller<Image> filler(*plan);
   std::lock_guard lock(mu_);
   Status st = catalog_->db().ReadTxn([&]() -> Status {
-    return catalog_->ScanImages(project, scan, [&](ImageRow&& row) {
-      if (!filter->Matches(compute::ToJson(row.image))) return true;
-      if (page.items.size() == max) {
-        more = true;  // One more match exists: the caller gets a next page.
-        return false;
-      }
-      last.last_time = row.creation_us;
-      last.last_name = row.image.name;
-      page.items.push_back(std::move(row.image));
-      return true;
+    return catalog_->ScanImages(project, plan->scan, [&](ImageRow&& row) {
+      Json j = compute::ToJson(row.image);
+      std::string name = row.image.name;
+      return filler.Add(std::move(row.image), j, row.creation_us, name);
     });
   });
   if (!st.ok()) return st;
-  if (more) {
-    last.scope = scope;
-    page.next_page_token = compute::EncodePageToken(last);
-  }
-  return page;
+  return filler.Finish();
 }
 
 Result<Operation> LocalCloud::DeleteImage(const std::string& project, const std::string& image,
@@ -701,47 +740,19 @@ Result<Operation> LocalCloud::WaitGlobalOperation(const std::string& project,
 
 Result<ListPage<Operation>> LocalCloud::ListGlobalOperations(const std::string& project,
                                                              const ListOptions& opts) {
-  IMAGO_RETURN_IF_ERROR(CheckProject(project));
-  IMAGO_RETURN_IF_ERROR(ValidateMaxResults(opts.max_results));
-  auto time_desc = OrderIsTimeDesc(opts.order_by);
-  if (!time_desc.ok()) return time_desc.status();
-  auto filter = compute::Filter::Parse(opts.filter, compute::OperationFilterSchema());
-  if (!filter.ok()) return filter.status();
-  std::string scope = compute::PageScope("operations\n" + project + "\n" + opts.filter + "\n" +
-                                         (*time_desc ? "t" : "n"));
-  ImageScan scan;
-  scan.by_time_desc = *time_desc;
-  if (!opts.page_token.empty()) {
-    auto cur = compute::DecodePageToken(opts.page_token, scope);
-    if (!cur.ok()) return cur.status();
-    scan.after_set = true;
-    scan.after_time = cur->last_time;
-    scan.after_name = cur->last_name;
-  }
-  size_t max = opts.max_results == 0 ? 500 : opts.max_results;
-  ListPage<Operation> page;
-  compute::PageCursor last;
-  bool more = false;
+  auto plan = PlanList("operations", project, opts, compute::OperationFilterSchema());
+  if (!plan.ok()) return plan.status();
+  PageFiller<Operation> filler(*plan);
   std::lock_guard lock(mu_);
   Status st = catalog_->db().ReadTxn([&]() -> Status {
-    return catalog_->ScanOperations(project, scan, [&](OperationRow&& row) {
-      if (!filter->Matches(compute::ToJson(row.op))) return true;
-      if (page.items.size() == max) {
-        more = true;
-        return false;
-      }
-      last.last_time = row.seq;
-      last.last_name = row.op.name;
-      page.items.push_back(std::move(row.op));
-      return true;
+    return catalog_->ScanOperations(project, plan->scan, [&](OperationRow&& row) {
+      Json j = compute::ToJson(row.op);
+      std::string name = row.op.name;
+      return filler.Add(std::move(row.op), j, row.seq, name);
     });
   });
   if (!st.ok()) return st;
-  if (more) {
-    last.scope = scope;
-    page.next_page_token = compute::EncodePageToken(last);
-  }
-  return page;
+  return filler.Finish();
 }
 
 Status LocalCloud::DeleteGlobalOperation(const std::string& project, const std::string& operation) {
