@@ -29,6 +29,7 @@ enum ExitCode {
   kExitNotReady = 7,     // 400 resourceNotReady / resourceInUseByAnotherResource.
   kExitUnavailable = 8,  // 503, I/O, catalog busy: trying again may work.
   kExitAuth = 9,         // 401 / 403.
+  kExitPartial = 10,     // Some changes of a batch failed; the others took effect.
 };
 
 int ExitCodeFor(const compute::Status& st);

@@ -1,0 +1,279 @@
+#include "lifecycle/rotation.h"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "compute/counting_service.h"
+#include "lifecycle/ancestry.h"
+#include "localcloud/local_cloud.h"
+#include "localcloud/test_util.h"
+
+namespace imago::lifecycle {
+namespace {
+
+using compute::DeprecationState;
+using compute::Image;
+using compute::TimeUs;
+
+constexpr TimeUs kDay = 86400 * compute::kMicrosPerSecond;
+
+class RotationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    t0_ = *compute::ParseTimestamp("2026-01-01T00:00:00Z");
+    clock_ = std::make_unique<compute::ManualClock>(t0_);
+    localcloud::LocalCloudOptions o;
+    o.home = dir_.path() + "/home";
+    o.clock = clock_.get();
+    cloud_ = std::move(localcloud::LocalCloud::Open(o).value());
+    std::string src = dir_.path() + "/seed.raw";
+    localcloud::WriteFile(src, 4096, 1);
+    Image seed;
+    seed.name = "seed";
+    seed.raw_disk = compute::RawDisk{src, "", ""};
+    ASSERT_TRUE(cloud_->InsertImage("local", seed, {}).ok());
+  }
+
+  // Creates an image on day `day` (optionally built from `source`).
+  void Create(const std::string& name, const std::string& family, int day,
+              const std::string& source = "seed") {
+    clock_->Set(t0_ + day * kDay);
+    Image im;
+    im.name = name;
+    im.family = family;
+    im.source_image = source;
+    auto op = cloud_->InsertImage("local", im, {});
+    ASSERT_TRUE(op.ok()) << op.status().message();
+  }
+
+  // Plans and applies at `day`; returns the plan.
+  Plan Rotate(int day, const RotationPolicy& policy = {},
+              std::optional<std::string> family = std::nullopt) {
+    clock_->Set(t0_ + day * kDay);
+    auto plan = PlanRotation(*cloud_, "local", policy, family, clock_->Now());
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    auto r = ApplyPlan(*cloud_, "local", *plan, nullptr);
+    EXPECT_TRUE(r.failed.empty());
+    return *plan;
+  }
+
+  std::string State(const std::string& name) {
+    auto im = cloud_->GetImage("local", name);
+    if (!im.ok()) return "GONE";
+    return im->IsDeprecated() ? compute::DeprecationStateName(im->State()) : "READY";
+  }
+
+  std::string Why(const Plan& plan, const std::string& image) {
+    for (const auto& s : plan.skips) {
+      if (s.image == image) return s.reason;
+    }
+    for (const auto& c : plan.changes) {
+      if (c.image == image) return "change: " + c.from + " -> " + c.to;
+    }
+    return "absent";
+  }
+
+  localcloud::TempDir dir_;
+  TimeUs t0_;
+  std::unique_ptr<compute::ManualClock> clock_;
+  std::unique_ptr<localcloud::LocalCloud> cloud_;
+};
+
+// The default policy over 90 days, rotating every day.
+TEST_F(RotationTest, NinetyDaysWithTheDefaultPolicy) {
+  std::map<int, std::map<std::string, std::string>> seen;
+  for (int day = 0; day <= 90; ++day) {
+    if (day == 0) Create("v1", "app", 0);
+    if (day == 10) Create("v2", "app", 10);
+    if (day == 20) Create("v3", "app", 20);
+    if (day == 30) Create("v4", "app", 30);
+    Rotate(day);
+    for (auto n : {"v1", "v2", "v3", "v4"}) seen[day][n] = State(n);
+  }
+  // v1: kept while it is the newest non-head (day 10), deprecated when v3
+  // comes (day 20), obsolete 7 days later, deleted 14 days after that,
+  // really deleted 30 days after that.
+  EXPECT_EQ(seen[19]["v1"], "READY");
+  EXPECT_EQ(seen[20]["v1"], "DEPRECATED");
+  EXPECT_EQ(seen[26]["v1"], "DEPRECATED");
+  EXPECT_EQ(seen[27]["v1"], "OBSOLETE");
+  EXPECT_EQ(seen[40]["v1"], "OBSOLETE");
+  EXPECT_EQ(seen[41]["v1"], "DELETED");
+  EXPECT_EQ(seen[70]["v1"], "DELETED");
+  EXPECT_EQ(seen[71]["v1"], "GONE");
+  EXPECT_EQ(seen[30]["v2"], "DEPRECATED");
+  EXPECT_EQ(seen[37]["v2"], "OBSOLETE");
+  EXPECT_EQ(seen[51]["v2"], "DELETED");
+  EXPECT_EQ(seen[81]["v2"], "GONE");
+  EXPECT_EQ(seen[90]["v3"], "READY");  // keep: 1.
+  EXPECT_EQ(seen[90]["v4"], "READY");  // The head.
+  // The dates are written where GCE tools show them.
+  clock_->Set(t0_ + 45 * kDay);
+  Create("v5", "app", 45);
+  Rotate(46);
+  auto v3 = cloud_->GetImage("local", "v3");
+  ASSERT_TRUE(v3->deprecated.has_value());
+  EXPECT_EQ(v3->deprecated->replacement, cloud_->GetImage("local", "v5")->self_link);
+  EXPECT_EQ(v3->deprecated->deprecated.substr(0, 10), "2026-02-16");
+  EXPECT_EQ(v3->deprecated->obsolete.substr(0, 10), "2026-02-23");
+}
+
+TEST_F(RotationTest, AgeBasedDeprecationAndPerFamilyKeep) {
+  auto policy = RotationPolicy::Parse(
+      "default:\n  deprecate: 30d\n  keep: 0\n  min_age: 0s\nfamilies:\n  big:\n    keep: 2\n",
+      "p");
+  ASSERT_TRUE(policy.ok());
+  for (int i = 0; i < 4; ++i) {
+    Create(fmt::format("a{}", i), "small", i);
+    Create(fmt::format("b{}", i), "big", i);
+  }
+  Plan p = Rotate(20, *policy);
+  EXPECT_EQ(State("a0"), "READY");  // Superseded but not 30 days old.
+  EXPECT_NE(Why(p, "a0").find("DEPRECATED when 4w2d old"), std::string::npos) << Why(p, "a0");
+  Rotate(30, *policy);
+  EXPECT_EQ(State("a0"), "DEPRECATED");  // 30 days old today.
+  EXPECT_EQ(State("a1"), "READY");       // 30 days old tomorrow.
+  EXPECT_EQ(State("b0"), "DEPRECATED");
+  EXPECT_EQ(State("b1"), "READY");  // keep: 2 -> b2, b1 stay.
+  EXPECT_EQ(State("b2"), "READY");
+}
+
+TEST_F(RotationTest, NeverTouchesTheHead) {
+  Create("only", "app", 0);
+  Plan p = Rotate(100);
+  EXPECT_EQ(State("only"), "READY");
+  EXPECT_EQ(Why(p, "only"), "family head");
+}
+
+TEST_F(RotationTest, NeverTouchesAnImageInUse) {
+  Create("base-1", "base", 0);
+  Create("base-2", "base", 1);
+  Create("base-3", "base", 2);
+  Create("app-1", "app", 3, "base-1");  // Built from base-1.
+  Plan p = Rotate(10);
+  EXPECT_EQ(State("base-1"), "READY");
+  EXPECT_EQ(Why(p, "base-1"), "in use by image app-1");
+  ASSERT_TRUE(cloud_
+                  ->DeprecateImage("local", "app-1",
+                                   compute::DeprecationStatus{DeprecationState::kDeleted}, {})
+                  .ok());
+  Rotate(11);  // A DELETED child no longer holds its parent.
+  EXPECT_EQ(State("base-1"), "DEPRECATED");
+}
+
+TEST_F(RotationTest, NeverTouchesAnImageYoungerThanMinAge) {
+  Create("v1", "app", 0);
+  Create("v2", "app", 1);
+  Create("v3", "app", 2);
+  auto policy = RotationPolicy::Parse("default:\n  keep: 0\n  min_age: 5d\n", "p");
+  clock_->Set(t0_ + 3 * kDay);
+  auto p = PlanRotation(*cloud_, "local", *policy, std::nullopt, clock_->Now());
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->changes.empty());
+  EXPECT_NE(Why(*p, "v1").find("younger than min_age 5d"), std::string::npos) << Why(*p, "v1");
+}
+
+TEST_F(RotationTest, NeverTouchesTheKeepNewest) {
+  for (int i = 0; i < 5; ++i) Create(fmt::format("v{}", i), "app", i);
+  auto policy = RotationPolicy::Parse("default:\n  keep: 2\n", "p");
+  Plan p = Rotate(10, *policy);
+  EXPECT_EQ(State("v3"), "READY");
+  EXPECT_EQ(State("v2"), "READY");
+  EXPECT_EQ(State("v1"), "DEPRECATED");
+  EXPECT_EQ(State("v0"), "DEPRECATED");
+  EXPECT_NE(Why(p, "v3").find("keep: 2"), std::string::npos);
+}
+
+TEST_F(RotationTest, NeverTouchesAnImageLabelledKeep) {
+  Create("v1", "app", 0);
+  Create("v2", "app", 1);
+  Create("v3", "app", 2);
+  auto v1 = cloud_->GetImage("local", "v1");
+  ASSERT_TRUE(
+      cloud_->SetImageLabels("local", "v1", {{"imago-keep", "true"}}, v1->label_fingerprint, {})
+          .ok());
+  Plan p = Rotate(10);
+  EXPECT_EQ(State("v1"), "READY");
+  EXPECT_EQ(Why(p, "v1"), "labelled imago-keep=true");
+}
+
+TEST_F(RotationTest, IdempotentAndCallsAreChangesPlusLists) {
+  for (int i = 0; i < 6; ++i) Create(fmt::format("v{}", i), "app", i);
+  compute::CountingService counted(*cloud_);
+  clock_->Set(t0_ + 100 * kDay);
+  auto plan = PlanRotation(counted, "local", {}, std::nullopt, clock_->Now());
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(counted.Total(), plan->list_calls);  // Planning only lists.
+  EXPECT_EQ(counted.Count("images.list"), 1);
+  ASSERT_EQ(plan->changes.size(), 4u);  // v0..v3 -> DEPRECATED (v4 kept, v5 head).
+  counted.Reset();
+  auto r = ApplyPlan(counted, "local", *plan, nullptr);
+  EXPECT_EQ(r.applied, 4);
+  EXPECT_EQ(counted.Total(), 4);  // One call per change.
+  // Again at the same time: nothing left to do.
+  auto again = PlanRotation(*cloud_, "local", {}, std::nullopt, clock_->Now());
+  EXPECT_TRUE(again->changes.empty());
+}
+
+TEST_F(RotationTest, SchedulesDatesForManualDeprecations) {
+  Create("v1", "app", 0);
+  Create("v2", "app", 1);
+  Create("v3", "app", 2);
+  ASSERT_TRUE(cloud_
+                  ->DeprecateImage("local", "v1",
+                                   compute::DeprecationStatus{DeprecationState::kObsolete}, {})
+                  .ok());
+  Plan p = Rotate(5);
+  EXPECT_EQ(Why(p, "v1"), "change: OBSOLETE -> OBSOLETE");
+  EXPECT_EQ(cloud_->GetImage("local", "v1")->deprecated->deleted.substr(0, 10), "2026-01-20");
+}
+
+TEST_F(RotationTest, AFamilyThatDoesNotExistIsAnError) {
+  auto p = PlanRotation(*cloud_, "local", {}, std::string("ghost"), clock_->Now());
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), compute::Code::kNotFound);
+}
+
+TEST_F(RotationTest, OutdatedOnAThreeLevelChain) {
+  Create("base-1", "base", 0);
+  Create("app-1", "app", 1, "base-1");
+  Create("prod-1", "prod", 2, "app-1");
+  auto all = [&] { return cloud_->ListImages("local", {})->items; };
+  auto images = all();
+  EXPECT_TRUE(FindOutdated(images, std::nullopt).empty());
+  Create("base-2", "base", 3);  // The base moves.
+  images = all();
+  auto out = FindOutdated(images, std::nullopt);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].image->name, "app-1");
+  EXPECT_EQ(out[0].stale->name, "base-1");
+  EXPECT_EQ(out[0].head->name, "base-2");
+  EXPECT_EQ(out[0].depth, 1);
+  EXPECT_EQ(out[1].image->name, "prod-1");
+  EXPECT_EQ(out[1].stale->name, "base-1");
+  EXPECT_EQ(out[1].depth, 2);
+  EXPECT_EQ(FindOutdated(images, std::string("prod")).size(), 1u);
+  // Rebuild in order: app on the new base, prod on the new app.
+  Create("app-2", "app", 4, "base-2");
+  Create("prod-2", "prod", 5, "app-2");
+  images = all();
+  out = FindOutdated(images, std::nullopt);
+  // The old ones are still outdated; the new chain is not.
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].image->name, "app-1");
+  EXPECT_EQ(out[1].image->name, "prod-1");
+  EXPECT_EQ(out[1].stale->name, "app-1");  // The nearest stale ancestor now.
+  EXPECT_EQ(out[1].head->name, "app-2");
+}
+
+TEST(PurgeLabelTest, RoundTrip) {
+  TimeUs t = *compute::ParseTimestamp("2026-12-26T14:30:05Z");
+  EXPECT_EQ(PurgeLabelValue(t), "20261226-143005");
+  EXPECT_EQ(ParsePurgeLabel("20261226-143005"), t);
+  EXPECT_FALSE(ParsePurgeLabel("2026-12-26"));
+  EXPECT_FALSE(ParsePurgeLabel("20261399-143005"));
+}
+
+}  // namespace
+}  // namespace imago::lifecycle
