@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== catalog (bench/catalog_bench.cc)"
-"$BUILD/catalog_bench" "$@"
+"$BUILD/catalog_bench"
+echo
+echo "== rotation (bench/rotate_bench.cc)"
+"$BUILD/rotate_bench"
 echo
 echo "== import (bench/import_bench.sh)"
 bash bench/import_bench.sh

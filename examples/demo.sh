@@ -67,6 +67,49 @@ say "Bad input gets one clear line and a documented exit code; nothing changes"
 run images create Bad_Name --source-file v1.qcow2 || printf '%s(exit code %s)%s\n' "$dim" "$?" "$off"
 run images describe-from-family nothing-here || printf '%s(exit code %s)%s\n' "$dim" "$?" "$off"
 
+say "Rotation with time travel: a release every 10 days, rotation every week, 91 days (- = not yet, or really deleted)"
+cat > rotation.yaml <<'YAML'
+default:                  # every family not listed under families
+  deprecate: superseded   # or an age such as 30d
+  obsolete_after: 7d
+  delete_after: 14d
+  purge_after: 30d
+  keep: 1
+  min_age: 1d
+families:
+  shop:
+    keep: 2               # only what differs from default
+YAML
+cat rotation.yaml
+day() { date -u -d "2027-01-01 + $1 days" +%Y-%m-%dT%H:%M:%SZ; }
+states() {
+  local line="" s
+  for v in 1 2 3 4 5 6; do
+    s=$("$IMAGO" images describe "shop-v$v" --format json 2>/dev/null | jq -r '.deprecated.state // "READY"') || s=-
+    line+=$(printf ' v%s:%-10s' "$v" "$s")
+  done
+  echo "$line"
+}
+released=0
+for d in $(seq 0 7 91); do
+  # Releases come out on days 0, 10, 20, 30, 40, 50.
+  while [[ $released -lt 6 && $((released * 10)) -le $d ]]; do
+    released=$((released + 1))
+    "$IMAGO" --now "$(day $(((released - 1) * 10)))" images create "shop-v$released" \
+      --source-file v1.qcow2 --family shop >/dev/null 2>&1
+  done
+  "$IMAGO" --now "$(day $d)" rotate --family shop --policy rotation.yaml >/dev/null 2>&1
+  printf '%sday %2d%s %s\n' "$bold" "$d" "$off" "$(states)"
+done
+printf '%s$ imago --now %s rotate --family shop --policy rotation.yaml --dry-run%s\n' "$dim" "$(day 91)" "$off"
+"$IMAGO" --now "$(day 91)" rotate --family shop --policy rotation.yaml --dry-run
+run rotate log --family shop --limit 6
+
+say "When a parent moves, the images built on it are outdated"
+run images create product-v1 --source-image-family app --family product
+run images create base-v2 --source-file v2.qcow2 --family base
+run images outdated
+
 say "Every change is an operation in the journal"
 run operations list --limit 8
 

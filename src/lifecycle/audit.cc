@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +16,9 @@ using compute::Status;
 std::string WhoAmI() {
   const char* user = getenv("USER");
   if (!user || !*user) user = getenv("LOGNAME");
+  if (!user || !*user) {
+    if (const passwd* pw = getpwuid(geteuid())) user = pw->pw_name;
+  }
   char host[256] = "localhost";
   gethostname(host, sizeof host - 1);
   return std::string(user && *user ? user : "unknown") + "@" + host;
