@@ -182,16 +182,12 @@ int RunList(Context& ctx, const ListFlags& f) {
   compute::ListOptions opts;
   opts.filter = f.filter;
   opts.max_results = f.page_size;
+  auto listed = compute::ListAllImages(*svc, ctx.g.project, opts);
+  if (!listed.ok()) return ctx.Fail(cmd, listed.status());
   std::vector<Json> rows;
-  while (true) {
-    auto page = svc->ListImages(ctx.g.project, opts);
-    if (!page.ok()) return ctx.Fail(cmd, page.status());
-    for (const Image& im : page->items) {
-      if (!f.show_deprecated && im.IsDeprecated()) continue;
-      rows.push_back(compute::ToJson(im));
-    }
-    if (page->next_page_token.empty()) break;
-    opts.page_token = page->next_page_token;
+  for (const Image& im : *listed) {
+    if (!f.show_deprecated && im.IsDeprecated()) continue;
+    rows.push_back(compute::ToJson(im));
   }
   if (!f.sort_by.empty()) {
     bool desc = f.sort_by[0] == '~';

@@ -194,15 +194,9 @@ int RunOutdated(Context& ctx, const std::string& family) {
   const char* cmd = "images.outdated";
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
-  std::vector<compute::Image> all;
-  compute::ListOptions opts;
-  while (true) {
-    auto page = svc->ListImages(ctx.g.project, opts);
-    if (!page.ok()) return ctx.Fail(cmd, page.status());
-    for (auto& im : page->items) all.push_back(std::move(im));
-    if (page->next_page_token.empty()) break;
-    opts.page_token = page->next_page_token;
-  }
+  auto listed = compute::ListAllImages(*svc, ctx.g.project);
+  if (!listed.ok()) return ctx.Fail(cmd, listed.status());
+  const std::vector<compute::Image>& all = *listed;
   std::optional<std::string> f;
   if (!family.empty()) f = family;
   std::vector<Json> rows;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "compute/status.h"
 #include "compute/types.h"
@@ -89,6 +90,12 @@ class Service {
   virtual Status DeleteGlobalOperation(const std::string& project,
                                        const std::string& operation) = 0;
 };
+
+/// Every image of `project` that `opts` selects, reading page after page
+/// (opts.page_token is where it starts). `calls`, when given, counts the
+/// list calls made.
+Result<std::vector<Image>> ListAllImages(Service& svc, const std::string& project,
+                                         ListOptions opts = {}, int* calls = nullptr);
 
 }  // namespace imago::compute
 

@@ -31,20 +31,6 @@ std::optional<TimeUs> Date(const std::string& s) {
   return compute::ParseTimestamp(s);
 }
 
-Result<std::vector<Image>> ListAll(compute::Service& svc, const std::string& project, int* calls) {
-  std::vector<Image> all;
-  compute::ListOptions opts;
-  while (true) {
-    auto page = svc.ListImages(project, opts);
-    ++*calls;
-    if (!page.ok()) return page.status();
-    for (auto& im : page->items) all.push_back(std::move(im));
-    if (page->next_page_token.empty()) break;
-    opts.page_token = page->next_page_token;
-  }
-  return all;
-}
-
 // Plans the images of one family.
 void PlanFamily(const std::string& family, std::vector<const Image*> members, const Image* head,
                 const FamilyPolicy& pol, const UsageIndex& usage, TimeUs now, Plan* plan) {
@@ -201,7 +187,7 @@ Result<Plan> PlanRotation(compute::Service& svc, const std::string& project,
   Plan plan;
   plan.now = now;
   // Every image of the project: who uses an image may be in another family.
-  auto all = ListAll(svc, project, &plan.list_calls);
+  auto all = compute::ListAllImages(svc, project, {}, &plan.list_calls);
   if (!all.ok()) return all.status();
   UsageIndex usage(*all);
   auto heads = FamilyHeads(*all);
