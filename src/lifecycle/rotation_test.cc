@@ -146,6 +146,24 @@ TEST_F(RotationTest, NeverTouchesTheHead) {
   EXPECT_EQ(Why(p, "only"), "family head");
 }
 
+// Two images created in the same millisecond: which one getFromFamily
+// returns is the server's choice, so neither is rotated.
+TEST_F(RotationTest, NeverTouchesAnImageAsNewAsTheHead) {
+  Create("old", "app", 0);
+  Create("mid", "app", 1);
+  Create("twin-a", "app", 5);
+  Create("twin-b", "app", 5);
+  Plan p = Rotate(10, *RotationPolicy::Parse("default:\n  keep: 0\n", "p"));
+  EXPECT_EQ(State("twin-a"), "READY");
+  EXPECT_EQ(State("twin-b"), "READY");
+  EXPECT_EQ(State("mid"), "DEPRECATED");
+  EXPECT_EQ(State("old"), "DEPRECATED");
+  std::string a = Why(p, "twin-a"), b = Why(p, "twin-b");
+  EXPECT_TRUE((a == "family head" && b == "as new as the family head") ||
+              (b == "family head" && a == "as new as the family head"))
+      << a << " / " << b;
+}
+
 TEST_F(RotationTest, NeverTouchesAnImageInUse) {
   Create("base-1", "base", 0);
   Create("base-2", "base", 1);
