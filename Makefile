@@ -11,7 +11,7 @@ JOBS ?= 2
 # Debian 12 packages: build tools, libraries, and what runs at test time.
 APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev \
-  libre2-dev libgtest-dev libbenchmark-dev \
+  libre2-dev libgtest-dev \
   qemu-utils coreutils util-linux jq sqlite3 bc
 
 .PHONY: all deps build build-asan test test-unit demo bench format clean
