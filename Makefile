@@ -55,7 +55,7 @@ bench: build
 	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh
 
 format:
-	clang-format -i src/*/*.cc src/*/*.h bench/*.cc
+	clang-format -i src/*/*.cc src/*/*.h bench/*.cc bench/*.h
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

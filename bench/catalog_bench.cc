@@ -24,9 +24,10 @@
 
 #include <fmt/format.h>
 
-#include "localcloud/local_cloud.h"
+#include "bench/bench_util.h"
 
 using namespace imago;
+using bench::Check;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -57,13 +58,6 @@ void Row(const char* what, const Stats& s, const Stats* base) {
              ratio);
 }
 
-void Check(const compute::Status& st, const char* what) {
-  if (!st.ok()) {
-    fmt::print(stderr, "{}: {}\n", what, st.message());
-    exit(1);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,26 +68,10 @@ int main(int argc, char** argv) {
     if (!strcmp(argv[i], "--families")) families = atoi(argv[i + 1]);
     if (!strcmp(argv[i], "--dir")) dir = argv[i + 1];
   }
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream f(dir + "/seed.raw", std::ios::binary);
-    std::string block(65536, 'x');
-    f.write(block.data(), block.size());
-  }
-  localcloud::LocalCloudOptions opts;
-  opts.home = dir + "/home";
-  auto cloud = localcloud::LocalCloud::Open(opts);
-  Check(cloud.status(), "open");
-  compute::Service& svc = **cloud;
-
-  // Populate: one imported image, then copies of it (same content, so the
-  // catalog is what is measured, not the disk).
+  // Populate: the seed, then copies of it.
   auto t0 = Clock::now();
-  compute::Image seed;
-  seed.name = "seed";
-  seed.raw_disk = compute::RawDisk{dir + "/seed.raw", "", ""};
-  Check(svc.InsertImage("local", seed, {}).status(), "import");
+  auto cloud = bench::OpenWithSeed(dir, nullptr);
+  compute::Service& svc = *cloud;
   for (int i = 0; i < images; ++i) {
     compute::Image im;
     int fam = i % families;

@@ -14,27 +14,14 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_util.h"
 #include "compute/counting_service.h"
 #include "lifecycle/rotation.h"
-#include "localcloud/local_cloud.h"
 
 using namespace imago;
+using bench::Check;
+using bench::Since;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-void Check(const compute::Status& st, const char* what) {
-  if (!st.ok()) {
-    fmt::print(stderr, "{}: {}\n", what, st.message());
-    exit(1);
-  }
-}
-
-double Since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   int images = 100000, families = 10000;
@@ -46,27 +33,11 @@ int main(int argc, char** argv) {
     if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
     if (!strcmp(argv[i], "--no-apply")) apply = false;
   }
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream f(dir + "/seed.raw", std::ios::binary);
-    std::string block(65536, 'x');
-    f.write(block.data(), block.size());
-  }
   compute::TimeUs t0 = *compute::ParseTimestamp("2026-01-01T00:00:00Z");
   compute::ManualClock clock(t0);
-  localcloud::LocalCloudOptions opts;
-  opts.home = dir + "/home";
-  opts.clock = &clock;
-  auto cloud = localcloud::LocalCloud::Open(opts);
-  Check(cloud.status(), "open");
-  compute::Service& svc = **cloud;
-
   auto start = Clock::now();
-  compute::Image seed;
-  seed.name = "seed";
-  seed.raw_disk = compute::RawDisk{dir + "/seed.raw", "", ""};
-  Check(svc.InsertImage("local", seed, {}).status(), "import");
+  auto cloud = bench::OpenWithSeed(dir, &clock);
+  compute::Service& svc = *cloud;
   int per_family = images / families;
   for (int v = 0; v < per_family; ++v) {
     for (int f = 0; f < families; ++f) {
