@@ -214,7 +214,7 @@ Status Catalog::DeleteImage(const std::string& project, uint64_t id) {
   return s->Run();
 }
 
-Status Catalog::ScanImages(const std::string& project, const ImageScan& scan,
+Status Catalog::ScanImages(const std::string& project, const ScanSpec& scan,
                            const std::function<bool(ImageRow&&)>& fn) {
   std::string sql = std::string("SELECT ") + kImageCols + " FROM images WHERE project = ?1";
   if (scan.family) sql += " AND family = ?2";
@@ -373,7 +373,7 @@ Result<std::vector<OperationRow>> Catalog::UnfinishedOperations() {
   return out;
 }
 
-Status Catalog::ScanOperations(const std::string& project, const ImageScan& scan,
+Status Catalog::ScanOperations(const std::string& project, const ScanSpec& scan,
                                const std::function<bool(OperationRow&&)>& fn) {
   std::string sql =
       "SELECT resource, project, insert_us, work, seq FROM operations WHERE project = ?1";

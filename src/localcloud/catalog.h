@@ -39,8 +39,8 @@ struct OperationRow {
   int64_t seq = 0;   // Insertion order: the journal's order (read only).
 };
 
-/// Where a scan of images starts and which index it may use.
-struct ImageScan {
+/// Where a scan of images or operations starts, its order, and which index it may use.
+struct ScanSpec {
   bool by_time_desc = false;          // Else by name ascending.
   std::optional<std::string> family;  // Exact family (index).
   std::optional<std::string> name;    // Exact name.
@@ -72,7 +72,7 @@ class Catalog {
   compute::Status UpdateImage(const std::string& project, const ImageRow& row);
   compute::Status DeleteImage(const std::string& project, uint64_t id);
   /// Calls `fn` for each image in scan order until it returns false.
-  compute::Status ScanImages(const std::string& project, const ImageScan& scan,
+  compute::Status ScanImages(const std::string& project, const ScanSpec& scan,
                              const std::function<bool(ImageRow&&)>& fn);
   /// Number of images whose content is `digest`.
   Result<int64_t> CountContentUsers(const std::string& digest);
@@ -98,7 +98,7 @@ class Catalog {
   Result<std::vector<OperationRow>> UnfinishedOperations();
   /// Scans by name, or newest first in journal order (scan.after_time then
   /// holds the seq to resume after).
-  compute::Status ScanOperations(const std::string& project, const ImageScan& scan,
+  compute::Status ScanOperations(const std::string& project, const ScanSpec& scan,
                                  const std::function<bool(OperationRow&&)>& fn);
 
  private:

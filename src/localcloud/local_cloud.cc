@@ -99,7 +99,7 @@ Result<bool> OrderIsTimeDesc(const std::string& order_by) {
 struct ListPlan {
   compute::Filter filter;
   std::string scope;  // Binds page tokens to this listing.
-  ImageScan scan;
+  ScanSpec scan;
   size_t max = 500;
 };
 
