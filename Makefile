@@ -12,9 +12,10 @@ JOBS ?= 2
 APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev \
   libre2-dev libgtest-dev \
-  qemu-utils coreutils util-linux jq sqlite3 bc
+  qemu-utils coreutils util-linux jq sqlite3 bc \
+  qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt
 
-.PHONY: all deps build build-asan test test-unit demo bench format clean
+.PHONY: all deps build build-asan kit test test-unit demo bench format clean
 
 all: build
 
@@ -48,8 +49,12 @@ test: build build-asan
 test-unit: build
 	cd $(BUILD) && ctest -L unit -j$(JOBS) --output-on-failure
 
-demo: build
-	IMAGO=$(CURDIR)/$(BUILD)/imago bash examples/demo.sh
+# The kit's bootable image (images/busybox): build/kit/busybox.qcow2.
+kit: deps
+	bash images/busybox/build.sh $(BUILD)/kit $(BUILD)/kit-cache
+
+demo: build kit
+	IMAGO=$(CURDIR)/$(BUILD)/imago KIT=$(CURDIR)/$(BUILD)/kit/busybox.qcow2 bash examples/demo.sh
 
 bench: build
 	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh

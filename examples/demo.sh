@@ -22,6 +22,13 @@ run() {
   "$IMAGO" "$@"
 }
 
+if [[ -n ${KIT:-} && -f $KIT ]]; then
+  say "The kit: a bootable machine image built from Debian packages (kernel inside the disk)"
+  run images create kit-busybox-v1 --source-file "$KIT" --family kit \
+    --labels kernel="$(tr . - <"${KIT%.qcow2}.kver")" --description "busybox + Debian cloud kernel"
+  echo "(booting it as an instance comes with 'imago instances'; tests/vm/kit_boot_test.sh boots it with QEMU)"
+fi
+
 say "Two releases of a VM image, as qcow2 disks (here: small generated ones)"
 qemu-img create -q -f qcow2 v1.qcow2 256M
 qemu-img create -q -f qcow2 v2.qcow2 512M

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the small bootable image of the kit: Debian's cloud kernel and
+# busybox, nothing else. The disk holds the whole machine, kernel included
+# (/boot/vmlinuz-*): a runtime boots the image's own kernel, not one of its
+# own. No root, no loop mounts: the ext4 file system is made from a
+# directory (mkfs.ext4 -d).
+#
+#   images/busybox/build.sh OUT_DIR [CACHE_DIR]
+#
+# Writes OUT_DIR/busybox.qcow2 and OUT_DIR/busybox.kver (the kernel version).
+# Needs: busybox-static, e2fsprogs, kmod, qemu-utils, dpkg, apt (Debian 12).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:?usage: build.sh OUT_DIR [CACHE_DIR]}
+cache=${2:-$out/cache}
+mkdir -p "$out" "$cache"
+start=$(date +%s.%N)
+
+# 1. The kernel package: the version Debian's linux-image-cloud-amd64 points to.
+pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+if [[ -z $pkg ]]; then
+  echo "build.sh: cannot resolve linux-image-cloud-amd64 (run apt-get update)" >&2
+  exit 1
+fi
+kver=${pkg#linux-image-}
+deb=$(ls "$cache"/"${pkg}"_*.deb 2>/dev/null | head -1 || true)
+if [[ -z $deb ]]; then
+  chmod 777 "$cache"  # apt-get download runs as _apt where it can.
+  (cd "$cache" && apt-get download -q "$pkg" >/dev/null 2>&1)
+  deb=$(ls "$cache"/"${pkg}"_*.deb | head -1)
+fi
+
+work=$(mktemp -d "$out/build-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dpkg-deb -x "$deb" "$work/kernel"
+
+# 2. The root file system.
+root=$work/root
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,boot,dev,proc,sys,run,tmp,var/log,www,etc,mnt,root}
+cp -a "$here/rootfs/." "$root/"
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list-full); do
+  [[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
+done
+cp "$work/kernel/boot/vmlinuz-$kver" "$root/boot/vmlinuz-$kver"
+ln -s "vmlinuz-$kver" "$root/boot/vmlinuz"
+# Only the modules the guest loads (every virtio driver is a module in the
+# cloud kernel; ACPI power-off needs evdev and button), in load order.
+modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover
+  net_failover virtio_net virtio_blk qemu_fw_cfg fat vfat nls_cp437 nls_iso8859-1 nls_ascii
+  nls_utf8 cdrom isofs evdev button virtio_balloon"
+: >"$root/etc/modules"
+for m in $modules; do
+  path=$(cd "$work/kernel" && find "lib/modules/$kver" -name "$m.ko" -print -quit)
+  if [[ -z $path ]]; then continue; fi  # Built in, in this kernel.
+  mkdir -p "$root/$(dirname "$path")"
+  cp "$work/kernel/$path" "$root/$path"
+  echo "$m" >>"$root/etc/modules"
+done
+cp "$work/kernel/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
+  "$root/lib/modules/$kver/" 2>/dev/null || true
+depmod -b "$root" "$kver"
+echo "$kver" >"$root/etc/kernel-version"
+chmod +x "$root/etc/init.d/rcS" "$root/etc/acpi/PWRF/00000080"
+
+# 3. The disk: ext4 from the directory, then qcow2.
+truncate -s 64M "$work/disk.raw"
+mkfs.ext4 -q -F -L root -d "$root" "$work/disk.raw"
+qemu-img convert -O qcow2 "$work/disk.raw" "$out/busybox.qcow2.tmp"
+mv "$out/busybox.qcow2.tmp" "$out/busybox.qcow2"
+echo "$kver" >"$out/busybox.kver"
+printf 'built %s (kernel %s, %s on disk) in %.1f s\n' "$out/busybox.qcow2" "$kver" \
+  "$(du -h "$out/busybox.qcow2" | cut -f1)" "$(echo "$(date +%s.%N) - $start" | bc)"
