@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <set>
 
 #include <fmt/format.h>
 
@@ -20,7 +19,6 @@ using compute::DeprecationStatus;
 using compute::Image;
 using compute::ListOptions;
 
-constexpr compute::TimeUs kDay = 86400 * compute::kMicrosPerSecond;
 
 class LocalCloudTest : public ::testing::Test {
  protected:
