@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 #include <fmt/format.h>
 
 #include "localcloud/test_util.h"
@@ -18,7 +17,6 @@ using compute::DeprecationState;
 using compute::DeprecationStatus;
 using compute::Image;
 using compute::ListOptions;
-
 
 class LocalCloudTest : public ::testing::Test {
  protected:
