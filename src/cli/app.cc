@@ -16,11 +16,13 @@ int Main(int argc, char** argv) {
   AddOperationsCommands(app, ctx);
   AddNamesCommands(app, ctx);
   AddRotateCommands(app, ctx);
+  AddVmCommands(app, ctx);
   app.footer(
       "Examples:\n"
       "  imago images create image-v1 --source-file v1.qcow2 --family my-image-family\n"
       "  imago images describe-from-family my-image-family\n"
-      "  imago images list --format json\n\n"
+      "  imago images list --format json\n"
+      "  imago instances create web-1 --image-family my-image-family --ports 80\n\n"
       "Exit codes: 0 ok, 1 internal, 2 usage, 3 invalid value, 4 not found, 5 already exists,\n"
       "6 changed meanwhile (412), 7 not ready / in use, 8 unavailable (retry), 9 auth,\n"
       "10 some changes of a batch failed (the others took effect).");

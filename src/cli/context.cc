@@ -47,6 +47,8 @@ void Context::AddFlags(CLI::App& app) {
   app.add_option("--project", g.project, "Project id (default: local)")->envname("IMAGO_PROJECT");
   app.add_option("--format", g.format, "Output format: table, json or yaml")
       ->check(CLI::IsMember({"table", "json", "yaml"}));
+  app.add_option("--zone", g.zone, "Zone of instances and disks (default: local-a)")
+      ->envname("IMAGO_ZONE");
   app.add_option("--home", g.home, "State directory of the local cloud")->envname("IMAGO_HOME");
   app.add_option("--now", g.now,
                  "Pretend the time is this RFC 3339 timestamp (for time travel in tests)")
@@ -90,16 +92,25 @@ compute::Service* Context::Service(const std::string& command) {
   localcloud::LocalCloudOptions opts;
   opts.home = home;
   opts.clock = &Clock();
+  // QEMU runs this very program as each guest's metadata server.
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) opts.metadata_program.assign(exe, n);
   localcloud::RecoveryReport report;
   auto cloud = localcloud::LocalCloud::Open(opts, &report);
   if (!cloud.ok()) {
     Fail(command, cloud.status());
     return nullptr;
   }
-  if (!report.empty()) {
+  if (report.operations_undone || report.temp_files_removed || report.content_files_removed) {
     std::cerr << "imago: recovered from an interrupted run: " << report.operations_undone
               << " operation(s) undone, " << report.temp_files_removed << " temporary file(s) and "
               << report.content_files_removed << " unreferenced content file(s) removed\n";
+  }
+  if (report.instances_terminated || report.orphan_vms_stopped) {
+    std::cerr << "imago: " << report.instances_terminated
+              << " instance(s) whose VM had ended marked TERMINATED, " << report.orphan_vms_stopped
+              << " VM(s) no instance owned stopped\n";
   }
   service_ = std::move(cloud.value());
   return service_.get();
@@ -134,6 +145,17 @@ void Context::Warn(const std::string& message) const {
 
 void Context::WarnAbout(const compute::Operation& op) const {
   for (const auto& w : op.warnings) Warn(w.message);
+}
+
+int Context::Check(const std::string& command, const compute::Result<compute::Operation>& op) {
+  if (!op.ok()) return Fail(command, op.status());
+  if (op->failed()) {
+    return Fail(command,
+                Status(compute::StatusFromErrorJson(op->http_error_status_code, {}).code(),
+                       op->errors.front().message));
+  }
+  WarnAbout(*op);
+  return kExitOk;
 }
 
 bool Context::Confirm(const std::string& question) const {

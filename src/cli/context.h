@@ -37,6 +37,7 @@ int ExitCodeFor(const compute::Status& st);
 /// The global flags.
 struct Globals {
   std::string project = "local";
+  std::string zone = "local-a";
   std::string format;  // Empty: the command's default.
   std::string home;    // Empty: $IMAGO_HOME or ~/.local/share/imago.
   std::string now;     // Empty: the real time.
@@ -71,6 +72,10 @@ class Context {
   void Warn(const std::string& message) const;
   /// Prints the warnings of an operation on stderr.
   void WarnAbout(const compute::Operation& op) const;
+  /// The outcome of a mutation for `command`: on failure (of the call or of
+  /// the operation) reports it like Fail and returns its exit code; else
+  /// prints the operation's warnings and returns 0.
+  int Check(const std::string& command, const compute::Result<compute::Operation>& op);
   /// Asks on a terminal; true without asking when --quiet or not a terminal.
   bool Confirm(const std::string& question) const;
 

@@ -69,8 +69,16 @@ std::string Field(const Json& j, const std::string& dotted) {
   while (true) {
     size_t dot = dotted.find('.', start);
     std::string key = dotted.substr(start, dot == std::string::npos ? dot : dot - start);
-    if (!cur->is_object() || !cur->contains(key)) return "";
-    cur = &(*cur)[key];
+    if (cur->is_array() && !key.empty() &&
+        key.find_first_not_of("0123456789") == std::string::npos) {
+      size_t i = std::stoul(key);
+      if (i >= cur->size()) return "";
+      cur = &(*cur)[i];
+    } else if (!cur->is_object() || !cur->contains(key)) {
+      return "";
+    } else {
+      cur = &(*cur)[key];
+    }
     if (dot == std::string::npos) break;
     start = dot + 1;
   }

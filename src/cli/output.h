@@ -36,7 +36,7 @@ void PrintResource(std::ostream& out, Format format, const Json& resource);
 void PrintList(std::ostream& out, Format format, const std::vector<Json>& rows,
                const std::vector<Column>& cols);
 
-/// The string at a dotted path of `j`, or "" when absent.
+/// The string at a dotted path of `j` ("a.b", "list.0.c"), or "" when absent.
 std::string Field(const Json& j, const std::string& dotted);
 
 /// "1.5 GiB", "512 KiB".

@@ -91,6 +91,128 @@ class CountingService final : public Service {
     return inner_.DeleteGlobalOperation(p, o);
   }
 
+
+  // The VM resources: forwarded and counted the same way.
+  Result<std::vector<Zone>> ListZones(const std::string& p) override {
+    Add("zones.list");
+    return inner_.ListZones(p);
+  }
+  Result<Operation> InsertDisk(const std::string& p, const std::string& z, const Disk& d,
+                               const MutationOptions& o) override {
+    Add("disks.insert");
+    return inner_.InsertDisk(p, z, d, o);
+  }
+  Result<Disk> GetDisk(const std::string& p, const std::string& z, const std::string& d) override {
+    Add("disks.get");
+    return inner_.GetDisk(p, z, d);
+  }
+  Result<ListPage<Disk>> ListDisks(const std::string& p, const std::string& z,
+                                   const ListOptions& o) override {
+    Add("disks.list");
+    return inner_.ListDisks(p, z, o);
+  }
+  Result<Operation> DeleteDisk(const std::string& p, const std::string& z, const std::string& d,
+                               const MutationOptions& o) override {
+    Add("disks.delete");
+    return inner_.DeleteDisk(p, z, d, o);
+  }
+  Result<Operation> CreateSnapshot(const std::string& p, const std::string& z,
+                                   const std::string& d, const Snapshot& s,
+                                   const MutationOptions& o) override {
+    Add("disks.createSnapshot");
+    return inner_.CreateSnapshot(p, z, d, s, o);
+  }
+  Result<Snapshot> GetSnapshot(const std::string& p, const std::string& s) override {
+    Add("snapshots.get");
+    return inner_.GetSnapshot(p, s);
+  }
+  Result<ListPage<Snapshot>> ListSnapshots(const std::string& p, const ListOptions& o) override {
+    Add("snapshots.list");
+    return inner_.ListSnapshots(p, o);
+  }
+  Result<Operation> DeleteSnapshot(const std::string& p, const std::string& s,
+                                   const MutationOptions& o) override {
+    Add("snapshots.delete");
+    return inner_.DeleteSnapshot(p, s, o);
+  }
+  Result<Operation> InsertInstance(const std::string& p, const std::string& z, const Instance& i,
+                                   const MutationOptions& o) override {
+    Add("instances.insert");
+    return inner_.InsertInstance(p, z, i, o);
+  }
+  Result<Instance> GetInstance(const std::string& p, const std::string& z,
+                               const std::string& i) override {
+    Add("instances.get");
+    return inner_.GetInstance(p, z, i);
+  }
+  Result<ListPage<Instance>> ListInstances(const std::string& p, const std::string& z,
+                                           const ListOptions& o) override {
+    Add("instances.list");
+    return inner_.ListInstances(p, z, o);
+  }
+  Result<Operation> DeleteInstance(const std::string& p, const std::string& z,
+                                   const std::string& i, const MutationOptions& o) override {
+    Add("instances.delete");
+    return inner_.DeleteInstance(p, z, i, o);
+  }
+  Result<Operation> StartInstance(const std::string& p, const std::string& z,
+                                  const std::string& i, const MutationOptions& o) override {
+    Add("instances.start");
+    return inner_.StartInstance(p, z, i, o);
+  }
+  Result<Operation> StopInstance(const std::string& p, const std::string& z, const std::string& i,
+                                 const MutationOptions& o) override {
+    Add("instances.stop");
+    return inner_.StopInstance(p, z, i, o);
+  }
+  Result<Operation> ResetInstance(const std::string& p, const std::string& z,
+                                  const std::string& i, const MutationOptions& o) override {
+    Add("instances.reset");
+    return inner_.ResetInstance(p, z, i, o);
+  }
+  Result<Operation> AttachDisk(const std::string& p, const std::string& z, const std::string& i,
+                               const AttachedDisk& d, const MutationOptions& o) override {
+    Add("instances.attachDisk");
+    return inner_.AttachDisk(p, z, i, d, o);
+  }
+  Result<Operation> DetachDisk(const std::string& p, const std::string& z, const std::string& i,
+                               const std::string& device, const MutationOptions& o) override {
+    Add("instances.detachDisk");
+    return inner_.DetachDisk(p, z, i, device, o);
+  }
+  Result<Operation> SetInstanceMetadata(const std::string& p, const std::string& z,
+                                        const std::string& i, const Metadata& m,
+                                        const MutationOptions& o) override {
+    Add("instances.setMetadata");
+    return inner_.SetInstanceMetadata(p, z, i, m, o);
+  }
+  Result<SerialPortOutput> GetSerialPortOutput(const std::string& p, const std::string& z,
+                                               const std::string& i, int port,
+                                               int64_t start) override {
+    Add("instances.getSerialPortOutput");
+    return inner_.GetSerialPortOutput(p, z, i, port, start);
+  }
+  Result<Operation> GetZoneOperation(const std::string& p, const std::string& z,
+                                     const std::string& op) override {
+    Add("zoneOperations.get");
+    return inner_.GetZoneOperation(p, z, op);
+  }
+  Result<Operation> WaitZoneOperation(const std::string& p, const std::string& z,
+                                      const std::string& op) override {
+    Add("zoneOperations.wait");
+    return inner_.WaitZoneOperation(p, z, op);
+  }
+  Result<ListPage<Operation>> ListZoneOperations(const std::string& p, const std::string& z,
+                                                 const ListOptions& o) override {
+    Add("zoneOperations.list");
+    return inner_.ListZoneOperations(p, z, o);
+  }
+  Status DeleteZoneOperation(const std::string& p, const std::string& z,
+                             const std::string& op) override {
+    Add("zoneOperations.delete");
+    return inner_.DeleteZoneOperation(p, z, op);
+  }
+
  private:
   void Add(const char* m) {
     std::lock_guard l(mu_);

@@ -53,6 +53,69 @@ const FilterSchema& ImageFilterSchema() {
   return k;
 }
 
+const FilterSchema& DiskFilterSchema() {
+  static const FilterSchema k = {"kind",
+                                 "id",
+                                 "creationTimestamp",
+                                 "name",
+                                 "description",
+                                 "selfLink",
+                                 "zone",
+                                 "sizeGb",
+                                 "type",
+                                 "status",
+                                 "sourceImage",
+                                 "sourceImageId",
+                                 "sourceSnapshot",
+                                 "sourceSnapshotId",
+                                 "users",
+                                 "labels",
+                                 "labels.*",
+                                 "labelFingerprint",
+                                 "lastAttachTimestamp",
+                                 "lastDetachTimestamp"};
+  return k;
+}
+
+const FilterSchema& SnapshotFilterSchema() {
+  static const FilterSchema k = {"kind",          "id",           "creationTimestamp",
+                                 "name",          "description",  "selfLink",
+                                 "status",        "sourceDisk",   "sourceDiskId",
+                                 "diskSizeGb",    "storageBytes", "labels",
+                                 "labels.*",      "labelFingerprint", "storageLocations"};
+  return k;
+}
+
+const FilterSchema& InstanceFilterSchema() {
+  static const FilterSchema k = {"kind",
+                                 "id",
+                                 "creationTimestamp",
+                                 "name",
+                                 "description",
+                                 "selfLink",
+                                 "zone",
+                                 "machineType",
+                                 "status",
+                                 "statusMessage",
+                                 "cpuPlatform",
+                                 "disks",
+                                 "disks.*",
+                                 "networkInterfaces",
+                                 "networkInterfaces.*",
+                                 "metadata",
+                                 "metadata.*",
+                                 "labels",
+                                 "labels.*",
+                                 "labelFingerprint",
+                                 "lastStartTimestamp",
+                                 "lastStopTimestamp",
+                                 "tags",
+                                 "tags.*",
+                                 "forwardedPorts",
+                                 "forwardedPorts.*"};
+  return k;
+}
+
 const FilterSchema& OperationFilterSchema() {
   static const FilterSchema k = {"kind",
                                  "id",

@@ -34,6 +34,10 @@ using FilterSchema = std::vector<std::string>;
 const FilterSchema& ImageFilterSchema();
 /// The filterable fields of compute#operation.
 const FilterSchema& OperationFilterSchema();
+/// The fields of disks, snapshots and instances.
+const FilterSchema& DiskFilterSchema();
+const FilterSchema& SnapshotFilterSchema();
+const FilterSchema& InstanceFilterSchema();
 
 /// A parsed filter. Cheap to move; immutable after Parse; Matches() is thread-safe.
 class Filter {

@@ -1,14 +1,18 @@
 #include "compute/json_codec.h"
 
+#include "compute/json_read.h"
+
 #include <charconv>
 #include <set>
 
 #include <fmt/format.h>
 
 namespace imago::compute {
-namespace {
+
+namespace json_read {
 
 std::string Where(std::string_view where, std::string_view field) {
+  if (field.empty()) return std::string(where);
   return std::string(where) + "." + std::string(field);
 }
 
@@ -32,7 +36,7 @@ Status ReadString(const Json& j, std::string_view where, std::string_view field,
   return Status::OK();
 }
 
-// int64/uint64 fields: a JSON string of digits (the API's form) or a number.
+namespace {
 template <typename Int>
 Status ReadInt(const Json& j, std::string_view where, std::string_view field, Int* out) {
   const char* type = std::is_signed_v<Int> ? "TYPE_INT64" : "TYPE_UINT64";
@@ -55,6 +59,28 @@ Status ReadInt(const Json& j, std::string_view where, std::string_view field, In
   *out = v;
   return Status::OK();
 }
+}  // namespace
+
+Status ReadInt64(const Json& j, std::string_view where, std::string_view field, int64_t* out) {
+  return ReadInt(j, where, field, out);
+}
+Status ReadUint64(const Json& j, std::string_view where, std::string_view field, uint64_t* out) {
+  return ReadInt(j, where, field, out);
+}
+Status ReadInt32(const Json& j, std::string_view where, std::string_view field, int* out) {
+  if (j.is_null()) return Status::OK();
+  if (!j.is_number_integer()) return TypeError(where, field, "TYPE_INT32", j);
+  int64_t v = j.get<int64_t>();
+  if (v < INT32_MIN || v > INT32_MAX) return TypeError(where, field, "TYPE_INT32", j);
+  *out = static_cast<int>(v);
+  return Status::OK();
+}
+Status ReadBool(const Json& j, std::string_view where, std::string_view field, bool* out) {
+  if (j.is_null()) return Status::OK();
+  if (!j.is_boolean()) return TypeError(where, field, "TYPE_BOOL", j);
+  *out = j.get<bool>();
+  return Status::OK();
+}
 
 Status CheckObject(const Json& j, std::string_view where) {
   if (!j.is_object()) {
@@ -68,6 +94,97 @@ Status CheckObject(const Json& j, std::string_view where) {
 void PutIfSet(Json& j, const char* key, const std::string& v) {
   if (!v.empty()) j[key] = v;
 }
+
+Reader::Reader(const Json& j, std::string where) : j_(j), where_(std::move(where)) {
+  st_ = CheckObject(j_, where_);
+}
+
+bool Reader::Take(const char* key) {
+  seen_.insert(key);
+  return st_.ok() && j_.contains(key);
+}
+
+Reader& Reader::Str(const char* key, std::string* out) {
+  if (Take(key)) st_ = ReadString(j_[key], where_, key, out);
+  return *this;
+}
+Reader& Reader::I64(const char* key, int64_t* out) {
+  if (Take(key)) st_ = ReadInt64(j_[key], where_, key, out);
+  return *this;
+}
+Reader& Reader::U64(const char* key, uint64_t* out) {
+  if (Take(key)) st_ = ReadUint64(j_[key], where_, key, out);
+  return *this;
+}
+Reader& Reader::I32(const char* key, int* out) {
+  if (Take(key)) st_ = ReadInt32(j_[key], where_, key, out);
+  return *this;
+}
+Reader& Reader::Bool(const char* key, bool* out) {
+  if (Take(key)) st_ = ReadBool(j_[key], where_, key, out);
+  return *this;
+}
+Reader& Reader::Map(const char* key, std::map<std::string, std::string>* out) {
+  if (!Take(key)) return *this;
+  auto m = LabelsFromJson(j_[key], Where(where_, key));
+  if (m.ok()) *out = std::move(m.value());
+  st_ = m.status();
+  return *this;
+}
+Reader& Reader::Strs(const char* key, std::vector<std::string>* out) {
+  return Arr(key, [out](const Json& v, const std::string& w) {
+    std::string s;
+    IMAGO_RETURN_IF_ERROR(ReadString(v, w, "", &s));
+    out->push_back(std::move(s));
+    return Status::OK();
+  });
+}
+Reader& Reader::Obj(const char* key, const SubFn& fn) {
+  if (Take(key) && !j_[key].is_null()) st_ = fn(j_[key], Where(where_, key));
+  return *this;
+}
+Reader& Reader::Arr(const char* key, const SubFn& fn) {
+  if (!Take(key) || j_[key].is_null()) return *this;
+  const Json& a = j_[key];
+  if (!a.is_array()) {
+    st_ = TypeError(where_, key, "TYPE_LIST", a);
+    return *this;
+  }
+  for (size_t i = 0; i < a.size() && st_.ok(); ++i) {
+    st_ = fn(a[i], Where(where_, key) + "[" + std::to_string(i) + "]");
+  }
+  return *this;
+}
+Reader& Reader::Ignore(const char* key) {
+  Take(key);
+  return *this;
+}
+Reader& Reader::Keep(const char* key, Json* extra) {
+  if (Take(key)) (*extra)[key] = j_[key];
+  return *this;
+}
+Reader& Reader::Kind(const char* kind) {
+  if (!Take("kind")) return *this;
+  std::string k;
+  st_ = ReadString(j_["kind"], where_, "kind", &k);
+  if (st_.ok() && !k.empty() && k != kind) {
+    st_ = Status::InvalidField(Where(where_, "kind"), k, std::string("Must be '") + kind + "'.");
+  }
+  return *this;
+}
+Status Reader::Done() {
+  if (!st_.ok() || !j_.is_object()) return st_;
+  for (const auto& [k, v] : j_.items()) {
+    if (!seen_.count(k)) return UnknownField(where_, k);
+  }
+  return Status::OK();
+}
+
+}  // namespace json_read
+
+using namespace json_read;  // NOLINT: this file is their main user.
+
+namespace {
 
 // Image fields imago keeps and returns without interpreting them.
 const std::set<std::string>& PassthroughImageFields() {
@@ -231,7 +348,7 @@ Result<Image> ImageFromJson(const Json& j, std::string_view where) {
         st = Status::InvalidField(Where(where, k), kind, "Must be 'compute#image'.");
       }
     } else if (k == "id") {
-      st = ReadInt(v, where, k, &im.id);
+      st = ReadUint64(v, where, k, &im.id);
     } else if (k == "creationTimestamp") {
       st = ReadString(v, where, k, &im.creation_timestamp);
     } else if (k == "name") {
@@ -291,9 +408,9 @@ Result<Image> ImageFromJson(const Json& j, std::string_view where) {
     } else if (k == "sourceSnapshotId") {
       st = ReadString(v, where, k, &im.source_snapshot_id);
     } else if (k == "diskSizeGb") {
-      st = ReadInt(v, where, k, &im.disk_size_gb);
+      st = ReadInt64(v, where, k, &im.disk_size_gb);
     } else if (k == "archiveSizeBytes") {
-      st = ReadInt(v, where, k, &im.archive_size_bytes);
+      st = ReadInt64(v, where, k, &im.archive_size_bytes);
     } else if (PassthroughImageFields().count(k)) {
       im.extra[k] = v;
     } else if (k == "sourceDiskEncryptionKey" || k == "sourceImageEncryptionKey" ||
@@ -317,14 +434,14 @@ Result<Operation> OperationFromJson(const Json& j) {
   auto str = [&](const char* key, std::string* out) -> Status {
     return j.contains(key) ? ReadString(j[key], w, key, out) : Status::OK();
   };
-  IMAGO_RETURN_IF_ERROR(j.contains("id") ? ReadInt(j["id"], w, "id", &op.id) : Status::OK());
+  IMAGO_RETURN_IF_ERROR(j.contains("id") ? ReadUint64(j["id"], w, "id", &op.id) : Status::OK());
   IMAGO_RETURN_IF_ERROR(str("name", &op.name));
   IMAGO_RETURN_IF_ERROR(str("zone", &op.zone));
   IMAGO_RETURN_IF_ERROR(str("clientOperationId", &op.client_operation_id));
   IMAGO_RETURN_IF_ERROR(str("operationType", &op.operation_type));
   IMAGO_RETURN_IF_ERROR(str("targetLink", &op.target_link));
   IMAGO_RETURN_IF_ERROR(
-      j.contains("targetId") ? ReadInt(j["targetId"], w, "targetId", &op.target_id) : Status::OK());
+      j.contains("targetId") ? ReadUint64(j["targetId"], w, "targetId", &op.target_id) : Status::OK());
   IMAGO_RETURN_IF_ERROR(str("status", &op.status));
   IMAGO_RETURN_IF_ERROR(str("statusMessage", &op.status_message));
   IMAGO_RETURN_IF_ERROR(str("user", &op.user));

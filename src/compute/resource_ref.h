@@ -39,6 +39,31 @@ std::string FamilyPath(std::string_view project, std::string_view family);
 /// "projects/P/global/operations/NAME".
 std::string GlobalOperationPath(std::string_view project, std::string_view name);
 
+/// A parsed reference to a zonal or global resource (disk, instance,
+/// snapshot, machine type).
+struct ResourceRef {
+  std::string project;  // Empty: the caller's project.
+  std::string zone;     // Empty: the caller's zone (zonal resources).
+  std::string name;     // The name, or the id's digits.
+  uint64_t id = 0;      // Non-zero when named by numeric id.
+};
+
+/// Parses NAME, an id, [projects/P/]zones/Z/COLLECTION/NAME (zonal) or
+/// [projects/P/]global/COLLECTION/NAME (global), or a full URL of those.
+Result<ResourceRef> ParseResourceRef(std::string_view field, std::string_view text,
+                                     std::string_view collection, bool zonal);
+
+/// "projects/P/zones/Z/COLLECTION/NAME".
+std::string ZonalPath(std::string_view project, std::string_view zone,
+                      std::string_view collection, std::string_view name);
+/// "projects/P/global/COLLECTION/NAME".
+std::string GlobalPath(std::string_view project, std::string_view collection,
+                       std::string_view name);
+/// "projects/P/zones/Z".
+std::string ZonePath(std::string_view project, std::string_view zone);
+/// The text after the last '/' (a name from a URL).
+std::string LastSegment(std::string_view url);
+
 /// base + path, where base ends with '/'.
 std::string Link(std::string_view base, std::string_view path);
 

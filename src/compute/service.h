@@ -4,7 +4,8 @@
 // is written against it alone.
 //
 // Conventions of every method:
-//  - `project` is a project id; `image` is an image name or its numeric id.
+//  - `project` is a project id; `zone` a zone name (local-a); a resource
+//    argument (`image`, `disk`, `instance`, ...) is a name or a numeric id.
 //  - A mutation returns the Operation that records it. A mutation that fails
 //    validation returns the error and changes nothing. A mutation with the
 //    `request_id` of an earlier one returns that earlier Operation and has no
@@ -22,6 +23,7 @@
 
 #include "compute/status.h"
 #include "compute/types.h"
+#include "compute/vm_types.h"
 
 namespace imago::compute {
 
@@ -89,6 +91,107 @@ class Service {
                                                            const ListOptions& opts) = 0;
   virtual Status DeleteGlobalOperation(const std::string& project,
                                        const std::string& operation) = 0;
+
+  // --- zones ---
+
+  /// Every zone of the project, by name.
+  virtual Result<std::vector<Zone>> ListZones(const std::string& project) = 0;
+
+  // --- disks (zonal) ---
+
+  /// Creates a disk from at most one source: `source_image` (any ImageRef
+  /// form; a family is resolved now and recorded as sourceImage +
+  /// sourceImageId), `source_snapshot`, or neither (a blank disk of
+  /// `size_gb`). `size_gb` defaults to the source's size and may not be
+  /// smaller. Source states are checked as for InsertImage.
+  virtual Result<Operation> InsertDisk(const std::string& project, const std::string& zone,
+                                       const Disk& disk, const MutationOptions& opts) = 0;
+  virtual Result<Disk> GetDisk(const std::string& project, const std::string& zone,
+                               const std::string& disk) = 0;
+  virtual Result<ListPage<Disk>> ListDisks(const std::string& project, const std::string& zone,
+                                           const ListOptions& opts) = 0;
+  /// Refused with 400 resourceInUseByAnotherResource while the disk is
+  /// attached to an instance.
+  virtual Result<Operation> DeleteDisk(const std::string& project, const std::string& zone,
+                                       const std::string& disk, const MutationOptions& opts) = 0;
+  /// Makes the global snapshot `snapshot.name` of the disk's content as it
+  /// is now (crash-consistent when an instance is writing to it).
+  virtual Result<Operation> CreateSnapshot(const std::string& project, const std::string& zone,
+                                           const std::string& disk, const Snapshot& snapshot,
+                                           const MutationOptions& opts) = 0;
+
+  // --- snapshots (global) ---
+
+  virtual Result<Snapshot> GetSnapshot(const std::string& project,
+                                       const std::string& snapshot) = 0;
+  virtual Result<ListPage<Snapshot>> ListSnapshots(const std::string& project,
+                                                   const ListOptions& opts) = 0;
+  virtual Result<Operation> DeleteSnapshot(const std::string& project, const std::string& snapshot,
+                                           const MutationOptions& opts) = 0;
+
+  // --- instances (zonal) ---
+
+  /// Creates and starts an instance. Exactly one disk has `boot`; each disk
+  /// names an existing `source` disk or has `initialize_params` (a new disk,
+  /// named after the instance unless `disk_name` says otherwise). On
+  /// success the instance is RUNNING; on failure nothing it made remains.
+  virtual Result<Operation> InsertInstance(const std::string& project, const std::string& zone,
+                                           const Instance& instance,
+                                           const MutationOptions& opts) = 0;
+  virtual Result<Instance> GetInstance(const std::string& project, const std::string& zone,
+                                       const std::string& instance) = 0;
+  virtual Result<ListPage<Instance>> ListInstances(const std::string& project,
+                                                   const std::string& zone,
+                                                   const ListOptions& opts) = 0;
+  /// Stops the instance and deletes it with the disks whose autoDelete is
+  /// set; the other disks are detached and kept.
+  virtual Result<Operation> DeleteInstance(const std::string& project, const std::string& zone,
+                                           const std::string& instance,
+                                           const MutationOptions& opts) = 0;
+  /// TERMINATED -> RUNNING. Starting a RUNNING instance changes nothing.
+  virtual Result<Operation> StartInstance(const std::string& project, const std::string& zone,
+                                          const std::string& instance,
+                                          const MutationOptions& opts) = 0;
+  /// Asks the guest to power off (ACPI), then ends it after a grace period;
+  /// the instance is TERMINATED and its disks keep their content.
+  virtual Result<Operation> StopInstance(const std::string& project, const std::string& zone,
+                                         const std::string& instance,
+                                         const MutationOptions& opts) = 0;
+  /// A hard reset of a RUNNING instance.
+  virtual Result<Operation> ResetInstance(const std::string& project, const std::string& zone,
+                                          const std::string& instance,
+                                          const MutationOptions& opts) = 0;
+  virtual Result<Operation> AttachDisk(const std::string& project, const std::string& zone,
+                                       const std::string& instance, const AttachedDisk& disk,
+                                       const MutationOptions& opts) = 0;
+  virtual Result<Operation> DetachDisk(const std::string& project, const std::string& zone,
+                                       const std::string& instance,
+                                       const std::string& device_name,
+                                       const MutationOptions& opts) = 0;
+  /// Replaces the metadata items. `metadata.fingerprint` must equal the
+  /// instance's current one, else 412 conditionNotMet.
+  virtual Result<Operation> SetInstanceMetadata(const std::string& project,
+                                                const std::string& zone,
+                                                const std::string& instance,
+                                                const Metadata& metadata,
+                                                const MutationOptions& opts) = 0;
+  /// The serial console from byte `start` on (port 1 only).
+  virtual Result<SerialPortOutput> GetSerialPortOutput(const std::string& project,
+                                                       const std::string& zone,
+                                                       const std::string& instance, int port,
+                                                       int64_t start) = 0;
+
+  // --- zone operations ---
+
+  virtual Result<Operation> GetZoneOperation(const std::string& project, const std::string& zone,
+                                             const std::string& operation) = 0;
+  virtual Result<Operation> WaitZoneOperation(const std::string& project, const std::string& zone,
+                                              const std::string& operation) = 0;
+  virtual Result<ListPage<Operation>> ListZoneOperations(const std::string& project,
+                                                         const std::string& zone,
+                                                         const ListOptions& opts) = 0;
+  virtual Status DeleteZoneOperation(const std::string& project, const std::string& zone,
+                                     const std::string& operation) = 0;
 };
 
 /// Every image of `project` that `opts` selects, reading page after page
@@ -96,6 +199,13 @@ class Service {
 /// list calls made.
 Result<std::vector<Image>> ListAllImages(Service& svc, const std::string& project,
                                          ListOptions opts = {}, int* calls = nullptr);
+/// Every disk of `project` in `zone` that `opts` selects.
+Result<std::vector<Disk>> ListAllDisks(Service& svc, const std::string& project,
+                                       const std::string& zone, ListOptions opts = {});
+Result<std::vector<Instance>> ListAllInstances(Service& svc, const std::string& project,
+                                               const std::string& zone, ListOptions opts = {});
+Result<std::vector<Snapshot>> ListAllSnapshots(Service& svc, const std::string& project,
+                                               ListOptions opts = {});
 
 }  // namespace imago::compute
 

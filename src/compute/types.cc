@@ -35,8 +35,12 @@ std::string LabelFingerprint(const Labels& labels) {
     canon += v;
     canon.push_back('\0');
   }
+  return ShortFingerprint(canon);
+}
+
+std::string ShortFingerprint(const std::string& canonical) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(canon.data()), canon.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), digest);
   unsigned char out[16];
   int n = EVP_EncodeBlock(out, digest, 8);
   return std::string(reinterpret_cast<char*>(out), n);

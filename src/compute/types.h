@@ -134,6 +134,8 @@ struct ListPage {
 /// The labelFingerprint of a label map: base64 of the first 8 bytes of the
 /// SHA-256 of its canonical form. Equal maps have equal fingerprints.
 std::string LabelFingerprint(const Labels& labels);
+/// Base64 of the first 8 bytes of the SHA-256 of `canonical`: GCE's fingerprint form.
+std::string ShortFingerprint(const std::string& canonical);
 
 }  // namespace imago::compute
 

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "compute/resource_ref.h"
+
 namespace imago::localcloud {
 
 using compute::Json;
@@ -50,6 +52,28 @@ CREATE TABLE operations(
   UNIQUE(project, request_id));
 CREATE INDEX operations_unfinished ON operations(status) WHERE status != 'DONE';
 )sql",
+    // 1 -> 2: disks, snapshots and instances; zonal operations.
+    R"sql(
+ALTER TABLE operations ADD COLUMN zone TEXT NOT NULL DEFAULT '';
+CREATE INDEX operations_by_zone ON operations(project, zone, seq);
+CREATE TABLE resources(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  project TEXT NOT NULL,
+  zone TEXT NOT NULL,
+  name TEXT NOT NULL,
+  creation_us INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  content TEXT,
+  source_image_id INTEGER,
+  resource TEXT NOT NULL,
+  local TEXT NOT NULL,
+  UNIQUE(kind, project, zone, name));
+CREATE INDEX resources_by_time ON resources(kind, project, zone, creation_us, name);
+CREATE INDEX resources_by_content ON resources(content);
+CREATE INDEX resources_by_source_image ON resources(source_image_id);
+)sql",
 };
 
 constexpr const char* kImageCols = "resource, creation_us, content";
@@ -64,6 +88,29 @@ Result<ImageRow> ReadImage(Stmt& s) {
   row.creation_us = s.Int(1);
   row.content = s.Text(2);
   return row;
+}
+
+constexpr const char* kResourceCols =
+    "kind, project, zone, name, id, creation_us, status, content, source_image_id, resource, "
+    "local";
+
+Result<ResourceRow> ReadResource(Stmt& s) {
+  ResourceRow r;
+  r.kind = s.Text(0);
+  r.project = s.Text(1);
+  r.zone = s.Text(2);
+  r.name = s.Text(3);
+  r.id = static_cast<uint64_t>(s.Int(4));
+  r.creation_us = s.Int(5);
+  r.status = s.Text(6);
+  r.content = s.Text(7);
+  r.source_image_id = static_cast<uint64_t>(s.Int(8));
+  r.resource = Json::parse(s.Text(9), nullptr, false);
+  r.local = Json::parse(s.Text(10), nullptr, false);
+  if (r.resource.is_discarded() || r.local.is_discarded()) {
+    return Status::Internal("catalog: corrupt " + r.kind + " row " + r.name);
+  }
+  return r;
 }
 
 Result<OperationRow> ReadOperation(Stmt& s) {
@@ -234,7 +281,9 @@ Status Catalog::ScanImages(const std::string& project, const ScanSpec& scan,
 }
 
 Result<int64_t> Catalog::CountContentUsers(const std::string& digest) {
-  auto s = db_->Prepare("SELECT count(*) FROM images WHERE content = ?1");
+  auto s = db_->Prepare(
+      "SELECT (SELECT count(*) FROM images WHERE content = ?1) + "
+      "(SELECT count(*) FROM resources WHERE content = ?1)");
   if (!s.ok()) return s.status();
   s->Bind(1, digest);
   bool row = false;
@@ -260,6 +309,21 @@ Status Catalog::DeleteBlob(const std::string& digest) {
   if (!s.ok()) return s.status();
   s->Bind(1, digest);
   return s->Run();
+}
+
+Result<std::optional<BlobInfo>> Catalog::FindBlob(const std::string& digest) {
+  auto s = db_->Prepare("SELECT size, format, virtual_size FROM blobs WHERE digest = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, digest);
+  bool row = false;
+  IMAGO_RETURN_IF_ERROR(s->Step(&row));
+  if (!row) return std::optional<BlobInfo>();
+  BlobInfo b;
+  b.digest = digest;
+  b.size = static_cast<uint64_t>(s->Int(0));
+  b.disk.format = s->Text(1);
+  b.disk.virtual_size = static_cast<uint64_t>(s->Int(2));
+  return std::optional<BlobInfo>(b);
 }
 
 Result<bool> Catalog::BlobExists(const std::string& digest) {
@@ -329,8 +393,8 @@ Result<std::optional<OperationRow>> Catalog::FindOperationByRequestId(
 
 Status Catalog::InsertOperation(const OperationRow& row) {
   auto s = db_->Prepare(
-      "INSERT INTO operations(id, project, name, request_id, status, insert_us, work, resource) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "INSERT INTO operations(id, project, name, request_id, status, insert_us, work, resource, "
+      "zone) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!s.ok()) return s.status();
   s->Bind(1, AsSigned(row.op.id))
       .Bind(2, row.project)
@@ -339,7 +403,8 @@ Status Catalog::InsertOperation(const OperationRow& row) {
       .Bind(5, row.op.status)
       .Bind(6, row.insert_us)
       .BindOrNull(7, row.work)
-      .Bind(8, compute::ToJson(row.op).dump());
+      .Bind(8, compute::ToJson(row.op).dump())
+      .Bind(9, compute::LastSegment(row.op.zone));
   return s->Run();
 }
 
@@ -376,14 +441,116 @@ Result<std::vector<OperationRow>> Catalog::UnfinishedOperations() {
 Status Catalog::ScanOperations(const std::string& project, const ScanSpec& scan,
                                const std::function<bool(OperationRow&&)>& fn) {
   std::string sql =
-      "SELECT resource, project, insert_us, work, seq FROM operations WHERE project = ?1";
+      "SELECT resource, project, insert_us, work, seq FROM operations WHERE project = ?1"
+      " AND zone = ?4";
   if (scan.after_set) sql += scan.by_time_desc ? " AND seq < ?2" : " AND name > ?3";
   sql += scan.by_time_desc ? " ORDER BY seq DESC" : " ORDER BY name";
   auto s = db_->Prepare(sql);
   if (!s.ok()) return s.status();
-  s->Bind(1, project);
+  s->Bind(1, project).Bind(4, scan.zone);
   if (scan.after_set) s->Bind(2, scan.after_time).Bind(3, scan.after_name);
   return ForEachRow(*s, &ReadOperation, fn);
+}
+
+// ---------------------------------------------------------------- resources
+
+Result<std::optional<ResourceRow>> Catalog::FindResource(const std::string& kind,
+                                                         const std::string& project,
+                                                         const std::string& zone,
+                                                         const std::string& name_or_id) {
+  uint64_t id = 0;
+  auto [p, ec] = std::from_chars(name_or_id.data(), name_or_id.data() + name_or_id.size(), id);
+  bool numeric = ec == std::errc() && p == name_or_id.data() + name_or_id.size();
+  auto s = db_->Prepare(std::string("SELECT ") + kResourceCols +
+                        " FROM resources WHERE kind = ?1 AND project = ?2 AND zone = ?3 AND " +
+                        (numeric ? "id = ?4" : "name = ?4"));
+  if (!s.ok()) return s.status();
+  s->Bind(1, kind).Bind(2, project).Bind(3, zone);
+  if (numeric) {
+    s->Bind(4, AsSigned(id));
+  } else {
+    s->Bind(4, name_or_id);
+  }
+  return FirstRow(*s, &ReadResource);
+}
+
+Result<std::optional<ResourceRow>> Catalog::FindResourceById(uint64_t id) {
+  auto s = db_->Prepare(std::string("SELECT ") + kResourceCols + " FROM resources WHERE id = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, AsSigned(id));
+  return FirstRow(*s, &ReadResource);
+}
+
+Status Catalog::InsertResource(const ResourceRow& r) {
+  auto s = db_->Prepare(
+      "INSERT INTO resources(kind, project, zone, name, id, creation_us, status, content, "
+      "source_image_id, resource, local) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  if (!s.ok()) return s.status();
+  s->Bind(1, r.kind)
+      .Bind(2, r.project)
+      .Bind(3, r.zone)
+      .Bind(4, r.name)
+      .Bind(5, AsSigned(r.id))
+      .Bind(6, r.creation_us)
+      .Bind(7, r.status)
+      .BindOrNull(8, r.content)
+      .Bind(9, AsSigned(r.source_image_id))
+      .Bind(10, r.resource.dump())
+      .Bind(11, r.local.dump());
+  return s->Run();
+}
+
+Status Catalog::UpdateResource(const ResourceRow& r) {
+  auto s = db_->Prepare(
+      "UPDATE resources SET status = ?2, content = ?3, resource = ?4, local = ?5 WHERE id = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, AsSigned(r.id))
+      .Bind(2, r.status)
+      .BindOrNull(3, r.content)
+      .Bind(4, r.resource.dump())
+      .Bind(5, r.local.dump());
+  IMAGO_RETURN_IF_ERROR(s->Run());
+  if (db_->Changes() != 1) return Status::Internal("catalog: " + r.kind + " row vanished");
+  return Status::OK();
+}
+
+Status Catalog::DeleteResource(uint64_t id) {
+  auto s = db_->Prepare("DELETE FROM resources WHERE id = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, AsSigned(id));
+  return s->Run();
+}
+
+Status Catalog::ScanResources(const std::string& kind, const std::string& project,
+                              const std::string& zone, const ScanSpec& scan,
+                              const std::function<bool(ResourceRow&&)>& fn) {
+  std::string sql = std::string("SELECT ") + kResourceCols +
+                    " FROM resources WHERE kind = ?1 AND project = ?2 AND zone = ?3";
+  if (scan.name) sql += " AND name = ?6";
+  if (scan.after_set) {
+    sql += scan.by_time_desc ? " AND (creation_us < ?4 OR (creation_us = ?4 AND name < ?5))"
+                             : " AND name > ?5";
+  }
+  sql += scan.by_time_desc ? " ORDER BY creation_us DESC, name DESC" : " ORDER BY name";
+  auto s = db_->Prepare(sql);
+  if (!s.ok()) return s.status();
+  s->Bind(1, kind).Bind(2, project).Bind(3, zone);
+  if (scan.name) s->Bind(6, *scan.name);
+  if (scan.after_set) s->Bind(4, scan.after_time).Bind(5, scan.after_name);
+  return ForEachRow(*s, &ReadResource, fn);
+}
+
+Result<std::vector<ResourceRow>> Catalog::AllResources(const std::string& kind) {
+  auto s = db_->Prepare(std::string("SELECT ") + kResourceCols +
+                        " FROM resources WHERE kind = ?1 ORDER BY seq");
+  if (!s.ok()) return s.status();
+  s->Bind(1, kind);
+  std::vector<ResourceRow> out;
+  IMAGO_RETURN_IF_ERROR(ForEachRow(*s, &ReadResource, [&](ResourceRow&& r) {
+    out.push_back(std::move(r));
+    return true;
+  }));
+  return out;
 }
 
 }  // namespace imago::localcloud

@@ -39,6 +39,22 @@ struct OperationRow {
   int64_t seq = 0;   // Insertion order: the journal's order (read only).
 };
 
+/// A disk, snapshot or instance row: the API resource as JSON plus what
+/// only the local cloud keeps about it.
+struct ResourceRow {
+  std::string kind;  // "disk", "snapshot", "instance".
+  std::string project;
+  std::string zone;  // Zone name; "" for global resources (snapshots).
+  std::string name;
+  uint64_t id = 0;
+  int64_t creation_us = 0;
+  std::string status;
+  std::string content;           // Blob this resource's data rests on; "" when none.
+  uint64_t source_image_id = 0;  // The image it came from, at any distance; 0 when none.
+  compute::Json resource;        // The API resource.
+  compute::Json local = compute::Json::object();  // Files, process, ports: local-only state.
+};
+
 /// Where a scan of images or operations starts, its order, and which index it may use.
 struct ScanSpec {
   bool by_time_desc = false;          // Else by name ascending.
@@ -47,6 +63,7 @@ struct ScanSpec {
   bool after_set = false;             // Resume after (after_time, after_name).
   int64_t after_time = 0;
   std::string after_name;
+  std::string zone;  // Operations: "" for global ones, else the zone's.
 };
 
 class Catalog {
@@ -59,7 +76,7 @@ class Catalog {
   Db& db() { return *db_; }
 
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // --- images
   Result<std::optional<ImageRow>> FindImage(const std::string& project, const std::string& name);
@@ -74,7 +91,7 @@ class Catalog {
   /// Calls `fn` for each image in scan order until it returns false.
   compute::Status ScanImages(const std::string& project, const ScanSpec& scan,
                              const std::function<bool(ImageRow&&)>& fn);
-  /// Number of images whose content is `digest`.
+  /// Number of images, disks and snapshots whose content is `digest`.
   Result<int64_t> CountContentUsers(const std::string& digest);
 
   // --- blobs
@@ -85,6 +102,26 @@ class Catalog {
   compute::Status RemoveTrash(const std::string& digest);
   Result<std::vector<std::string>> ListTrash();
   Result<bool> BlobExists(const std::string& digest);
+  Result<std::optional<BlobInfo>> FindBlob(const std::string& digest);
+
+  // --- disks, snapshots, instances
+  /// The row of `kind` named `name_or_id` in (project, zone), or nullopt.
+  Result<std::optional<ResourceRow>> FindResource(const std::string& kind,
+                                                  const std::string& project,
+                                                  const std::string& zone,
+                                                  const std::string& name_or_id);
+  Result<std::optional<ResourceRow>> FindResourceById(uint64_t id);
+  /// Inserts; the caller has checked that the name is free.
+  compute::Status InsertResource(const ResourceRow& row);
+  /// Rewrites status, content, resource and local of row.id.
+  compute::Status UpdateResource(const ResourceRow& row);
+  compute::Status DeleteResource(uint64_t id);
+  /// Calls `fn` for each row of (kind, project, zone) in scan order until it returns false.
+  compute::Status ScanResources(const std::string& kind, const std::string& project,
+                                const std::string& zone, const ScanSpec& scan,
+                                const std::function<bool(ResourceRow&&)>& fn);
+  /// Every row of `kind`, in every project and zone, oldest first.
+  Result<std::vector<ResourceRow>> AllResources(const std::string& kind);
 
   // --- operations
   Result<std::optional<OperationRow>> FindOperation(const std::string& project,

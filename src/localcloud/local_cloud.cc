@@ -14,7 +14,9 @@
 #include "compute/json_codec.h"
 #include "compute/names.h"
 #include "compute/page_token.h"
+#include "compute/vm_codec.h"
 #include "localcloud/disk_format.h"
+#include "localcloud/local_util.h"
 
 namespace imago::localcloud {
 
@@ -29,6 +31,10 @@ using compute::MutationOptions;
 using compute::Operation;
 using compute::Result;
 using compute::Status;
+using internal::ListPlan;
+using internal::MarkFailed;
+using internal::PageFiller;
+using internal::PlanList;
 
 namespace {
 
@@ -71,97 +77,6 @@ struct ImportWork {
   }
 };
 
-void MarkFailed(Operation* op, const Status& st, const std::string& code, const std::string& now) {
-  op->status = "DONE";
-  op->progress = 100;
-  op->end_time = now;
-  op->errors.push_back({code, st.message(), ""});
-  op->http_error_status_code = st.http_code();
-  op->http_error_message = st.http_message();
-}
-
-Status ValidateMaxResults(uint32_t max) {
-  if (max > 500) {
-    return Status::InvalidField("maxResults", std::to_string(max),
-                                "Must be less than or equal to 500.");
-  }
-  return Status::OK();
-}
-
-Result<bool> OrderIsTimeDesc(const std::string& order_by) {
-  if (order_by.empty() || order_by == "name" || order_by == "name asc") return false;
-  if (order_by == "creationTimestamp desc") return true;
-  return Status::InvalidField("orderBy", order_by,
-                              "Only sorting by 'name' or 'creationTimestamp desc' is supported.");
-}
-
-// What a list call asked, checked and turned into a catalog scan.
-struct ListPlan {
-  compute::Filter filter;
-  std::string scope;  // Binds page tokens to this listing.
-  ScanSpec scan;
-  size_t max = 500;
-};
-
-Result<ListPlan> PlanList(const char* kind, const std::string& project, const ListOptions& opts,
-                          const compute::FilterSchema& schema) {
-  IMAGO_RETURN_IF_ERROR(compute::ValidateProject(project));
-  IMAGO_RETURN_IF_ERROR(ValidateMaxResults(opts.max_results));
-  auto time_desc = OrderIsTimeDesc(opts.order_by);
-  if (!time_desc.ok()) return time_desc.status();
-  auto filter = compute::Filter::Parse(opts.filter, schema);
-  if (!filter.ok()) return filter.status();
-  ListPlan plan;
-  plan.filter = std::move(filter.value());
-  plan.scope = compute::PageScope(std::string(kind) + "\n" + project + "\n" + opts.filter + "\n" +
-                                  (*time_desc ? "t" : "n"));
-  plan.scan.by_time_desc = *time_desc;
-  if (!opts.page_token.empty()) {
-    auto cur = compute::DecodePageToken(opts.page_token, plan.scope);
-    if (!cur.ok()) return cur.status();
-    plan.scan.after_set = true;
-    plan.scan.after_time = cur->last_time;
-    plan.scan.after_name = cur->last_name;
-  }
-  plan.max = opts.max_results == 0 ? 500 : opts.max_results;
-  return plan;
-}
-
-// Fills one page from rows in scan order: keeps the matches, and looks one
-// match further so that a next-page token is given only when there is more.
-template <typename T>
-class PageFiller {
- public:
-  explicit PageFiller(const ListPlan& plan) : plan_(plan) {}
-
-  // Returns false when the page is full and one more match was seen.
-  bool Add(T&& item, const Json& json, int64_t sort_time, const std::string& sort_name) {
-    if (!plan_.filter.Matches(json)) return true;
-    if (page_.items.size() == plan_.max) {
-      more_ = true;
-      return false;
-    }
-    last_.last_time = sort_time;
-    last_.last_name = sort_name;
-    page_.items.push_back(std::move(item));
-    return true;
-  }
-
-  ListPage<T> Finish() {
-    if (more_) {
-      last_.scope = plan_.scope;
-      page_.next_page_token = compute::EncodePageToken(last_);
-    }
-    return std::move(page_);
-  }
-
- private:
-  const ListPlan& plan_;
-  ListPage<T> page_;
-  compute::PageCursor last_;
-  bool more_ = false;
-};
-
 }  // namespace
 
 // ---------------------------------------------------------------- open/close
@@ -187,6 +102,7 @@ Result<std::unique_ptr<LocalCloud>> LocalCloud::Open(const LocalCloudOptions& op
   auto catalog = Catalog::Open(options.home + "/catalog.db");
   if (!catalog.ok()) return catalog.status();
   std::unique_ptr<LocalCloud> cloud(new LocalCloud(options, std::move(catalog.value())));
+  if (!options.recover) return cloud;
   auto rep = cloud->Recover();
   if (!rep.ok()) return rep.status();
   if (report) *report = rep.value();
@@ -212,7 +128,7 @@ Status LocalCloud::CheckProject(const std::string& project) {
 }
 
 Operation LocalCloud::NewOperation(const std::string& project, const char* type,
-                                   const std::string& request_id) {
+                                   const std::string& request_id, const std::string& zone) {
   Operation op;
   op.id = NewId();
   uint64_t ms = static_cast<uint64_t>(NowUs() / 1000);
@@ -225,8 +141,14 @@ Operation LocalCloud::NewOperation(const std::string& project, const char* type,
   op.insert_time = Now3339();
   op.start_time = op.insert_time;
   op.client_operation_id = request_id;
-  op.self_link =
-      compute::Link(options_.self_link_base, compute::GlobalOperationPath(project, op.name));
+  if (zone.empty()) {
+    op.self_link =
+        compute::Link(options_.self_link_base, compute::GlobalOperationPath(project, op.name));
+  } else {
+    op.zone = ZoneLink(project, zone);
+    op.self_link = compute::Link(options_.self_link_base,
+                                 compute::ZonalPath(project, zone, "operations", op.name));
+  }
   return op;
 }
 
@@ -336,7 +258,8 @@ Status LocalCloud::ValidateDeprecation(const std::string& project, const ImageRo
 }
 
 Result<Operation> LocalCloud::Mutate(const std::string& project, const char* type,
-                                     const MutationOptions& opts, const MutateFn& fn) {
+                                     const MutationOptions& opts, const MutateFn& fn,
+                                     const std::string& zone) {
   IMAGO_RETURN_IF_ERROR(CheckProject(project));
   if (!opts.request_id.empty()) IMAGO_RETURN_IF_ERROR(compute::ValidateRequestId(opts.request_id));
   std::lock_guard lock(mu_);
@@ -350,7 +273,7 @@ Result<Operation> LocalCloud::Mutate(const std::string& project, const char* typ
         return Status::OK();
       }
     }
-    Operation op = NewOperation(project, type, opts.request_id);
+    Operation op = NewOperation(project, type, opts.request_id, zone);
     IMAGO_RETURN_IF_ERROR(fn(&op));
     op.status = "DONE";
     op.progress = 100;
@@ -384,13 +307,6 @@ Result<Operation> LocalCloud::InsertImage(const std::string& project, const Imag
         "Invalid resource usage: 'Must specify exactly one source for an image.' "
         "(rawDisk.source, sourceImage, sourceDisk or sourceSnapshot)");
   }
-  if (!in.source_disk.empty() || !in.source_snapshot.empty()) {
-    return Status::InvalidField(
-        !in.source_disk.empty() ? "image.sourceDisk" : "image.sourceSnapshot",
-        !in.source_disk.empty() ? in.source_disk : in.source_snapshot,
-        "The local cloud has no disks or snapshots yet; import a file "
-        "(rawDisk.source) or copy an image (sourceImage).");
-  }
   if (in.raw_disk && !in.raw_disk->sha1_checksum.empty()) {
     return Status::InvalidField("image.rawDisk.sha1Checksum", in.raw_disk->sha1_checksum,
                                 "Not supported: imago checks content with SHA-256 on import.");
@@ -412,6 +328,10 @@ Result<Operation> LocalCloud::InsertImage(const std::string& project, const Imag
     image.raw_disk = compute::RawDisk{raw, "", ""};
     return Import(project, std::move(image), path, opts);
   }
+  if (!in.source_disk.empty()) {
+    image.source_disk = in.source_disk;
+    return ImageFromDisk(project, std::move(image), opts);
+  }
 
   // A copy of another image: same content, recorded ancestry.
   return Mutate(project, "insert", opts, [&](Operation* op) -> Status {
@@ -420,19 +340,31 @@ Result<Operation> LocalCloud::InsertImage(const std::string& project, const Imag
     if (existing->has_value()) {
       return Status::ResourceExists(compute::ImagePath(project, image.name));
     }
-    auto src = ResolveSource(project, "image.sourceImage", in.source_image, op);
-    if (!src.ok()) return src.status();
     ImageRow row;
     row.image = image;
+    if (!in.source_snapshot.empty()) {
+      auto snap = ResolveSnapshot(project, "image.sourceSnapshot", in.source_snapshot);
+      if (!snap.ok()) return snap.status();
+      auto s = compute::SnapshotFromJson(snap->resource);
+      if (!s.ok()) return s.status();
+      row.image.source_snapshot = s->self_link;
+      row.image.source_snapshot_id = std::to_string(s->id);
+      row.image.archive_size_bytes = s->storage_bytes;
+      row.image.disk_size_gb = s->disk_size_gb;
+      row.content = snap->content;
+    } else {
+      auto src = ResolveSource(project, "image.sourceImage", in.source_image, op);
+      if (!src.ok()) return src.status();
+      row.image.source_image = src->image.self_link;
+      row.image.source_image_id = std::to_string(src->image.id);
+      row.image.archive_size_bytes = src->image.archive_size_bytes;
+      row.image.disk_size_gb = src->image.disk_size_gb;
+      row.content = src->content;
+    }
     row.image.id = NewId();
     row.creation_us = NowUs();
     row.image.creation_timestamp = compute::FormatRfc3339(row.creation_us);
     row.image.status = "READY";
-    row.image.source_image = src->image.self_link;
-    row.image.source_image_id = std::to_string(src->image.id);
-    row.image.archive_size_bytes = src->image.archive_size_bytes;
-    row.image.disk_size_gb = src->image.disk_size_gb;
-    row.content = src->content;
     IMAGO_RETURN_IF_ERROR(catalog_->InsertImage(project, row));
     op->target_link = row.image.self_link;
     op->target_id = row.image.id;
@@ -722,7 +654,7 @@ Result<Operation> LocalCloud::GetGlobalOperation(const std::string& project,
   std::lock_guard lock(mu_);
   auto row = catalog_->FindOperation(project, operation);
   if (!row.ok()) return row.status();
-  if (!row->has_value()) {
+  if (!row->has_value() || !(*row)->op.zone.empty()) {
     return Status::ResourceNotFound(compute::GlobalOperationPath(project, operation));
   }
   return std::move((*row)->op);
@@ -761,7 +693,7 @@ Status LocalCloud::DeleteGlobalOperation(const std::string& project, const std::
   return catalog_->db().WriteTxn([&]() -> Status {
     auto row = catalog_->FindOperation(project, operation);
     if (!row.ok()) return row.status();
-    if (!row->has_value()) {
+    if (!row->has_value() || !(*row)->op.zone.empty()) {
       return Status::ResourceNotFound(compute::GlobalOperationPath(project, operation));
     }
     if (!(*row)->op.done()) {
@@ -803,6 +735,7 @@ Result<RecoveryReport> LocalCloud::Recover() {
     if (!t.ok()) return t.status();
     trash = std::move(t.value());
   }
+  IMAGO_RETURN_IF_ERROR(ReconcileVms(&report));
   report.temp_files_removed = store_.RemoveAbandoned();
   if (unfinished.empty() && trash.empty()) return report;  // The common case: nothing to do.
 

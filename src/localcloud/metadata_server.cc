@@ -1,0 +1,323 @@
+#include "localcloud/metadata_server.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "compute/resource_ref.h"
+#include "compute/types.h"
+
+namespace imago::localcloud {
+
+using compute::Instance;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kPrefix = "/computeMetadata/v1/";
+constexpr size_t kMaxRequest = 16 * 1024;
+
+// A stable numeric project number (GCE's are numeric; the local cloud has names only).
+std::string ProjectNumber(const std::string& project) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : project) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return std::to_string(100000000000ULL + h % 900000000000ULL);
+}
+
+std::string UrlDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else if (s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// The instance/ tree as GCE's recursive JSON shows it.
+json InstanceTree(const Instance& in, const std::string& project) {
+  json attrs = json::object();
+  for (const auto& [k, v] : in.metadata.items) attrs[k] = v;
+  std::string zone = compute::LastSegment(in.zone);
+  json tags = in.extra.contains("tags") && in.extra["tags"].is_object()
+                  ? in.extra["tags"].value("items", json::array())
+                  : json::array();
+  return {{"attributes", attrs},
+          {"id", in.id},
+          {"name", in.name},
+          {"hostname", in.name + "." + zone + ".c." + project + ".internal"},
+          {"zone", "projects/" + ProjectNumber(project) + "/zones/" + zone},
+          {"machineType", "projects/" + ProjectNumber(project) + "/machineTypes/" +
+                              compute::LastSegment(in.machine_type)},
+          {"tags", tags},
+          {"image", ""},
+          {"networkInterfaces",
+           json::array({{{"ip", "169.254.0.15"},
+                         {"network", "projects/" + ProjectNumber(project) + "/networks/default"},
+                         {"accessConfigs", json::array({{{"externalIp", "127.0.0.1"},
+                                                         {"type", "ONE_TO_ONE_NAT"}}})}}})},
+          {"serviceAccounts", json::object()}};
+}
+
+json ProjectTree(const std::string& project) {
+  return {{"projectId", project},
+          {"numericProjectId", std::stoull(ProjectNumber(project))},
+          {"attributes", json::object()}};
+}
+
+// GCE's paths are kebab-case where its JSON is camelCase.
+std::string CamelOf(const std::string& seg) {
+  std::string out;
+  bool up = false;
+  for (char c : seg) {
+    if (c == '-') {
+      up = true;
+    } else {
+      out += up ? static_cast<char>(toupper(c)) : c;
+      up = false;
+    }
+  }
+  return out;
+}
+
+MetadataResponse Text(int status, std::string body) {
+  MetadataResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+MetadataResponse NotFound() {
+  MetadataResponse r = Text(404, "");
+  r.content_type = "text/html; charset=UTF-8";
+  r.body =
+      "<!DOCTYPE html>\n<html lang=en>\n<title>Error 404 (Not Found)!!1</title>\n"
+      "<p><b>404.</b> <ins>That's an error.</ins>\n<p>The requested URL was not found on this "
+      "server. <ins>That's all we know.</ins>\n";
+  return r;
+}
+
+}  // namespace
+
+MetadataResponse AnswerMetadata(const MetadataRequest& req, const Instance& instance,
+                                const std::string& project) {
+  if (req.path == "/" || req.path.empty()) return Text(200, "computeMetadata/\n");
+  if (req.method != "GET" && req.method != "HEAD") return Text(405, "Method not allowed\n");
+  if (req.headers.count("x-forwarded-for")) return Text(403, "Forbidden\n");
+  auto flavor = req.headers.find("metadata-flavor");
+  if (flavor == req.headers.end() || flavor->second != "Google") {
+    MetadataResponse r = Text(403, "");
+    r.content_type = "text/html; charset=UTF-8";
+    r.body = "Missing Metadata-Flavor:Google header.\n";
+    return r;
+  }
+  if (req.path == "/computeMetadata/" || req.path == "/computeMetadata") {
+    return Text(200, "v1/\n");
+  }
+  if (!req.path.starts_with(kPrefix) && req.path != "/computeMetadata/v1") return NotFound();
+  std::string rest = req.path.size() > strlen(kPrefix) ? req.path.substr(strlen(kPrefix)) : "";
+  bool dir = rest.empty() || rest.back() == '/';
+  json node = {{"instance", InstanceTree(instance, project)}, {"project", ProjectTree(project)}};
+  bool in_attributes = false;
+  size_t start = 0;
+  while (start < rest.size()) {
+    size_t end = rest.find('/', start);
+    if (end == std::string::npos) end = rest.size();
+    std::string seg = UrlDecode(rest.substr(start, end - start));
+    start = end + 1;
+    if (seg.empty()) continue;
+    // Attribute keys are taken as they are; other segments are kebab-case.
+    std::string key = in_attributes ? seg : CamelOf(seg);
+    in_attributes = seg == "attributes";
+    if (node.is_object() && node.contains(key)) {
+      node = node[key];
+    } else if (node.is_array() && std::all_of(seg.begin(), seg.end(), ::isdigit) &&
+               std::stoul(seg) < node.size()) {
+      node = node[std::stoul(seg)];
+    } else {
+      return NotFound();
+    }
+  }
+  auto q = [&](const char* k) {
+    auto it = req.query.find(k);
+    return it == req.query.end() ? std::string() : it->second;
+  };
+  bool recursive = q("recursive") == "true";
+  std::string alt = q("alt");
+  MetadataResponse r;
+  if (node.is_object() || node.is_array()) {
+    if (node.is_object() && !dir && !recursive) {
+      // GCE redirects a directory without its slash.
+      r.status = 301;
+      r.body = req.path + "/";
+      return r;
+    }
+    if (recursive || alt == "json") {
+      r.content_type = "application/json";
+      r.body = node.dump();
+    } else if (node.is_object()) {
+      for (const auto& [k, v] : node.items()) {
+        std::string name = k;
+        r.body += name + (v.is_object() || v.is_array() ? "/" : "") + "\n";
+      }
+    } else {
+      for (size_t i = 0; i < node.size(); ++i) r.body += std::to_string(i) + "/\n";
+    }
+  } else if (alt == "json") {
+    r.content_type = "application/json";
+    r.body = node.dump();
+  } else {
+    r.body = node.is_string() ? node.get<std::string>() : node.dump();
+  }
+  r.etag = compute::ShortFingerprint(r.body).substr(0, 11);
+  for (char& c : r.etag) {
+    if (c == '+' || c == '/' || c == '=') c = '0';
+  }
+  return r;
+}
+
+namespace {
+
+// Reads one request head (up to the blank line) from `fd`; false at EOF or garbage.
+bool ReadRequest(int fd, std::string* buf, MetadataRequest* req) {
+  while (buf->find("\r\n\r\n") == std::string::npos) {
+    if (buf->size() > kMaxRequest) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 30000) <= 0) return false;
+    char chunk[4096];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n <= 0) return false;
+    buf->append(chunk, n);
+  }
+  size_t head_end = buf->find("\r\n\r\n");
+  std::string head = buf->substr(0, head_end);
+  buf->erase(0, head_end + 4);
+  size_t line_end = head.find("\r\n");
+  std::string line = head.substr(0, line_end);
+  size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
+  if (sp1 == std::string::npos || sp2 == sp1) return false;
+  *req = MetadataRequest();
+  req->method = line.substr(0, sp1);
+  std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (target.starts_with("http://")) {  // Absolute form (a proxy-style request).
+    size_t slash = target.find('/', 7);
+    target = slash == std::string::npos ? "/" : target.substr(slash);
+  }
+  size_t qm = target.find('?');
+  req->path = target.substr(0, qm);
+  if (qm != std::string::npos) {
+    std::string query = target.substr(qm + 1);
+    size_t s = 0;
+    while (s <= query.size()) {
+      size_t e = query.find('&', s);
+      if (e == std::string::npos) e = query.size();
+      std::string kv = query.substr(s, e - s);
+      size_t eq = kv.find('=');
+      if (!kv.empty()) {
+        req->query[UrlDecode(kv.substr(0, eq))] =
+            eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1));
+      }
+      s = e + 1;
+    }
+  }
+  size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    size_t e = head.find("\r\n", pos);
+    if (e == std::string::npos) e = head.size();
+    std::string h = head.substr(pos, e - pos);
+    size_t colon = h.find(':');
+    if (colon != std::string::npos) {
+      std::string name = h.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(tolower(c));
+      size_t v = h.find_first_not_of(' ', colon + 1);
+      req->headers[name] = v == std::string::npos ? "" : h.substr(v);
+    }
+    pos = e + 2;
+  }
+  return true;
+}
+
+const char* Reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 301:
+      return "Moved Permanently";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    default:
+      return "Service Unavailable";
+  }
+}
+
+bool WriteAll(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = write(fd, s.data() + off, s.size() - off);
+    if (n <= 0) return false;
+    off += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+void ServeMetadataConnection(int in_fd, int out_fd,
+                             const std::function<compute::Result<Instance>()>& load,
+                             const std::string& project) {
+  std::string buf;
+  MetadataRequest req;
+  while (ReadRequest(in_fd, &buf, &req)) {
+    auto instance = load();
+    MetadataResponse resp;
+    if (!instance.ok()) {
+      resp = Text(503, "The instance is gone: " + instance.status().message() + "\n");
+    } else {
+      resp = AnswerMetadata(req, *instance, project);
+      auto wait = req.query.find("wait_for_change");
+      if (resp.status == 200 && wait != req.query.end() && wait->second == "true") {
+        // A hanging GET: answer when the value's ETag differs from last_etag.
+        std::string last = req.query.count("last_etag") ? req.query["last_etag"] : "0";
+        int timeout = 3600;
+        if (req.query.count("timeout_sec")) timeout = std::max(1, atoi(req.query["timeout_sec"].c_str()));
+        auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+        while (resp.etag == last && std::chrono::steady_clock::now() < end) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(250));
+          auto again = load();
+          if (!again.ok()) break;
+          resp = AnswerMetadata(req, *again, project);
+        }
+      }
+    }
+    std::string head = fmt::format(
+        "HTTP/1.1 {} {}\r\nMetadata-Flavor: Google\r\nServer: Metadata Server for VM\r\n"
+        "Content-Type: {}\r\nContent-Length: {}\r\nX-XSS-Protection: 0\r\n"
+        "X-Frame-Options: SAMEORIGIN\r\n",
+        resp.status, Reason(resp.status), resp.content_type, resp.body.size());
+    if (!resp.etag.empty()) head += "ETag: " + resp.etag + "\r\n";
+    if (resp.status == 301) head += "Location: " + resp.body + "\r\n";
+    bool close_after = req.headers["connection"] == "close";
+    if (close_after) head += "Connection: close\r\n";
+    head += "\r\n";
+    if (!WriteAll(out_fd, head + (req.method == "HEAD" ? "" : resp.body))) return;
+    if (close_after) return;
+  }
+}
+
+}  // namespace imago::localcloud

@@ -1,0 +1,429 @@
+#include "localcloud/qemu.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "localcloud/file_lock.h"
+#include "localcloud/subprocess.h"
+
+namespace imago::localcloud {
+
+using compute::Result;
+using compute::Status;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+// Escapes a value for QEMU's option syntax, where ',' separates options.
+std::string QemuOpt(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    out += c;
+    if (c == ',') out += ',';
+  }
+  return out;
+}
+
+// Debian's version order, enough for kernel versions (6.1.0-28-cloud-amd64).
+bool VersionLess(const std::string& a, const std::string& b) {
+  return strverscmp(a.c_str(), b.c_str()) < 0;
+}
+
+}  // namespace
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// ---------------------------------------------------------------- boot files
+
+Result<BootFiles> ExtractBootFiles(const std::string& disk, const std::string& format,
+                                   const std::string& cache_dir) {
+  BootFiles files;
+  std::string done = cache_dir + "/boot.json";
+  if (FileExists(done)) {
+    json j = json::parse(ReadFile(done), nullptr, false);
+    if (j.is_object()) {
+      files.kernel = cache_dir + "/vmlinuz";
+      files.initrd = j.value("initrd", false) ? cache_dir + "/initrd.img" : "";
+      files.version = j.value("version", "");
+      return files;
+    }
+  }
+  if (mkdir(cache_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::Unavailable("cannot create " + cache_dir + ": " + strerror(errno));
+  }
+  // One extraction at a time per content; a second caller then finds it done.
+  auto lock = FileLock::Acquire(cache_dir + "/lock");
+  if (!lock.ok()) return lock.status();
+  if (FileExists(done)) return ExtractBootFiles(disk, format, cache_dir);
+
+  // debugfs reads raw file systems only: a qcow2 disk is converted first
+  // (sparse, so a 64 MiB image costs well under a second).
+  std::string raw = disk;
+  std::string tmp_raw = cache_dir + "/disk.raw";
+  if (format != "raw") {
+    auto conv = RunProcess({"qemu-img", "convert", "-U", "-f", format, "-O", "raw", disk, tmp_raw});
+    if (!conv.ok()) return conv.status();
+    if (conv->exit_code != 0) {
+      unlink(tmp_raw.c_str());
+      return Status::Unavailable("cannot read the boot disk: " + FirstLine(conv->err));
+    }
+    raw = tmp_raw;
+  }
+  auto cleanup = [&] {
+    if (raw == tmp_raw) unlink(tmp_raw.c_str());
+  };
+  const std::string kNoKernel =
+      "The boot disk has no kernel: the local cloud boots disks that are one ext4 file system "
+      "with /boot/vmlinuz-VERSION (see images/README.md).";
+  auto ls = RunProcess({"debugfs", "-R", "ls -p /boot", raw});
+  if (!ls.ok()) {
+    cleanup();
+    return ls.status();
+  }
+  // Lines of `ls -p`: /INODE/MODE/UID/GID/NAME/SIZE/
+  std::vector<std::string> kernels;
+  std::vector<std::string> initrds;
+  std::istringstream lines(ls->out);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string x; std::getline(fields, x, '/');) f.push_back(x);
+    if (f.size() < 6) continue;
+    const std::string& mode = f[2];
+    const std::string& name = f[5];
+    if (!mode.starts_with("100")) continue;  // Regular files only (not the symlinks).
+    if (name.starts_with("vmlinuz-")) kernels.push_back(name.substr(8));
+    if (name.starts_with("initrd.img-")) initrds.push_back(name.substr(11));
+  }
+  if (kernels.empty()) {
+    cleanup();
+    return Status::Invalid(kNoKernel);
+  }
+  std::sort(kernels.begin(), kernels.end(), VersionLess);
+  files.version = kernels.back();
+  files.kernel = cache_dir + "/vmlinuz";
+  bool initrd = std::find(initrds.begin(), initrds.end(), files.version) != initrds.end();
+  std::vector<std::pair<std::string, std::string>> dumps = {
+      {"/boot/vmlinuz-" + files.version, files.kernel + ".tmp"}};
+  if (initrd) {
+    files.initrd = cache_dir + "/initrd.img";
+    dumps.push_back({"/boot/initrd.img-" + files.version, files.initrd + ".tmp"});
+  }
+  for (const auto& [from, to] : dumps) {
+    auto d = RunProcess({"debugfs", "-R", "dump " + from + " " + to, raw});
+    struct stat st;
+    if (!d.ok() || stat(to.c_str(), &st) != 0 || st.st_size == 0) {
+      cleanup();
+      return Status::Unavailable("cannot read " + from + " from the boot disk" +
+                                 (d.ok() ? ": " + FirstLine(d->err) : ""));
+    }
+    std::string final_path = to.substr(0, to.size() - 4);
+    if (rename(to.c_str(), final_path.c_str()) != 0) {
+      cleanup();
+      return Status::Unavailable("cannot write " + final_path + ": " + strerror(errno));
+    }
+  }
+  cleanup();
+  std::ofstream(done + ".tmp") << json{{"version", files.version}, {"initrd", initrd}}.dump();
+  if (rename((done + ".tmp").c_str(), done.c_str()) != 0) {
+    return Status::Unavailable("cannot write " + done + ": " + strerror(errno));
+  }
+  return files;
+}
+
+// ---------------------------------------------------------------- launch
+
+bool KvmUsable() {
+  if (access("/dev/kvm", R_OK | W_OK) != 0) return false;
+  std::string cpuinfo = ReadFile("/proc/cpuinfo");
+  return cpuinfo.find(" vmx") != std::string::npos || cpuinfo.find(" svm") != std::string::npos;
+}
+
+std::vector<std::string> QemuArgs(const VmSpec& spec) {
+  const std::string& run = spec.run_dir;
+  std::vector<std::string> a = {
+      "-name", "guest=" + QemuOpt(spec.name), "-M", "pc", "-accel", KvmUsable() ? "kvm" : "tcg",
+      "-smp", std::to_string(spec.cpus), "-m", std::to_string(spec.memory_mb), "-display",
+      "none", "-no-user-config", "-nodefaults", "-no-reboot", "-chardev",
+      "file,id=serial0,append=on,path=" + QemuOpt(run + "/serial.log"), "-serial",
+      "chardev:serial0", "-kernel", spec.boot.kernel};
+  if (!spec.boot.initrd.empty()) {
+    a.push_back("-initrd");
+    a.push_back(spec.boot.initrd);
+  }
+  a.push_back("-append");
+  a.push_back(spec.cmdline);
+  for (size_t i = 0; i < spec.disks.size(); ++i) {
+    const VmDisk& d = spec.disks[i];
+    std::string id = "disk" + std::to_string(i);
+    a.push_back("-drive");
+    a.push_back("file=" + QemuOpt(d.path) + ",if=none,id=" + id + ",format=" + d.format);
+    a.push_back("-device");
+    // NVMe serial numbers hold 20 characters.
+    a.push_back("nvme,drive=" + id + ",serial=" + QemuOpt(d.serial.substr(0, 20)));
+  }
+  std::string net = "user,id=net0,net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3";
+  net += ",hostname=" + QemuOpt(spec.name);
+  for (const auto& p : spec.ports) {
+    net += fmt::format(",hostfwd=tcp:{}:{}-{}:{}", p.host_ip, p.host_port, kGuestIp, p.guest_port);
+  }
+  if (!spec.metadata_command.empty()) {
+    net += ",guestfwd=tcp:169.254.169.254:80-cmd:" + QemuOpt(spec.metadata_command);
+  }
+  a.insert(a.end(), {"-netdev", net, "-device", "virtio-net-pci,netdev=net0"});
+  a.insert(a.end(), {"-qmp", "unix:" + QemuOpt(run + "/qmp") + ",server=on,wait=off",
+                     "-daemonize", "-pidfile", run + "/pid"});
+  return a;
+}
+
+Result<int> LaunchVm(const VmSpec& spec) {
+  if (mkdir(spec.run_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::Unavailable("cannot create " + spec.run_dir + ": " + strerror(errno));
+  }
+  if (spec.run_dir.size() + 5 >= sizeof(sockaddr_un::sun_path)) {
+    return Status::Invalid("the local cloud's home directory path is too long for a QEMU "
+                           "control socket (" +
+                           spec.run_dir + "); use a shorter --home or IMAGO_HOME");
+  }
+  unlink((spec.run_dir + "/pid").c_str());
+  unlink((spec.run_dir + "/qmp").c_str());
+  std::vector<std::string> argv = {"qemu-system-x86_64"};
+  auto args = QemuArgs(spec);
+  argv.insert(argv.end(), args.begin(), args.end());
+  // -daemonize: the command returns once QEMU is set up, with its status.
+  auto r = RunProcess(argv, spec.run_dir + "/qemu.log");
+  if (!r.ok()) return r.status();
+  if (r->exit_code != 0) {
+    std::string why = FirstLine(r->err);
+    if (why.find("Could not set up host forwarding rule") != std::string::npos) {
+      return Status::ResourceInUse("a forwarded host port is already in use (" + why + ")");
+    }
+    return Status::Unavailable("QEMU did not start: " + (why.empty() ? "no message" : why));
+  }
+  std::string pid_text = ReadFile(spec.run_dir + "/pid");
+  int pid = atoi(pid_text.c_str());
+  if (pid <= 0) return Status::Unavailable("QEMU started but wrote no pid file");
+  return pid;
+}
+
+bool VmAlive(int pid, const std::string& run_dir) {
+  if (pid <= 0) return false;
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+  if (stat[paren + 2] == 'Z' || stat[paren + 2] == 'X') return false;
+  std::string cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  return cmdline.find(run_dir + "/") != std::string::npos;
+}
+
+// ---------------------------------------------------------------- QMP
+
+namespace {
+
+class QmpConnection {
+ public:
+  ~QmpConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Status Connect(const std::string& path, Clock::time_point deadline) {
+    deadline_ = deadline;
+    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return Status::Unavailable(std::string("socket: ") + strerror(errno));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return Status::Invalid("QMP socket path too long");
+    memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      return Status::Unavailable("cannot reach the VM's control socket " + path + ": " +
+                                 strerror(errno));
+    }
+    auto greeting = ReadMessage();
+    if (!greeting.ok()) return greeting.status();
+    auto caps = Execute("qmp_capabilities", nullptr);
+    return caps.status();
+  }
+
+  Result<json> Execute(const std::string& cmd, const json& args) {
+    json req = {{"execute", cmd}};
+    if (!args.is_null()) req["arguments"] = args;
+    std::string text = req.dump() + "\n";
+    if (write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      return Status::Unavailable("QMP write failed: " + std::string(strerror(errno)));
+    }
+    while (true) {  // Skip asynchronous events until the reply.
+      auto msg = ReadMessage();
+      if (!msg.ok()) return msg.status();
+      if (msg->contains("return")) return (*msg)["return"];
+      if (msg->contains("error")) {
+        return Status::Unavailable("QMP " + cmd + ": " + (*msg)["error"].value("desc", "error"));
+      }
+    }
+  }
+
+ private:
+  Result<json> ReadMessage() {
+    while (true) {
+      size_t nl = buf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        json j = json::parse(line, nullptr, false);
+        if (j.is_object()) return j;
+        continue;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+      if (left.count() <= 0) return Status::Unavailable("QMP: no answer in time");
+      pollfd p{fd_, POLLIN, 0};
+      int n = poll(&p, 1, static_cast<int>(left.count()));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Status::Unavailable("QMP: no answer in time");
+      char chunk[4096];
+      ssize_t got = read(fd_, chunk, sizeof chunk);
+      if (got <= 0) return Status::Unavailable("QMP: the VM closed its control socket");
+      buf_.append(chunk, got);
+    }
+  }
+
+  int fd_ = -1;
+  std::string buf_;
+  Clock::time_point deadline_;
+};
+
+bool WaitGone(int pid, const std::string& run_dir, std::chrono::milliseconds within) {
+  auto end = Clock::now() + within;
+  while (VmAlive(pid, run_dir)) {
+    if (Clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<json> QmpCommand(const std::string& socket, const std::string& command, const json& args,
+                        std::chrono::milliseconds timeout) {
+  QmpConnection c;
+  IMAGO_RETURN_IF_ERROR(c.Connect(socket, Clock::now() + timeout));
+  return c.Execute(command, args);
+}
+
+Status StopVm(int pid, const std::string& run_dir, std::chrono::milliseconds grace, bool* clean) {
+  if (clean) *clean = false;
+  if (!VmAlive(pid, run_dir)) return Status::OK();
+  std::string qmp = run_dir + "/qmp";
+  if (grace.count() > 0 && QmpCommand(qmp, "system_powerdown").ok() &&
+      WaitGone(pid, run_dir, grace)) {
+    if (clean) *clean = true;
+    return Status::OK();
+  }
+  if (QmpCommand(qmp, "quit").ok() && WaitGone(pid, run_dir, std::chrono::seconds(3))) {
+    return Status::OK();
+  }
+  kill(pid, SIGKILL);
+  if (WaitGone(pid, run_dir, std::chrono::seconds(5))) return Status::OK();
+  return Status::Unavailable(fmt::format("QEMU process {} does not exit", pid));
+}
+
+std::vector<std::pair<int, std::string>> FindVms(const std::string& run_root) {
+  std::vector<std::pair<int, std::string>> out;
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  std::string prefix = run_root;
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  while (dirent* e = readdir(d)) {
+    int pid = atoi(e->d_name);
+    if (pid <= 0) continue;
+    std::string cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+    if (cmdline.find("qemu-system") == std::string::npos) continue;
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    size_t at = cmdline.find("-pidfile " + prefix);
+    if (at == std::string::npos) continue;
+    size_t start = at + 9;
+    size_t end = cmdline.find("/pid", start);
+    if (end == std::string::npos) continue;
+    std::string run_dir = cmdline.substr(start, end - start);
+    if (VmAlive(pid, run_dir)) out.emplace_back(pid, run_dir);
+  }
+  closedir(d);
+  return out;
+}
+
+// ---------------------------------------------------------------- ports
+
+namespace {
+
+int BindLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+Result<int> PickFreePort() {
+  int fd = BindLoopback(0);
+  if (fd < 0) return Status::Unavailable(std::string("no free port: ") + strerror(errno));
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool PortFree(int port) {
+  int fd = BindLoopback(port);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
+}  // namespace imago::localcloud

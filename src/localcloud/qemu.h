@@ -1,0 +1,100 @@
+// The QEMU side of the local cloud: what boots (the image's own kernel, read
+// out of its disk), how a VM is launched as a daemon, talked to over QMP,
+// powered off, and found again after imago itself exited or crashed.
+//
+// Every VM runs in its own directory RUN (HOME/run/INSTANCE-ID): RUN/pid,
+// RUN/qmp (the QMP socket), RUN/serial.log, RUN/qemu.log. The QEMU command
+// line contains RUN, which is how a process is recognised as ours.
+#ifndef IMAGO_LOCALCLOUD_QEMU_H_
+#define IMAGO_LOCALCLOUD_QEMU_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "compute/status.h"
+#include "compute/vm_types.h"
+
+namespace imago::localcloud {
+
+/// The kernel (and initrd, if the image has one) a disk boots with.
+struct BootFiles {
+  std::string kernel;
+  std::string initrd;  // Empty when the image has none.
+  std::string version;
+};
+
+/// Reads /boot/vmlinuz-VERSION (the highest version) and a matching
+/// /boot/initrd.img-VERSION out of the ext4 file system in `disk` (qcow2 or
+/// raw, the whole disk one file system), into `cache_dir`, once: a second
+/// call finds them there. 400 when the disk holds no such kernel.
+compute::Result<BootFiles> ExtractBootFiles(const std::string& disk, const std::string& format,
+                                            const std::string& cache_dir);
+
+/// A disk as QEMU sees it: an NVMe controller whose serial is the device name.
+struct VmDisk {
+  std::string path;
+  std::string format = "qcow2";
+  std::string serial;
+};
+
+/// Everything one VM launch needs.
+struct VmSpec {
+  std::string name;
+  std::string run_dir;  // Created by Launch.
+  int cpus = 1;
+  int memory_mb = 1024;
+  BootFiles boot;
+  std::string cmdline;
+  std::vector<VmDisk> disks;  // disks[0] boots.
+  std::vector<compute::ForwardedPort> ports;
+  std::string metadata_command;  // Run by QEMU for each guest connection to 169.254.169.254:80.
+};
+
+/// The guest's address on its own user-mode network.
+constexpr const char* kGuestIp = "169.254.0.15";
+
+/// The QEMU command line for `spec` (argv, without the program's path).
+std::vector<std::string> QemuArgs(const VmSpec& spec);
+
+/// True when KVM can run guests here: /dev/kvm is writable and the CPU has
+/// vmx or svm (some machines have /dev/kvm and no virtualisation: guests hang).
+bool KvmUsable();
+
+/// Starts QEMU as a daemon. Returns its pid once QEMU has opened everything
+/// (disks, ports, sockets); on failure, the first error line QEMU printed.
+compute::Result<int> LaunchVm(const VmSpec& spec);
+
+/// True when `pid` is a live QEMU whose command line mentions `run_dir`.
+bool VmAlive(int pid, const std::string& run_dir);
+
+/// Sends one QMP command ("system_powerdown", "quit", "stop", "cont",
+/// "system_reset") and returns its "return" value.
+compute::Result<nlohmann::json> QmpCommand(const std::string& socket, const std::string& command,
+                                           const nlohmann::json& args = nullptr,
+                                           std::chrono::milliseconds timeout =
+                                               std::chrono::seconds(5));
+
+/// Asks the guest to power off (ACPI) and waits up to `grace`; then makes
+/// QEMU quit, then kills it. Returns when the process is gone.
+/// `*clean` says whether the guest powered itself off.
+compute::Status StopVm(int pid, const std::string& run_dir, std::chrono::milliseconds grace,
+                       bool* clean = nullptr);
+
+/// Live QEMU processes whose command line mentions a directory below
+/// `run_root` (HOME/run/): pid and the RUN directory.
+std::vector<std::pair<int, std::string>> FindVms(const std::string& run_root);
+
+/// A TCP port on 127.0.0.1 that nothing listens on now.
+compute::Result<int> PickFreePort();
+/// True when 127.0.0.1:port can be bound now.
+bool PortFree(int port);
+
+/// Quotes `s` for /bin/sh.
+std::string ShellQuote(const std::string& s);
+
+}  // namespace imago::localcloud
+
+#endif  // IMAGO_LOCALCLOUD_QEMU_H_
