@@ -150,9 +150,8 @@ void Context::WarnAbout(const compute::Operation& op) const {
 int Context::Check(const std::string& command, const compute::Result<compute::Operation>& op) {
   if (!op.ok()) return Fail(command, op.status());
   if (op->failed()) {
-    return Fail(command,
-                Status(compute::StatusFromErrorJson(op->http_error_status_code, {}).code(),
-                       op->errors.front().message));
+    return Fail(command, Status(compute::StatusFromErrorJson(op->http_error_status_code, {}).code(),
+                                op->errors.front().message));
   }
   WarnAbout(*op);
   return kExitOk;

@@ -140,8 +140,8 @@ void RunList(Context& ctx, const char* cmd, const std::string& filter, int64_t l
 }
 
 struct CreateInstanceFlags {
-  std::string name, image, image_family, image_project, machine_type, metadata,
-      metadata_from_file, labels, ports, description, request_id;
+  std::string name, image, image_family, image_project, machine_type, metadata, metadata_from_file,
+      labels, ports, description, request_id;
   std::vector<std::string> disks;
   int64_t boot_disk_size = 0;
   bool keep_boot_disk = false;
@@ -162,8 +162,8 @@ int RunCreateInstance(Context& ctx, const CreateInstanceFlags& f) {
   auto md = ParseKeyValues("--metadata", f.metadata);
   if (!md.ok()) return ctx.Fail(cmd, md.status());
   for (const auto& [k, v] : *md) in.metadata.items.emplace_back(k, v);
-  Status st = AddMetadataFromFiles("--metadata-from-file", f.metadata_from_file,
-                                   &in.metadata.items);
+  Status st =
+      AddMetadataFromFiles("--metadata-from-file", f.metadata_from_file, &in.metadata.items);
   if (!st.ok()) return ctx.Fail(cmd, st);
   if (!f.ports.empty()) SetItem(&in.metadata.items, "imago-ports", f.ports);
   std::string project = f.image_project.empty() ? "" : "projects/" + f.image_project + "/";
@@ -319,9 +319,10 @@ void AddInstances(CLI::App& root, Context& ctx) {
     const char* help;
     const char* cmd;
     const char* progress;
-    compute::Result<compute::Operation> (compute::Service::*fn)(
-        const std::string&, const std::string&, const std::string&,
-        const compute::MutationOptions&);
+    compute::Result<compute::Operation> (compute::Service::*fn)(const std::string&,
+                                                                const std::string&,
+                                                                const std::string&,
+                                                                const compute::MutationOptions&);
     bool describe_after;
   };
   for (const Verb& v : {
@@ -515,8 +516,8 @@ void AddDisks(CLI::App& root, Context& ctx) {
         return;
       }
       d.labels = *labels;
-      d.source_image = !f->image_family.empty() ? "global/images/family/" + f->image_family
-                                                : f->image;
+      d.source_image =
+          !f->image_family.empty() ? "global/images/family/" + f->image_family : f->image;
       d.source_snapshot = f->snapshot;
       compute::Service* svc = ctx.Service(cmd);
       if (!svc) return;

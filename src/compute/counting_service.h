@@ -91,7 +91,6 @@ class CountingService final : public Service {
     return inner_.DeleteGlobalOperation(p, o);
   }
 
-
   // The VM resources: forwarded and counted the same way.
   Result<std::vector<Zone>> ListZones(const std::string& p) override {
     Add("zones.list");
@@ -116,9 +115,8 @@ class CountingService final : public Service {
     Add("disks.delete");
     return inner_.DeleteDisk(p, z, d, o);
   }
-  Result<Operation> CreateSnapshot(const std::string& p, const std::string& z,
-                                   const std::string& d, const Snapshot& s,
-                                   const MutationOptions& o) override {
+  Result<Operation> CreateSnapshot(const std::string& p, const std::string& z, const std::string& d,
+                                   const Snapshot& s, const MutationOptions& o) override {
     Add("disks.createSnapshot");
     return inner_.CreateSnapshot(p, z, d, s, o);
   }
@@ -150,13 +148,13 @@ class CountingService final : public Service {
     Add("instances.list");
     return inner_.ListInstances(p, z, o);
   }
-  Result<Operation> DeleteInstance(const std::string& p, const std::string& z,
-                                   const std::string& i, const MutationOptions& o) override {
+  Result<Operation> DeleteInstance(const std::string& p, const std::string& z, const std::string& i,
+                                   const MutationOptions& o) override {
     Add("instances.delete");
     return inner_.DeleteInstance(p, z, i, o);
   }
-  Result<Operation> StartInstance(const std::string& p, const std::string& z,
-                                  const std::string& i, const MutationOptions& o) override {
+  Result<Operation> StartInstance(const std::string& p, const std::string& z, const std::string& i,
+                                  const MutationOptions& o) override {
     Add("instances.start");
     return inner_.StartInstance(p, z, i, o);
   }
@@ -165,8 +163,8 @@ class CountingService final : public Service {
     Add("instances.stop");
     return inner_.StopInstance(p, z, i, o);
   }
-  Result<Operation> ResetInstance(const std::string& p, const std::string& z,
-                                  const std::string& i, const MutationOptions& o) override {
+  Result<Operation> ResetInstance(const std::string& p, const std::string& z, const std::string& i,
+                                  const MutationOptions& o) override {
     Add("instances.reset");
     return inner_.ResetInstance(p, z, i, o);
   }

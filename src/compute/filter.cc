@@ -78,11 +78,21 @@ const FilterSchema& DiskFilterSchema() {
 }
 
 const FilterSchema& SnapshotFilterSchema() {
-  static const FilterSchema k = {"kind",          "id",           "creationTimestamp",
-                                 "name",          "description",  "selfLink",
-                                 "status",        "sourceDisk",   "sourceDiskId",
-                                 "diskSizeGb",    "storageBytes", "labels",
-                                 "labels.*",      "labelFingerprint", "storageLocations"};
+  static const FilterSchema k = {"kind",
+                                 "id",
+                                 "creationTimestamp",
+                                 "name",
+                                 "description",
+                                 "selfLink",
+                                 "status",
+                                 "sourceDisk",
+                                 "sourceDiskId",
+                                 "diskSizeGb",
+                                 "storageBytes",
+                                 "labels",
+                                 "labels.*",
+                                 "labelFingerprint",
+                                 "storageLocations"};
   return k;
 }
 

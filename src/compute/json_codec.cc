@@ -440,8 +440,9 @@ Result<Operation> OperationFromJson(const Json& j) {
   IMAGO_RETURN_IF_ERROR(str("clientOperationId", &op.client_operation_id));
   IMAGO_RETURN_IF_ERROR(str("operationType", &op.operation_type));
   IMAGO_RETURN_IF_ERROR(str("targetLink", &op.target_link));
-  IMAGO_RETURN_IF_ERROR(
-      j.contains("targetId") ? ReadUint64(j["targetId"], w, "targetId", &op.target_id) : Status::OK());
+  IMAGO_RETURN_IF_ERROR(j.contains("targetId")
+                            ? ReadUint64(j["targetId"], w, "targetId", &op.target_id)
+                            : Status::OK());
   IMAGO_RETURN_IF_ERROR(str("status", &op.status));
   IMAGO_RETURN_IF_ERROR(str("statusMessage", &op.status_message));
   IMAGO_RETURN_IF_ERROR(str("user", &op.user));

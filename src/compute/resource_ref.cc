@@ -126,7 +126,8 @@ Result<ResourceRef> ParseResourceRef(std::string_view field, std::string_view te
                                   "/NAME' or a full URL.";
   if (text.empty()) return Bad(field, text, "A reference must not be empty.");
   std::string_view rest = text;
-  if (!StripUrlPrefix(&rest)) return Status::InvalidField(std::string(field), std::string(text), forms);
+  if (!StripUrlPrefix(&rest))
+    return Status::InvalidField(std::string(field), std::string(text), forms);
   ResourceRef ref;
   auto parts = Split(rest, '/');
   size_t i = 0;
@@ -162,8 +163,8 @@ Result<ResourceRef> ParseResourceRef(std::string_view field, std::string_view te
   return ref;
 }
 
-std::string ZonalPath(std::string_view project, std::string_view zone,
-                      std::string_view collection, std::string_view name) {
+std::string ZonalPath(std::string_view project, std::string_view zone, std::string_view collection,
+                      std::string_view name) {
   return "projects/" + std::string(project) + "/zones/" + std::string(zone) + "/" +
          std::string(collection) + "/" + std::string(name);
 }

@@ -54,8 +54,8 @@ Result<ResourceRef> ParseResourceRef(std::string_view field, std::string_view te
                                      std::string_view collection, bool zonal);
 
 /// "projects/P/zones/Z/COLLECTION/NAME".
-std::string ZonalPath(std::string_view project, std::string_view zone,
-                      std::string_view collection, std::string_view name);
+std::string ZonalPath(std::string_view project, std::string_view zone, std::string_view collection,
+                      std::string_view name);
 /// "projects/P/global/COLLECTION/NAME".
 std::string GlobalPath(std::string_view project, std::string_view collection,
                        std::string_view name);

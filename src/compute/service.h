@@ -122,8 +122,7 @@ class Service {
 
   // --- snapshots (global) ---
 
-  virtual Result<Snapshot> GetSnapshot(const std::string& project,
-                                       const std::string& snapshot) = 0;
+  virtual Result<Snapshot> GetSnapshot(const std::string& project, const std::string& snapshot) = 0;
   virtual Result<ListPage<Snapshot>> ListSnapshots(const std::string& project,
                                                    const ListOptions& opts) = 0;
   virtual Result<Operation> DeleteSnapshot(const std::string& project, const std::string& snapshot,
@@ -165,13 +164,11 @@ class Service {
                                        const std::string& instance, const AttachedDisk& disk,
                                        const MutationOptions& opts) = 0;
   virtual Result<Operation> DetachDisk(const std::string& project, const std::string& zone,
-                                       const std::string& instance,
-                                       const std::string& device_name,
+                                       const std::string& instance, const std::string& device_name,
                                        const MutationOptions& opts) = 0;
   /// Replaces the metadata items. `metadata.fingerprint` must equal the
   /// instance's current one, else 412 conditionNotMet.
-  virtual Result<Operation> SetInstanceMetadata(const std::string& project,
-                                                const std::string& zone,
+  virtual Result<Operation> SetInstanceMetadata(const std::string& project, const std::string& zone,
                                                 const std::string& instance,
                                                 const Metadata& metadata,
                                                 const MutationOptions& opts) = 0;

@@ -133,7 +133,7 @@ struct Instance {
   std::string self_link;
   std::string zone;          // URL.
   std::string machine_type;  // URL (or a name / partial path on input).
-  std::string status;  // PROVISIONING, STAGING, RUNNING, STOPPING, TERMINATED.
+  std::string status;        // PROVISIONING, STAGING, RUNNING, STOPPING, TERMINATED.
   std::string status_message;
   std::string cpu_platform;
   std::vector<AttachedDisk> disks;

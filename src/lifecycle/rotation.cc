@@ -189,7 +189,9 @@ Result<Plan> PlanRotation(compute::Service& svc, const std::string& project,
   // Every image of the project: who uses an image may be in another family.
   auto all = compute::ListAllImages(svc, project, {}, &plan.list_calls);
   if (!all.ok()) return all.status();
-  UsageIndex usage(*all);
+  auto vms = ListVmResources(svc, project, &plan.list_calls);
+  if (!vms.ok()) return vms.status();
+  UsageIndex usage(*all, *vms);
   auto heads = FamilyHeads(*all);
   std::map<std::string, std::vector<const Image*>> families;
   for (const Image& im : *all) {

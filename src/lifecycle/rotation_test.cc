@@ -180,6 +180,38 @@ TEST_F(RotationTest, NeverTouchesAnImageInUse) {
   EXPECT_EQ(State("base-1"), "DEPRECATED");
 }
 
+TEST_F(RotationTest, NeverTouchesAnImageADiskOrASnapshotUses) {
+  Create("base-1", "base", 0);
+  Create("base-2", "base", 1);
+  Create("base-3", "base", 2);
+  Create("base-4", "base", 3);  // The head; base-3 is the one kept for rollback.
+  compute::Disk d1;
+  d1.name = "d1";
+  d1.source_image = "base-1";
+  ASSERT_TRUE(cloud_->InsertDisk("local", "local-a", d1, {}).ok());
+  compute::Disk d2 = d1;
+  d2.name = "d2";
+  d2.source_image = "base-2";
+  ASSERT_TRUE(cloud_->InsertDisk("local", "local-b", d2, {}).ok());  // Any zone counts.
+  compute::Snapshot s2;
+  s2.name = "s2";
+  ASSERT_TRUE(cloud_->CreateSnapshot("local", "local-b", "d2", s2, {}).ok());
+  compute::Disk d3;
+  d3.name = "d3";
+  d3.source_snapshot = "s2";
+  ASSERT_TRUE(cloud_->InsertDisk("local", "local-a", d3, {}).ok());
+  Plan p = Rotate(10);
+  EXPECT_EQ(State("base-1"), "READY");
+  EXPECT_EQ(Why(p, "base-1"), "in use by disk d1");
+  EXPECT_EQ(State("base-2"), "READY");
+  std::string why = Why(p, "base-2");
+  EXPECT_EQ(why, "in use by disk d3 (and 2 more)") << why;  // d3 (from s2), d2, s2.
+  ASSERT_TRUE(cloud_->DeleteDisk("local", "local-a", "d1", {}).ok());
+  Plan after = Rotate(11);
+  EXPECT_EQ(State("base-1"), "DEPRECATED") << Why(after, "base-1");
+  EXPECT_EQ(State("base-2"), "READY");
+}
+
 TEST_F(RotationTest, NeverTouchesAnImageYoungerThanMinAge) {
   Create("v1", "app", 0);
   Create("v2", "app", 1);

@@ -6,15 +6,76 @@
 
 namespace imago::lifecycle {
 
-UsageIndex::UsageIndex(const std::vector<compute::Image>& images) {
+namespace {
+
+uint64_t ParseId(const std::string& s) {
+  uint64_t id = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+  return ec == std::errc() && p == s.data() + s.size() ? id : 0;
+}
+
+}  // namespace
+
+compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::string& project,
+                                             int* calls) {
+  VmResources out;
+  auto zones = svc.ListZones(project);
+  if (calls) ++*calls;
+  if (!zones.ok()) return zones.status();
+  for (const auto& z : *zones) {
+    compute::ListOptions opts;
+    while (true) {
+      auto page = svc.ListDisks(project, z.name, opts);
+      if (calls) ++*calls;
+      if (!page.ok()) return page.status();
+      for (auto& d : page->items) out.disks.push_back(std::move(d));
+      if (page->next_page_token.empty()) break;
+      opts.page_token = page->next_page_token;
+    }
+  }
+  compute::ListOptions opts;
+  while (true) {
+    auto page = svc.ListSnapshots(project, opts);
+    if (calls) ++*calls;
+    if (!page.ok()) return page.status();
+    for (auto& s : page->items) out.snapshots.push_back(std::move(s));
+    if (page->next_page_token.empty()) break;
+    opts.page_token = page->next_page_token;
+  }
+  return out;
+}
+
+UsageIndex::UsageIndex(const std::vector<compute::Image>& images, const VmResources& vms) {
   for (const compute::Image& im : images) {
-    if (im.source_image_id.empty()) continue;
     if (im.State() == compute::DeprecationState::kDeleted) continue;
-    uint64_t parent = 0;
-    const std::string& s = im.source_image_id;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), parent);
-    if (ec != std::errc() || p != s.data() + s.size()) continue;
-    uses_[parent].push_back({"image", im.name});
+    if (uint64_t parent = ParseId(im.source_image_id)) uses_[parent].push_back({"image", im.name});
+  }
+  // A disk's image: its own source, or the image of the disk its snapshot was taken of.
+  std::map<uint64_t, uint64_t> disk_image, snapshot_disk;
+  for (const auto& s : vms.snapshots) snapshot_disk[s.id] = ParseId(s.source_disk_id);
+  for (const auto& d : vms.disks) disk_image[d.id] = ParseId(d.source_image_id);
+  auto image_of = [&](const compute::Disk& d) -> uint64_t {
+    if (uint64_t img = ParseId(d.source_image_id)) return img;
+    auto snap = snapshot_disk.find(ParseId(d.source_snapshot_id));
+    if (snap == snapshot_disk.end()) return 0;
+    auto img = disk_image.find(snap->second);
+    return img == disk_image.end() ? 0 : img->second;
+  };
+  for (const auto& d : vms.disks) {
+    uint64_t img = image_of(d);
+    if (!img) continue;
+    if (d.users.empty()) {
+      uses_[img].push_back({"disk", d.name});
+    }
+    for (const auto& u : d.users) {
+      size_t slash = u.rfind('/');
+      uses_[img].push_back({"instance", u.substr(slash + 1) + " (disk " + d.name + ")"});
+    }
+    disk_image[d.id] = img;
+  }
+  for (const auto& s : vms.snapshots) {
+    auto img = disk_image.find(ParseId(s.source_disk_id));
+    if (img != disk_image.end() && img->second) uses_[img->second].push_back({"snapshot", s.name});
   }
 }
 

@@ -118,8 +118,7 @@ class LocalCloud final : public compute::Service {
   compute::Result<std::vector<compute::Zone>> ListZones(const std::string& project) override;
 
   compute::Result<compute::Operation> InsertDisk(const std::string& project,
-                                                 const std::string& zone,
-                                                 const compute::Disk& disk,
+                                                 const std::string& zone, const compute::Disk& disk,
                                                  const compute::MutationOptions& opts) override;
   compute::Result<compute::Disk> GetDisk(const std::string& project, const std::string& zone,
                                          const std::string& disk) override;
@@ -129,38 +128,45 @@ class LocalCloud final : public compute::Service {
   compute::Result<compute::Operation> DeleteDisk(const std::string& project,
                                                  const std::string& zone, const std::string& disk,
                                                  const compute::MutationOptions& opts) override;
-  compute::Result<compute::Operation> CreateSnapshot(
-      const std::string& project, const std::string& zone, const std::string& disk,
-      const compute::Snapshot& snapshot, const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> CreateSnapshot(const std::string& project,
+                                                     const std::string& zone,
+                                                     const std::string& disk,
+                                                     const compute::Snapshot& snapshot,
+                                                     const compute::MutationOptions& opts) override;
   compute::Result<compute::Snapshot> GetSnapshot(const std::string& project,
                                                  const std::string& snapshot) override;
   compute::Result<compute::ListPage<compute::Snapshot>> ListSnapshots(
       const std::string& project, const compute::ListOptions& opts) override;
-  compute::Result<compute::Operation> DeleteSnapshot(
-      const std::string& project, const std::string& snapshot,
-      const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> DeleteSnapshot(const std::string& project,
+                                                     const std::string& snapshot,
+                                                     const compute::MutationOptions& opts) override;
 
-  compute::Result<compute::Operation> InsertInstance(
-      const std::string& project, const std::string& zone, const compute::Instance& instance,
-      const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> InsertInstance(const std::string& project,
+                                                     const std::string& zone,
+                                                     const compute::Instance& instance,
+                                                     const compute::MutationOptions& opts) override;
   compute::Result<compute::Instance> GetInstance(const std::string& project,
                                                  const std::string& zone,
                                                  const std::string& instance) override;
   compute::Result<compute::ListPage<compute::Instance>> ListInstances(
       const std::string& project, const std::string& zone,
       const compute::ListOptions& opts) override;
-  compute::Result<compute::Operation> DeleteInstance(
-      const std::string& project, const std::string& zone, const std::string& instance,
-      const compute::MutationOptions& opts) override;
-  compute::Result<compute::Operation> StartInstance(
-      const std::string& project, const std::string& zone, const std::string& instance,
-      const compute::MutationOptions& opts) override;
-  compute::Result<compute::Operation> StopInstance(
-      const std::string& project, const std::string& zone, const std::string& instance,
-      const compute::MutationOptions& opts) override;
-  compute::Result<compute::Operation> ResetInstance(
-      const std::string& project, const std::string& zone, const std::string& instance,
-      const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> DeleteInstance(const std::string& project,
+                                                     const std::string& zone,
+                                                     const std::string& instance,
+                                                     const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> StartInstance(const std::string& project,
+                                                    const std::string& zone,
+                                                    const std::string& instance,
+                                                    const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> StopInstance(const std::string& project,
+                                                   const std::string& zone,
+                                                   const std::string& instance,
+                                                   const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> ResetInstance(const std::string& project,
+                                                    const std::string& zone,
+                                                    const std::string& instance,
+                                                    const compute::MutationOptions& opts) override;
   compute::Result<compute::Operation> AttachDisk(const std::string& project,
                                                  const std::string& zone,
                                                  const std::string& instance,
@@ -245,8 +251,7 @@ class LocalCloud final : public compute::Service {
                                   const char* type, const compute::MutationOptions& opts,
                                   const TxnFn& fn);
   // Runs `fn` in a transaction that also marks the operation DONE.
-  compute::Result<compute::Operation> EndWork(Work& w,
-                                              const std::function<compute::Status()>& fn);
+  compute::Result<compute::Operation> EndWork(Work& w, const std::function<compute::Status()>& fn);
   // Undoes the work record and marks the operation failed with `why`; returns `why`.
   compute::Status FailWork(Work& w, const compute::Status& why, const compute::Json& work);
   // Undoes what a work record names (rows, files, processes). Within no transaction.
@@ -260,8 +265,7 @@ class LocalCloud final : public compute::Service {
                                        const std::string& project, const std::string& zone,
                                        const std::string& name);
   // Within a transaction: the snapshot a disk or image names as its source.
-  compute::Result<ResourceRow> ResolveSnapshot(const std::string& project,
-                                               const std::string& field,
+  compute::Result<ResourceRow> ResolveSnapshot(const std::string& project, const std::string& field,
                                                const std::string& text);
   // Within a transaction: a new disk row (CREATING) from `disk`'s source.
   compute::Result<ResourceRow> NewDiskRow(const std::string& project, const std::string& zone,
@@ -276,9 +280,11 @@ class LocalCloud final : public compute::Service {
   compute::Status RefreshInstance(ResourceRow* row);
   // The same within a write transaction.
   compute::Status MarkDeadLocked(ResourceRow* row);
-  compute::Result<compute::Operation> InstanceStateChange(
-      const std::string& project, const std::string& zone, const std::string& instance,
-      const char* type, const compute::MutationOptions& opts);
+  compute::Result<compute::Operation> InstanceStateChange(const std::string& project,
+                                                          const std::string& zone,
+                                                          const std::string& instance,
+                                                          const char* type,
+                                                          const compute::MutationOptions& opts);
   compute::Result<compute::Operation> GetZonalOp(const std::string& project,
                                                  const std::string& zone,
                                                  const std::string& operation);

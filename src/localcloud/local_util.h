@@ -22,7 +22,8 @@ using compute::Operation;
 using compute::Result;
 using compute::Status;
 
-inline void MarkFailed(Operation* op, const Status& st, const std::string& code, const std::string& now) {
+inline void MarkFailed(Operation* op, const Status& st, const std::string& code,
+                       const std::string& now) {
   op->status = "DONE";
   op->progress = 100;
   op->end_time = now;
@@ -66,8 +67,8 @@ inline Result<ListPlan> PlanList(const char* kind, const std::string& project,
   if (!filter.ok()) return filter.status();
   ListPlan plan;
   plan.filter = std::move(filter.value());
-  plan.scope = compute::PageScope(std::string(kind) + "\n" + project + "\n" + zone + "\n" + opts.filter + "\n" +
-                                  (*time_desc ? "t" : "n"));
+  plan.scope = compute::PageScope(std::string(kind) + "\n" + project + "\n" + zone + "\n" +
+                                  opts.filter + "\n" + (*time_desc ? "t" : "n"));
   plan.scan.by_time_desc = *time_desc;
   if (!opts.page_token.empty()) {
     auto cur = compute::DecodePageToken(opts.page_token, plan.scope);

@@ -50,7 +50,6 @@ constexpr const char* kInstance = "instance";
 constexpr const char* kPortsKey = "imago-ports";
 constexpr const char* kBootCmdline = "root=/dev/nvme0n1 rw console=ttyS0 panic=-1";
 
-
 template <typename T>
 Json ToJsonOf(const T& v) {
   return compute::ToJson(v);
@@ -169,8 +168,7 @@ Result<ResourceRow> LocalCloud::LoadRow(const char* kind, const char* collection
 }
 
 Result<ResourceRow> LocalCloud::ResolveSnapshot(const std::string& project,
-                                                const std::string& field,
-                                                const std::string& text) {
+                                                const std::string& field, const std::string& text) {
   auto ref = compute::ParseResourceRef(field, text, "snapshots", false);
   if (!ref.ok()) return ref.status();
   const std::string& p = ref->project.empty() ? project : ref->project;
@@ -191,9 +189,9 @@ Result<ResourceRow> LocalCloud::ResolveSnapshot(const std::string& project,
 
 // ---------------------------------------------------------------- journal
 
-Result<LocalCloud::Work> LocalCloud::BeginWork(const std::string& project,
-                                               const std::string& zone, const char* type,
-                                               const MutationOptions& opts, const TxnFn& fn) {
+Result<LocalCloud::Work> LocalCloud::BeginWork(const std::string& project, const std::string& zone,
+                                               const char* type, const MutationOptions& opts,
+                                               const TxnFn& fn) {
   if (!opts.request_id.empty()) IMAGO_RETURN_IF_ERROR(compute::ValidateRequestId(opts.request_id));
   Work w;
   w.project = project;
@@ -465,10 +463,10 @@ Result<ResourceRow> LocalCloud::NewDiskRow(const std::string& project, const std
   d.labels = in.labels;
   d.label_fingerprint = compute::LabelFingerprint(d.labels);
   d.zone = ZoneLink(project, zone);
-  d.type = compute::Link(options_.self_link_base,
-                         compute::ZonalPath(project, zone, "diskTypes",
-                                            in.type.empty() ? "pd-standard"
-                                                            : compute::LastSegment(in.type)));
+  d.type = compute::Link(
+      options_.self_link_base,
+      compute::ZonalPath(project, zone, "diskTypes",
+                         in.type.empty() ? "pd-standard" : compute::LastSegment(in.type)));
   d.self_link =
       compute::Link(options_.self_link_base, compute::ZonalPath(project, zone, "disks", d.name));
   ResourceRow row;
@@ -609,9 +607,9 @@ Result<Operation> LocalCloud::DeleteDisk(const std::string& project, const std::
         if (!row.ok()) return row.status();
         auto users = row->resource.value("users", Json::array());
         if (!users.empty()) {
-          return Status::ResourceInUse(fmt::format(
-              "The disk resource '{}' is already being used by '{}'",
-              compute::ZonalPath(project, zone, "disks", row->name), PathOf(users[0])));
+          return Status::ResourceInUse(
+              fmt::format("The disk resource '{}' is already being used by '{}'",
+                          compute::ZonalPath(project, zone, "disks", row->name), PathOf(users[0])));
         }
         if (row->status == "CREATING") {
           return Status::NotReady("The disk is being created; delete it when it is READY.");
@@ -651,7 +649,8 @@ Result<Operation> LocalCloud::CreateSnapshot(const std::string& project, const s
     }
     // A disk in use by a running VM: pause it so that the copy is consistent.
     for (const auto& u : disk_row.resource.value("users", Json::array())) {
-      auto inst = catalog_->FindResource(kInstance, project, zone, compute::LastSegment(u.get<std::string>()));
+      auto inst = catalog_->FindResource(kInstance, project, zone,
+                                         compute::LastSegment(u.get<std::string>()));
       if (inst.ok() && inst->has_value() && (*inst)->status == "RUNNING") {
         running_pid = (*inst)->local.value("pid", 0);
         run_dir = RunDir((*inst)->id);
@@ -697,13 +696,13 @@ Result<Operation> LocalCloud::CreateSnapshot(const std::string& project, const s
     // QEMU flushes its caches when it stops the guest.
     paused = QmpCommand(run_dir + "/qmp", "stop").ok();
   }
-  auto conv = RunProcess({"qemu-img", "convert", "-U", "-O", "qcow2", "-c",
-                          disk_row.local.value("file", ""), tmp});
+  auto conv = RunProcess(
+      {"qemu-img", "convert", "-U", "-O", "qcow2", "-c", disk_row.local.value("file", ""), tmp});
   if (paused) (void)QmpCommand(run_dir + "/qmp", "cont");
-  Status st = !conv.ok()            ? conv.status()
-              : conv->exit_code != 0 ? Status::Unavailable("cannot copy the disk: " +
-                                                           FirstLine(conv->err))
-                                     : Status::OK();
+  Status st = !conv.ok() ? conv.status()
+              : conv->exit_code != 0
+                  ? Status::Unavailable("cannot copy the disk: " + FirstLine(conv->err))
+                  : Status::OK();
   if (!st.ok()) return FailWork(*w, st, work);
   // The copy becomes content in the store, like an imported image.
   auto blob = store_.Reserve(w->op.name + ".snap");
@@ -805,11 +804,12 @@ Result<Operation> LocalCloud::ImageFromDisk(const std::string& project, Image im
       if (!d.ok()) return d.status();
       disk = std::move(d.value());
       for (const auto& u : disk.resource.value("users", Json::array())) {
-        auto inst = catalog_->FindResource(kInstance, project, ref->zone, compute::LastSegment(u.get<std::string>()));
+        auto inst = catalog_->FindResource(kInstance, project, ref->zone,
+                                           compute::LastSegment(u.get<std::string>()));
         if (inst.ok() && inst->has_value() && (*inst)->status != "TERMINATED") {
-          return Status::ResourceInUse(fmt::format(
-              "The disk resource '{}' is in use by a running instance; stop it first.",
-              compute::ZonalPath(project, ref->zone, "disks", ref->name)));
+          return Status::ResourceInUse(
+              fmt::format("The disk resource '{}' is in use by a running instance; stop it first.",
+                          compute::ZonalPath(project, ref->zone, "disks", ref->name)));
         }
       }
       return Status::OK();
@@ -822,8 +822,8 @@ Result<Operation> LocalCloud::ImageFromDisk(const std::string& project, Image im
   std::string tmp = options_.home + "/tmp/image-" + std::to_string(NewId()) + ".qcow2";
   auto tmp_lock = FileLock::Acquire(tmp);
   if (!tmp_lock.ok()) return tmp_lock.status();
-  auto conv = RunProcess(
-      {"qemu-img", "convert", "-U", "-O", "qcow2", disk.local.value("file", ""), tmp});
+  auto conv =
+      RunProcess({"qemu-img", "convert", "-U", "-O", "qcow2", disk.local.value("file", ""), tmp});
   if (!conv.ok() || conv->exit_code != 0) {
     unlink(tmp.c_str());
     return conv.ok() ? Status::Unavailable("cannot copy the disk: " + FirstLine(conv->err))
@@ -883,8 +883,10 @@ Status LocalCloud::BootInstance(const std::string& project, Instance* in, Resour
     std::lock_guard lock(mu_);
     std::vector<const AttachedDisk*> order;
     for (const auto& d : in->disks) {
-      if (d.boot) order.insert(order.begin(), &d);
-      else order.push_back(&d);
+      if (d.boot)
+        order.insert(order.begin(), &d);
+      else
+        order.push_back(&d);
     }
     for (const AttachedDisk* d : order) {
       auto row_d = catalog_->FindResource(kDisk, project, zone, compute::LastSegment(d->source));
@@ -910,9 +912,9 @@ Status LocalCloud::BootInstance(const std::string& project, Instance* in, Resour
   if (!boot.ok()) return boot.status();
   spec.boot = *boot;
   if (!options_.metadata_program.empty()) {
-    spec.metadata_command =
-        ShellQuote(options_.metadata_program) + " __metadata --home " + ShellQuote(options_.home) +
-        " --project " + project + " --zone " + zone + " --instance " + std::to_string(in->id);
+    spec.metadata_command = ShellQuote(options_.metadata_program) + " __metadata --home " +
+                            ShellQuote(options_.home) + " --project " + project + " --zone " +
+                            zone + " --instance " + std::to_string(in->id);
   }
   auto wanted = ParsePorts(in->metadata.Get(kPortsKey).value_or(""));
   if (!wanted.ok()) return wanted.status();
@@ -980,8 +982,9 @@ Result<Operation> LocalCloud::InsertInstance(const std::string& project, const s
   auto type = ResolveMachineType("instance.machineType", type_name);
   if (!type.ok()) return type.status();
   if (req.disks.empty()) {
-    return Status::Required("Required field 'instance.disks' not specified: an instance needs a "
-                            "boot disk.");
+    return Status::Required(
+        "Required field 'instance.disks' not specified: an instance needs a "
+        "boot disk.");
   }
   int boots = 0;
   for (const auto& d : req.disks) boots += d.boot;
@@ -995,11 +998,11 @@ Result<Operation> LocalCloud::InsertInstance(const std::string& project, const s
                                   compute::ZonalPath(project, zone, "machineTypes", type_name));
   in.self_link = compute::Link(options_.self_link_base,
                                compute::ZonalPath(project, zone, "instances", in.name));
-  in.network_interfaces = {{"nic0",
-                            compute::Link(options_.self_link_base,
-                                          "projects/" + project + "/global/networks/default"),
-                            kGuestIp,
-                            {{"ONE_TO_ONE_NAT", "External NAT", "127.0.0.1"}}}};
+  in.network_interfaces = {
+      {"nic0",
+       compute::Link(options_.self_link_base, "projects/" + project + "/global/networks/default"),
+       kGuestIp,
+       {{"ONE_TO_ONE_NAT", "External NAT", "127.0.0.1"}}}};
   in.forwarded_ports.clear();
   in.status = "PROVISIONING";
   ResourceRow row;
@@ -1068,13 +1071,13 @@ Result<Operation> LocalCloud::InsertInstance(const std::string& project, const s
         auto r = LoadRow(kDisk, "disks", project, zone, ref->name);
         if (!r.ok()) return r.status();
         disk = std::move(r.value());
-        if (disk.status != "READY") return Status::NotReady("The disk " + disk.name + " is not READY.");
+        if (disk.status != "READY")
+          return Status::NotReady("The disk " + disk.name + " is not READY.");
         auto users = disk.resource.value("users", Json::array());
         if (!users.empty()) {
           return Status::ResourceInUse(
               fmt::format("The disk resource '{}' is already being used by '{}'",
-                          compute::ZonalPath(project, zone, "disks", disk.name),
-                          PathOf(users[0])));
+                          compute::ZonalPath(project, zone, "disks", disk.name), PathOf(users[0])));
         }
         disk.resource["users"] = {in.self_link};
         disk.resource["lastAttachTimestamp"] = Now3339();
@@ -1202,17 +1205,18 @@ Result<Operation> LocalCloud::InstanceStateChange(const std::string& project,
     if (!r.ok()) return r.status();
     row = std::move(r.value());
     if (row.status == "PROVISIONING" || row.status == "STAGING" || row.status == "STOPPING") {
-      return Status::NotReady(fmt::format(
-          "The instance '{}' is {}; try again when it is RUNNING or TERMINATED.",
-          compute::ZonalPath(project, zone, "instances", row.name), row.status));
+      return Status::NotReady(
+          fmt::format("The instance '{}' is {}; try again when it is RUNNING or TERMINATED.",
+                      compute::ZonalPath(project, zone, "instances", row.name), row.status));
     }
     bool running = row.status == "RUNNING" && VmAlive(row.local.value("pid", 0), RunDir(row.id));
     if (t == "reset" && !running) {
-      return Status::NotReady(fmt::format(
-          "The instance '{}' is not RUNNING; reset needs a running instance.",
-          compute::ZonalPath(project, zone, "instances", row.name)));
+      return Status::NotReady(
+          fmt::format("The instance '{}' is not RUNNING; reset needs a running instance.",
+                      compute::ZonalPath(project, zone, "instances", row.name)));
     }
-    nothing_to_do = (t == "start" && running) || (t == "stop" && !running && row.status == "TERMINATED");
+    nothing_to_do =
+        (t == "start" && running) || (t == "stop" && !running && row.status == "TERMINATED");
     if (!nothing_to_do && t != "reset") {
       row.status = t == "start" ? "STAGING" : "STOPPING";
       row.resource["status"] = row.status;
@@ -1315,7 +1319,8 @@ Result<Operation> LocalCloud::AttachDisk(const std::string& project, const std::
                                          const std::string& instance, const AttachedDisk& req,
                                          const MutationOptions& opts) {
   IMAGO_RETURN_IF_ERROR(CheckZone(project, zone));
-  if (req.boot) return Status::Invalid("attachDisk attaches data disks; boot disks come with insert.");
+  if (req.boot)
+    return Status::Invalid("attachDisk attaches data disks; boot disks come with insert.");
   return Mutate(
       project, "attachDisk", opts,
       [&](Operation* op) -> Status {
@@ -1336,8 +1341,7 @@ Result<Operation> LocalCloud::AttachDisk(const std::string& project, const std::
         if (!users.empty()) {
           return Status::ResourceInUse(
               fmt::format("The disk resource '{}' is already being used by '{}'",
-                          compute::ZonalPath(project, zone, "disks", d->name),
-                          PathOf(users[0])));
+                          compute::ZonalPath(project, zone, "disks", d->name), PathOf(users[0])));
         }
         auto in = compute::InstanceFromJson(r->resource);
         if (!in.ok()) return in.status();
@@ -1498,14 +1502,12 @@ Result<Operation> LocalCloud::GetZonalOp(const std::string& project, const std::
   return std::move((*row)->op);
 }
 
-Result<Operation> LocalCloud::GetZoneOperation(const std::string& project,
-                                               const std::string& zone,
+Result<Operation> LocalCloud::GetZoneOperation(const std::string& project, const std::string& zone,
                                                const std::string& operation) {
   return GetZonalOp(project, zone, operation);
 }
 
-Result<Operation> LocalCloud::WaitZoneOperation(const std::string& project,
-                                                const std::string& zone,
+Result<Operation> LocalCloud::WaitZoneOperation(const std::string& project, const std::string& zone,
                                                 const std::string& operation) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(110);
   while (true) {

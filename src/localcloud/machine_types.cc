@@ -17,8 +17,7 @@ const std::vector<MachineType>& MachineTypes() {
   return k;
 }
 
-compute::Result<MachineType> ResolveMachineType(const std::string& field,
-                                                const std::string& name) {
+compute::Result<MachineType> ResolveMachineType(const std::string& field, const std::string& name) {
   MachineType type;
   bool found = false;
   for (const auto& t : MachineTypes()) {
@@ -30,8 +29,8 @@ compute::Result<MachineType> ResolveMachineType(const std::string& field,
   if (!found) {
     int cpus = 0, mem = 0;
     char tail = 0;
-    if (sscanf(name.c_str(), "custom-%d-%d%c", &cpus, &mem, &tail) != 2 || cpus < 1 ||
-        cpus > 64 || mem < 128) {
+    if (sscanf(name.c_str(), "custom-%d-%d%c", &cpus, &mem, &tail) != 2 || cpus < 1 || cpus > 64 ||
+        mem < 128) {
       std::string known;
       for (const auto& t : MachineTypes()) known += (known.empty() ? "" : ", ") + t.name;
       return Status::InvalidField(field, name,

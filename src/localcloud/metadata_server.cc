@@ -52,21 +52,22 @@ json InstanceTree(const Instance& in, const std::string& project) {
   json tags = in.extra.contains("tags") && in.extra["tags"].is_object()
                   ? in.extra["tags"].value("items", json::array())
                   : json::array();
-  return {{"attributes", attrs},
-          {"id", in.id},
-          {"name", in.name},
-          {"hostname", in.name + "." + zone + ".c." + project + ".internal"},
-          {"zone", "projects/" + ProjectNumber(project) + "/zones/" + zone},
-          {"machineType", "projects/" + ProjectNumber(project) + "/machineTypes/" +
-                              compute::LastSegment(in.machine_type)},
-          {"tags", tags},
-          {"image", ""},
-          {"networkInterfaces",
-           json::array({{{"ip", "169.254.0.15"},
-                         {"network", "projects/" + ProjectNumber(project) + "/networks/default"},
-                         {"accessConfigs", json::array({{{"externalIp", "127.0.0.1"},
-                                                         {"type", "ONE_TO_ONE_NAT"}}})}}})},
-          {"serviceAccounts", json::object()}};
+  return {
+      {"attributes", attrs},
+      {"id", in.id},
+      {"name", in.name},
+      {"hostname", in.name + "." + zone + ".c." + project + ".internal"},
+      {"zone", "projects/" + ProjectNumber(project) + "/zones/" + zone},
+      {"machineType", "projects/" + ProjectNumber(project) + "/machineTypes/" +
+                          compute::LastSegment(in.machine_type)},
+      {"tags", tags},
+      {"image", ""},
+      {"networkInterfaces",
+       json::array({{{"ip", "169.254.0.15"},
+                     {"network", "projects/" + ProjectNumber(project) + "/networks/default"},
+                     {"accessConfigs",
+                      json::array({{{"externalIp", "127.0.0.1"}, {"type", "ONE_TO_ONE_NAT"}}})}}})},
+      {"serviceAccounts", json::object()}};
 }
 
 json ProjectTree(const std::string& project) {
@@ -295,7 +296,8 @@ void ServeMetadataConnection(int in_fd, int out_fd,
         // A hanging GET: answer when the value's ETag differs from last_etag.
         std::string last = req.query.count("last_etag") ? req.query["last_etag"] : "0";
         int timeout = 3600;
-        if (req.query.count("timeout_sec")) timeout = std::max(1, atoi(req.query["timeout_sec"].c_str()));
+        if (req.query.count("timeout_sec"))
+          timeout = std::max(1, atoi(req.query["timeout_sec"].c_str()));
         auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
         while (resp.etag == last && std::chrono::steady_clock::now() < end) {
           std::this_thread::sleep_for(std::chrono::milliseconds(250));

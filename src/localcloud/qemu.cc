@@ -181,12 +181,27 @@ bool KvmUsable() {
 
 std::vector<std::string> QemuArgs(const VmSpec& spec) {
   const std::string& run = spec.run_dir;
-  std::vector<std::string> a = {
-      "-name", "guest=" + QemuOpt(spec.name), "-M", "pc", "-accel", KvmUsable() ? "kvm" : "tcg",
-      "-smp", std::to_string(spec.cpus), "-m", std::to_string(spec.memory_mb), "-display",
-      "none", "-no-user-config", "-nodefaults", "-no-reboot", "-chardev",
-      "file,id=serial0,append=on,path=" + QemuOpt(run + "/serial.log"), "-serial",
-      "chardev:serial0", "-kernel", spec.boot.kernel};
+  std::vector<std::string> a = {"-name",
+                                "guest=" + QemuOpt(spec.name),
+                                "-M",
+                                "pc",
+                                "-accel",
+                                KvmUsable() ? "kvm" : "tcg",
+                                "-smp",
+                                std::to_string(spec.cpus),
+                                "-m",
+                                std::to_string(spec.memory_mb),
+                                "-display",
+                                "none",
+                                "-no-user-config",
+                                "-nodefaults",
+                                "-no-reboot",
+                                "-chardev",
+                                "file,id=serial0,append=on,path=" + QemuOpt(run + "/serial.log"),
+                                "-serial",
+                                "chardev:serial0",
+                                "-kernel",
+                                spec.boot.kernel};
   if (!spec.boot.initrd.empty()) {
     a.push_back("-initrd");
     a.push_back(spec.boot.initrd);
@@ -211,8 +226,8 @@ std::vector<std::string> QemuArgs(const VmSpec& spec) {
     net += ",guestfwd=tcp:169.254.169.254:80-cmd:" + QemuOpt(spec.metadata_command);
   }
   a.insert(a.end(), {"-netdev", net, "-device", "virtio-net-pci,netdev=net0"});
-  a.insert(a.end(), {"-qmp", "unix:" + QemuOpt(run + "/qmp") + ",server=on,wait=off",
-                     "-daemonize", "-pidfile", run + "/pid"});
+  a.insert(a.end(), {"-qmp", "unix:" + QemuOpt(run + "/qmp") + ",server=on,wait=off", "-daemonize",
+                     "-pidfile", run + "/pid"});
   return a;
 }
 
@@ -221,9 +236,10 @@ Result<int> LaunchVm(const VmSpec& spec) {
     return Status::Unavailable("cannot create " + spec.run_dir + ": " + strerror(errno));
   }
   if (spec.run_dir.size() + 5 >= sizeof(sockaddr_un::sun_path)) {
-    return Status::Invalid("the local cloud's home directory path is too long for a QEMU "
-                           "control socket (" +
-                           spec.run_dir + "); use a shorter --home or IMAGO_HOME");
+    return Status::Invalid(
+        "the local cloud's home directory path is too long for a QEMU "
+        "control socket (" +
+        spec.run_dir + "); use a shorter --home or IMAGO_HOME");
   }
   unlink((spec.run_dir + "/pid").c_str());
   unlink((spec.run_dir + "/qmp").c_str());

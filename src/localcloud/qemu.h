@@ -72,10 +72,9 @@ bool VmAlive(int pid, const std::string& run_dir);
 
 /// Sends one QMP command ("system_powerdown", "quit", "stop", "cont",
 /// "system_reset") and returns its "return" value.
-compute::Result<nlohmann::json> QmpCommand(const std::string& socket, const std::string& command,
-                                           const nlohmann::json& args = nullptr,
-                                           std::chrono::milliseconds timeout =
-                                               std::chrono::seconds(5));
+compute::Result<nlohmann::json> QmpCommand(
+    const std::string& socket, const std::string& command, const nlohmann::json& args = nullptr,
+    std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 /// Asks the guest to power off (ACPI) and waits up to `grace`; then makes
 /// QEMU quit, then kills it. Returns when the process is gone.

@@ -1,0 +1,105 @@
+#include "localcloud/metadata_server.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+namespace imago::localcloud {
+namespace {
+
+compute::Instance TestInstance() {
+  compute::Instance in;
+  in.id = 1234567890123456789ULL;
+  in.name = "web-1";
+  in.zone = "https://www.googleapis.com/compute/v1/projects/p/zones/local-a";
+  in.machine_type =
+      "https://www.googleapis.com/compute/v1/projects/p/zones/local-a/machineTypes/e2-micro";
+  in.metadata.items = {{"startup-script", "#!/bin/sh\necho hi\n"}, {"env", "dev"}, {"empty", ""}};
+  return in;
+}
+
+MetadataResponse Get(const std::string& path, bool flavor = true,
+                     std::map<std::string, std::string> query = {}) {
+  MetadataRequest req;
+  req.method = "GET";
+  req.path = path;
+  req.query = std::move(query);
+  if (flavor) req.headers["metadata-flavor"] = "Google";
+  return AnswerMetadata(req, TestInstance(), "p");
+}
+
+TEST(MetadataServerTest, AnswersTheGcePaths) {
+  auto r = Get("/computeMetadata/v1/instance/attributes/startup-script");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "#!/bin/sh\necho hi\n");
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes/env").body, "dev");
+  auto empty = Get("/computeMetadata/v1/instance/attributes/empty");
+  EXPECT_EQ(empty.status, 200);
+  EXPECT_EQ(empty.body, "");
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes/nope").status, 404);
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes/").body, "empty\nenv\nstartup-script\n");
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/name").body, "web-1");
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/id").body, "1234567890123456789");
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/hostname").body, "web-1.local-a.c.p.internal");
+  EXPECT_NE(Get("/computeMetadata/v1/instance/zone").body.find("/zones/local-a"),
+            std::string::npos);
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/network-interfaces/0/ip").body, "169.254.0.15");
+  EXPECT_EQ(Get("/computeMetadata/v1/project/project-id").body, "p");
+  EXPECT_EQ(Get("/computeMetadata/v1/project/attributes/x").status, 404);
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes").status, 301);
+}
+
+TEST(MetadataServerTest, NeedsTheFlavorHeader) {
+  auto r = Get("/computeMetadata/v1/instance/name", false);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("Metadata-Flavor"), std::string::npos);
+  MetadataRequest req;
+  req.method = "GET";
+  req.path = "/computeMetadata/v1/instance/name";
+  req.headers["metadata-flavor"] = "Google";
+  req.headers["x-forwarded-for"] = "1.2.3.4";
+  EXPECT_EQ(AnswerMetadata(req, TestInstance(), "p").status, 403);
+}
+
+TEST(MetadataServerTest, RecursiveJsonAndEtags) {
+  auto r = Get("/computeMetadata/v1/instance/", true, {{"recursive", "true"}});
+  EXPECT_EQ(r.content_type, "application/json");
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["attributes"]["env"], "dev");
+  EXPECT_EQ(j["name"], "web-1");
+  auto a = Get("/computeMetadata/v1/instance/attributes/env");
+  auto b = Get("/computeMetadata/v1/instance/attributes/startup-script");
+  EXPECT_FALSE(a.etag.empty());
+  EXPECT_NE(a.etag, b.etag);
+  EXPECT_EQ(a.etag, Get("/computeMetadata/v1/instance/attributes/env").etag);
+}
+
+TEST(MetadataServerTest, ServesAConnectionWithHeaders) {
+  int in[2], out[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(pipe(out), 0);
+  std::string req =
+      "GET /computeMetadata/v1/instance/attributes/env HTTP/1.1\r\nHost: 169.254.169.254\r\n"
+      "Metadata-Flavor: Google\r\n\r\n"
+      "GET /computeMetadata/v1/instance/name HTTP/1.1\r\nMetadata-Flavor: Google\r\n"
+      "Connection: close\r\n\r\n";
+  ASSERT_EQ(write(in[1], req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  close(in[1]);
+  ServeMetadataConnection(
+      in[0], out[1], [] { return compute::Result<compute::Instance>(TestInstance()); }, "p");
+  close(out[1]);
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) got.append(buf, n);
+  close(in[0]);
+  close(out[0]);
+  EXPECT_EQ(got.find("HTTP/1.1 200 OK\r\n"), 0u);
+  EXPECT_NE(got.find("Metadata-Flavor: Google\r\n"), std::string::npos);
+  EXPECT_NE(got.find("\r\n\r\ndev"), std::string::npos);
+  EXPECT_NE(got.find("\r\n\r\nweb-1"), std::string::npos);  // Keep-alive: both answered.
+}
+
+}  // namespace
+}  // namespace imago::localcloud
