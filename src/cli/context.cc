@@ -96,6 +96,7 @@ compute::Service* Context::Service(const std::string& command) {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n > 0) opts.metadata_program.assign(exe, n);
+  if (const char* pause = getenv("IMAGO_TEST_PAUSE_AT")) opts.pause_at = pause;
   localcloud::RecoveryReport report;
   auto cloud = localcloud::LocalCloud::Open(opts, &report);
   if (!cloud.ok()) {

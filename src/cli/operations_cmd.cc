@@ -1,4 +1,5 @@
-// imago operations ...: the journal of mutations (global operations).
+// imago operations ...: the journal of mutations (global and zonal operations).
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -15,7 +16,16 @@ std::vector<Column> OperationColumns() {
        [](const Json& j) {
          std::string t = Field(j, "targetLink");
          size_t p = t.find("/global/");
-         return p == std::string::npos ? t : t.substr(p + 8);
+         if (p != std::string::npos) return t.substr(p + 8);
+         p = t.find("/zones/");
+         if (p == std::string::npos) return t;
+         size_t after_zone = t.find('/', p + 7);
+         return after_zone == std::string::npos ? t : t.substr(after_zone + 1);
+       }},
+      {"LOCATION",
+       [](const Json& j) {
+         std::string z = Field(j, "zone");
+         return z.empty() ? std::string("global") : z.substr(z.rfind('/') + 1);
        }},
       {"STATUS", [](const Json& j) { return Field(j, "status"); }},
       {"ERROR",
@@ -36,7 +46,8 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
   {
     auto filter = std::make_shared<std::string>();
     auto limit = std::make_shared<int64_t>(-1);
-    CLI::App* c = ops->add_subcommand("list", "List operations, newest first");
+    CLI::App* c =
+        ops->add_subcommand("list", "List operations, global and of every zone, newest first");
     c->add_option("--filter", *filter, "API filter, e.g. 'operationType = deprecate'");
     c->add_option("--limit", *limit, "At most this many");
     c->footer("Example:\n  imago operations list --filter 'status != DONE'");
@@ -44,20 +55,36 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
       const char* cmd = "operations.list";
       compute::Service* svc = ctx.Service(cmd);
       if (!svc) return;
-      compute::ListOptions opts;
-      opts.filter = *filter;
-      opts.order_by = "creationTimestamp desc";
-      std::vector<Json> rows;
-      while (*limit < 0 || rows.size() < static_cast<size_t>(*limit)) {
-        auto page = svc->ListGlobalOperations(ctx.g.project, opts);
-        if (!page.ok()) {
-          ctx.Fail(cmd, page.status());
-          return;
-        }
-        for (const auto& op : page->items) rows.push_back(compute::ToJson(op));
-        if (page->next_page_token.empty()) break;
-        opts.page_token = page->next_page_token;
+      auto zones = svc->ListZones(ctx.g.project);
+      if (!zones.ok()) {
+        ctx.Fail(cmd, zones.status());
+        return;
       }
+      std::vector<std::string> locations = {""};  // "" is global.
+      for (const auto& z : *zones) locations.push_back(z.name);
+      std::vector<Json> rows;
+      for (const auto& zone : locations) {
+        compute::ListOptions opts;
+        opts.filter = *filter;
+        opts.order_by = "creationTimestamp desc";
+        size_t from_here = 0;
+        while (*limit < 0 || from_here < static_cast<size_t>(*limit)) {
+          auto page = zone.empty() ? svc->ListGlobalOperations(ctx.g.project, opts)
+                                   : svc->ListZoneOperations(ctx.g.project, zone, opts);
+          if (!page.ok()) {
+            ctx.Fail(cmd, page.status());
+            return;
+          }
+          for (const auto& op : page->items) rows.push_back(compute::ToJson(op));
+          from_here += page->items.size();
+          if (page->next_page_token.empty()) break;
+          opts.page_token = page->next_page_token;
+        }
+      }
+      // Newest first across locations (RFC 3339 UTC text sorts by time).
+      std::stable_sort(rows.begin(), rows.end(), [](const Json& a, const Json& b) {
+        return Field(a, "insertTime") > Field(b, "insertTime");
+      });
       if (*limit >= 0 && rows.size() > static_cast<size_t>(*limit)) rows.resize(*limit);
       PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows, OperationColumns());
     });
@@ -72,6 +99,17 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
       compute::Service* svc = ctx.Service(cmd);
       if (!svc) return;
       auto op = svc->GetGlobalOperation(ctx.g.project, *name);
+      if (!op.ok() && op.status().code() == compute::Code::kNotFound) {
+        // Not global: look in the zones.
+        auto zones = svc->ListZones(ctx.g.project);
+        for (size_t i = 0; zones.ok() && i < zones->size(); ++i) {
+          auto z = svc->GetZoneOperation(ctx.g.project, (*zones)[i].name, *name);
+          if (z.ok() || z.status().code() != compute::Code::kNotFound) {
+            op = std::move(z);
+            break;
+          }
+        }
+      }
       if (!op.ok()) {
         ctx.Fail(cmd, op.status());
         return;

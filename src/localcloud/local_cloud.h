@@ -55,6 +55,10 @@ struct LocalCloudOptions {
   bool recover = true;
   /// How long a stop waits for the guest to power off before ending it.
   std::chrono::milliseconds stop_grace = std::chrono::seconds(30);
+  /// For crash tests: a step name ("instance-disks", "instance-launched")
+  /// at which a mutation announces itself on stderr and sleeps, so that a
+  /// test can kill the process exactly there. Empty in normal use.
+  std::string pause_at;
 };
 
 /// What Open() cleaned up after earlier crashes.
@@ -258,6 +262,8 @@ class LocalCloud final : public compute::Service {
   compute::Status UndoWork(const std::string& project, const compute::Json& work);
   compute::Status ReconcileVms(RecoveryReport* report);
 
+  // Sleeps at `step` when options_.pause_at names it (crash tests).
+  void MaybePause(const char* step) const;
   compute::Status CheckZone(const std::string& project, const std::string& zone) const;
   std::string ZoneLink(const std::string& project, const std::string& zone) const;
   // Within a transaction: the row, or 404 naming its path.

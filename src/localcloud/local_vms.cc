@@ -139,6 +139,13 @@ std::string ReadFileFrom(const std::string& path, int64_t start, int64_t max, in
 
 // ---------------------------------------------------------------- helpers
 
+void LocalCloud::MaybePause(const char* step) const {
+  if (options_.pause_at != step) return;
+  fprintf(stderr, "imago: paused at %s\n", step);
+  fflush(stderr);
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+}
+
 std::string LocalCloud::RunDir(uint64_t instance_id) const {
   return options_.home + "/run/" + std::to_string(instance_id);
 }
@@ -1130,8 +1137,10 @@ Result<Operation> LocalCloud::InsertInstance(const std::string& project, const s
     });
     if (!st.ok()) return FailWork(*w, st, work);
   }
+  MaybePause("instance-disks");
   Status st = BootInstance(project, &in, &row);
   if (!st.ok()) return FailWork(*w, st, work);
+  MaybePause("instance-launched");
   return EndWork(*w, [&]() -> Status {
     row.status = in.status;
     row.resource = ToJsonOf(in);

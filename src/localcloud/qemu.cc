@@ -195,7 +195,6 @@ std::vector<std::string> QemuArgs(const VmSpec& spec) {
                                 "none",
                                 "-no-user-config",
                                 "-nodefaults",
-                                "-no-reboot",
                                 "-chardev",
                                 "file,id=serial0,append=on,path=" + QemuOpt(run + "/serial.log"),
                                 "-serial",
@@ -208,14 +207,17 @@ std::vector<std::string> QemuArgs(const VmSpec& spec) {
   }
   a.push_back("-append");
   a.push_back(spec.cmdline);
+  // One NVMe controller, one namespace per disk: namespace ids fix the
+  // guest's names (/dev/nvme0n1 boots, /dev/nvme0n2 is the next disk...),
+  // where several controllers would race for nvme0 while the kernel probes.
+  a.insert(a.end(), {"-device", "nvme,id=nvme0,serial=imago"});
   for (size_t i = 0; i < spec.disks.size(); ++i) {
     const VmDisk& d = spec.disks[i];
     std::string id = "disk" + std::to_string(i);
     a.push_back("-drive");
     a.push_back("file=" + QemuOpt(d.path) + ",if=none,id=" + id + ",format=" + d.format);
     a.push_back("-device");
-    // NVMe serial numbers hold 20 characters.
-    a.push_back("nvme,drive=" + id + ",serial=" + QemuOpt(d.serial.substr(0, 20)));
+    a.push_back("nvme-ns,drive=" + id + ",bus=nvme0,nsid=" + std::to_string(i + 1));
   }
   std::string net = "user,id=net0,net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3";
   net += ",hostname=" + QemuOpt(spec.name);

@@ -33,11 +33,12 @@ struct BootFiles {
 compute::Result<BootFiles> ExtractBootFiles(const std::string& disk, const std::string& format,
                                             const std::string& cache_dir);
 
-/// A disk as QEMU sees it: an NVMe controller whose serial is the device name.
+/// A disk as QEMU sees it: a namespace of the VM's NVMe controller, in
+/// order (the first boots as /dev/nvme0n1, the second is /dev/nvme0n2, ...).
 struct VmDisk {
   std::string path;
   std::string format = "qcow2";
-  std::string serial;
+  std::string device_name;  // The instance's name for it (not visible in the guest yet).
 };
 
 /// Everything one VM launch needs.

@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Instances on the local cloud, end to end with real VMs (QEMU; software
+# emulation where there is no KVM), through the imago command line:
+#   - boot from an image family; /health through the forwarded port;
+#   - a startup-script from the metadata server runs, and each guest reads
+#     its own metadata there;
+#   - stop/start keeps the disk's content; reset reboots;
+#   - a data disk moves with its content from one instance to a new one;
+#   - bad input: one line, the documented exit code, nothing created;
+#   - a killed QEMU shows TERMINATED; kill -9 of imago while it creates an
+#     instance leaves a consistent state and nothing behind;
+#   - rotation sees instances' disks as users of their image;
+#   - delete leaves nothing: no process, no file.
+source "$(dirname "$0")/../cli/lib.sh"
+: "${IMAGO_SRC:?}"
+cache=${KIT_CACHE:-$WORK/cache}
+# Every QEMU of this test runs below $IMAGO_HOME/run: none may outlive it.
+cleanup() {
+  local rc=$?
+  pkill -9 -f "qemu-system.*$IMAGO_HOME/run/" 2>/dev/null || true
+  chmod -R u+w "$WORK" 2>/dev/null || true
+  rm -rf "$WORK" || true
+  exit "$rc"
+}
+trap cleanup EXIT
+
+bash "$IMAGO_SRC/images/busybox/build.sh" "$WORK/kit" "$cache" >/dev/null
+imago images create kit-v1 --source-file "$WORK/kit/busybox.qcow2" --family kit >/dev/null 2>&1
+
+vm_json() { imago instances describe "$1" --format json; }
+host_port() { vm_json "$1" | jq -r '.forwardedPorts[] | select(.guestPort == 80) | .hostPort'; }
+# wait_http URL [SECONDS]: the body once the guest answers 200.
+wait_http() {
+  local end=$((SECONDS + ${2:-60}))
+  while ((SECONDS < end)); do
+    if body=$(curl -sf -m 0.5 "$1" 2>/dev/null); then
+      printf '%s' "$body"
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "no answer from $1 in ${2:-60} s"
+}
+qemus() { pgrep -f "qemu-system.*$IMAGO_HOME/run/" | wc -l; }
+# wait_boots PORT N VM: until boots.txt lists N boots (/www is on the root disk,
+# so the file of the last boot is served until the startup-script rewrites it).
+wait_boots() {
+  local end=$((SECONDS + 90)) n=0 vm=$3
+  while ((SECONDS < end)); do
+    n=$(curl -sf -m 0.5 "http://127.0.0.1:$1/boots.txt" 2>/dev/null | grep -c boot || true)
+    [[ $n == "$2" ]] && return 0
+    sleep 0.2
+  done
+  imago instances get-serial-port-output "$vm" 2>/dev/null | tail -20 >&2
+  fail "boots.txt lists $n boots, expected $2"
+}
+
+cat >boot.sh <<'SH'
+#!/bin/sh
+# Proves the script ran, what the guest's own metadata says, and that the
+# root disk keeps what was written on earlier boots.
+md=http://169.254.169.254/computeMetadata/v1/instance
+echo "startup-script ran" >/www/proof.txt
+timeout 5 wget -q -O /www/name.txt --header 'Metadata-Flavor: Google' "$md/name"
+timeout 5 wget -q -O /www/role.txt --header 'Metadata-Flavor: Google' "$md/attributes/role"
+echo boot >>/root/boots
+sync  # A reset (hard) must not lose it.
+cp /root/boots /www/boots.txt
+if [ -b /dev/nvme0n2 ]; then  # The second disk of the instance.
+  mkdir -p /data && mount /dev/nvme0n2 /data
+  if [ "$(cat /www/role.txt)" = writer ]; then echo "written by $(cat /www/name.txt)" >/data/data.txt; fi
+  cp /data/data.txt /www/data.txt 2>/dev/null
+  sync
+fi
+SH
+
+# --- boot from a family; the startup-script and the guest's own metadata
+imago instances create vm1 --image-family kit --ports 80 --metadata role=web \
+  --metadata-from-file startup-script=boot.sh --labels env=test >out.txt 2>err.txt
+expect_contains "family resolved and printed" "$(cat err.txt)" "Resolved family kit to image kit-v1"
+expect_contains "table row" "$(cat out.txt)" "RUNNING"
+p1=$(host_port vm1)
+[[ $p1 =~ ^[0-9]+$ ]] || fail "no forwarded port for vm1: '$p1'"
+expect_eq "/health of vm1" "$(wait_http "http://127.0.0.1:$p1/health")" ok
+expect_eq "startup-script of vm1" "$(wait_http "http://127.0.0.1:$p1/proof.txt")" "startup-script ran"
+expect_eq "vm1 reads its own name" "$(wait_http "http://127.0.0.1:$p1/name.txt")" vm1
+expect_eq "vm1 reads its own attribute" "$(wait_http "http://127.0.0.1:$p1/role.txt")" web
+expect_eq "first boot" "$(wait_http "http://127.0.0.1:$p1/boots.txt" | grep -c boot)" 1
+expect_contains "serial console" "$(imago instances get-serial-port-output vm1 2>/dev/null)" \
+  "imago-kit: startup-script exited 0"
+disk1=$(vm_json vm1 | jq -r '.disks[0].source')
+expect_eq "boot disk from the family's image" \
+  "$(imago disks describe vm1 --format json | jq -r .sourceImage)" \
+  "$(imago images describe kit-v1 --format json | jq -r .selfLink)"
+expect_contains "boot disk in use" "$disk1" "/zones/local-a/disks/vm1"
+
+# A second instance sees its own metadata, not vm1's.
+imago instances create vm2 --image kit-v1 --ports 80 --metadata role=other \
+  --metadata-from-file startup-script=boot.sh >/dev/null 2>&1
+p2=$(host_port vm2)
+expect_eq "vm2 reads its own name" "$(wait_http "http://127.0.0.1:$p2/name.txt")" vm2
+expect_eq "vm2 reads its own attribute" "$(wait_http "http://127.0.0.1:$p2/role.txt")" other
+
+# --- bad input: one line, the documented exit code, nothing created
+before_disks=$(imago disks list --format json | jq length)
+expect_rc 3 imago instances create bad1 --image no-such-image
+expect_contains "unknown image" "$ERR" "cannot be found"
+expect_rc 4 imago instances create bad1 --image-family no-such-family
+expect_contains "unknown family" "$ERR" "family/no-such-family"
+imago images create kit-old --source-image kit-v1 >/dev/null 2>&1
+imago images deprecate kit-old --state OBSOLETE >/dev/null 2>&1
+expect_rc 3 imago instances create bad1 --image kit-old
+expect_contains "obsolete image" "$ERR" "obsolete"
+imago images deprecate kit-old --state DELETED >/dev/null 2>&1
+expect_rc 3 imago instances create bad1 --image kit-old
+expect_contains "deleted image" "$ERR" "deleted"
+expect_rc 5 imago instances create vm1 --image kit-v1
+expect_contains "duplicate name" "$ERR" "already exists"
+expect_rc 7 imago instances create bad1 --image kit-v1 --ports "$p1:80"
+expect_contains "port clash" "$ERR" "Host port $p1 is already in use"
+expect_rc 3 imago instances create bad1 --image kit-v1 --machine-type custom-1-99999999
+expect_contains "too much memory" "$ERR" "this host has"
+expect_rc 3 imago instances create bad1 --image kit-v1 --machine-type n9-huge
+expect_contains "unknown machine type" "$ERR" "Unknown machine type"
+expect_rc 3 imago instances create bad1 --image kit-v1 --ports 80,99999
+expect_contains "bad ports" "$ERR" "1-65535"
+expect_rc 3 imago instances create bad1 --image kit-v1 --metadata 'bad key=1'
+expect_rc 3 imago instances create bad1 --image kit-v1 --metadata-from-file startup-script=/nonexistent
+expect_rc 4 imago instances create bad1 --image kit-v1 --zone mars-a
+expect_rc 2 imago instances create bad1
+expect_rc 7 imago disks delete vm1
+expect_contains "attached disk" "$ERR" "already being used by 'projects/local/zones/local-a/instances/vm1'"
+expect_rc 4 imago instances describe nope
+expect_rc 7 imago instances attach-disk vm1 --disk vm2
+[[ $(printf '%s\n' "$ERR" | wc -l) == 1 ]] || fail "error not one line: $ERR"
+expect_eq "no instance from bad input" "$(imago instances list --format json | jq -r '.[].name' | sort | tr '\n' ' ')" "vm1 vm2 "
+expect_eq "no disk from bad input" "$(imago disks list --format json | jq length)" "$before_disks"
+expect_eq "QEMUs running" "$(qemus)" 2
+
+# --- rotation sees the instance's disk as a user of its image
+imago images create kit-v2 --source-file "$WORK/kit/busybox.qcow2" --family kit >/dev/null 2>&1
+imago images create kit-v3 --source-file "$WORK/kit/busybox.qcow2" --family kit >/dev/null 2>&1
+why=$(imago rotate --family kit --dry-run --format json --now "$(date -u -d '+60 days' +%FT%TZ)" |
+  jq -r '.skipped[] | select(.image == "kit-v1") | .reason')
+expect_contains "rotation keeps an image an instance uses" "$why" "in use by instance"
+
+# --- stop/start keeps the disk's content; reset reboots
+imago instances stop vm1 >/dev/null 2>&1
+expect_eq "stopped" "$(vm_json vm1 | jq -r .status)" TERMINATED
+expect_eq "no QEMU for a stopped instance" "$(qemus)" 1
+imago instances start vm1 >/dev/null 2>&1
+p1=$(host_port vm1)
+wait_boots "$p1" 2 vm1  # The second boot kept what the first one wrote.
+imago instances reset vm1 >/dev/null 2>&1
+sleep 1
+wait_boots "$p1" 3 vm1  # Reset rebooted it.
+
+# --- the stateful case: a data disk moves with its content to a new instance
+imago disks create data --image kit-v1 >/dev/null 2>&1
+imago instances create db1 --image kit-v1 --ports 80 --metadata role=writer \
+  --metadata-from-file startup-script=boot.sh --disk name=data >/dev/null 2>&1
+pd=$(host_port db1)
+expect_eq "db1 wrote the data disk" "$(wait_http "http://127.0.0.1:$pd/data.txt" 90)" "written by db1"
+expect_rc 7 imago instances detach-disk db1 --disk data
+expect_contains "detach needs a stopped instance" "$ERR" "Stop it first"
+imago instances stop db1 >/dev/null 2>&1
+imago instances detach-disk db1 --disk data >/dev/null 2>&1
+expect_eq "detached" "$(imago disks describe data --format json | jq -r '.users // [] | length')" 0
+imago instances create db2 --image kit-v1 --ports 80 --metadata role=reader \
+  --metadata-from-file startup-script=boot.sh >/dev/null 2>&1
+imago instances stop db2 >/dev/null 2>&1
+imago instances attach-disk db2 --disk data >/dev/null 2>&1
+imago instances start db2 >/dev/null 2>&1
+pd2=$(host_port db2)
+expect_eq "db2 reads what db1 wrote" "$(wait_http "http://127.0.0.1:$pd2/data.txt" 90)" "written by db1"
+imago instances delete db1 >/dev/null 2>&1
+
+# --- a killed QEMU: the instance is TERMINATED
+pid2=$(pgrep -f "qemu-system.*$IMAGO_HOME/run/$(vm_json vm2 | jq -r .id)/")
+kill -9 "$pid2"
+sleep 0.3
+expect_eq "killed QEMU shows TERMINATED" "$(vm_json vm2 | jq -r .status)" TERMINATED
+imago instances start vm2 >/dev/null 2>&1
+expect_eq "restarted after the kill" "$(vm_json vm2 | jq -r .status)" RUNNING
+
+# --- kill -9 of imago while it creates an instance
+check_consistent() {
+  local rows running files runs
+  rows=$(imago instances list --format json 2>/dev/null)
+  running=$(jq '[.[] | select(.status == "RUNNING")] | length' <<<"$rows")
+  expect_eq "$1: one QEMU per RUNNING instance" "$(qemus)" "$running"
+  files=$(ls "$IMAGO_HOME/disks" | wc -l)
+  expect_eq "$1: one file per disk" "$files" "$(imago disks list --format json | jq length)"
+  expect_eq "$1: no PROVISIONING/STAGING left" \
+    "$(jq '[.[] | select(.status != "RUNNING" and .status != "TERMINATED")] | length' <<<"$rows")" 0
+  runs=$(ls "$IMAGO_HOME/run" | wc -l)
+  expect_eq "$1: one run directory per instance" "$runs" "$(jq length <<<"$rows")"
+  expect_eq "$1: no temporary files" "$(ls "$IMAGO_HOME/tmp" | wc -l)" 0
+}
+# Exactly at the two dangerous steps: disks made but no VM yet, and a VM
+# launched but not yet recorded as RUNNING (IMAGO_TEST_PAUSE_AT stops there).
+vms_before=$(qemus)
+for step in instance-disks instance-launched; do
+  IMAGO_TEST_PAUSE_AT=$step "$IMAGO" instances create killed --image kit-v1 --ports 80 \
+    >/dev/null 2>pause.txt &
+  victim=$!
+  for _ in $(seq 1 100); do grep -q "paused at $step" pause.txt && break; sleep 0.1; done
+  grep -q "paused at $step" pause.txt || fail "imago did not reach $step"
+  if [[ $step == instance-launched ]]; then
+    expect_eq "a VM runs before the kill" "$(qemus)" $((vms_before + 1))
+  fi
+  kill -9 "$victim"
+  wait "$victim" 2>/dev/null || true
+  expect_contains "next command undoes the create" "$(imago instances list 2>&1 >/dev/null)" \
+    "1 operation(s) undone"
+  check_consistent "killed at $step"
+  expect_rc 4 imago instances describe killed
+  interrupted=$((${interrupted:-0} + 1))
+  expect_eq "the operation says it was interrupted" \
+    "$(imago operations list --format json |
+      jq '[.[] | select(.error.errors[0].code == "OPERATION_INTERRUPTED")] | length')" "$interrupted"
+done
+# And at moments chosen by the clock.
+for delay in 0.02 0.05 0.08 0.12 0.2; do
+  "$IMAGO" instances create killed --image kit-v1 --ports 80 >/dev/null 2>&1 &
+  victim=$!
+  sleep "$delay"
+  kill -9 "$victim" 2>/dev/null || true
+  wait "$victim" 2>/dev/null || true
+  imago instances list >/dev/null 2>&1  # The next command reconciles.
+  check_consistent "killed after ${delay}s"
+  imago instances delete killed >/dev/null 2>&1 || true
+  imago disks delete killed >/dev/null 2>&1 || true
+  check_consistent "cleaned after ${delay}s"
+done
+
+# --- a QEMU no instance owns is stopped by the next command
+stray_id=999
+mkdir -p "$IMAGO_HOME/run/$stray_id"
+qemu-system-x86_64 -M none -display none -nodefaults -daemonize \
+  -pidfile "$IMAGO_HOME/run/$stray_id/pid" -qmp "unix:$IMAGO_HOME/run/$stray_id/qmp,server=on,wait=off"
+expect_contains "stray QEMU reported" "$(imago instances list 2>&1 >/dev/null)" "1 VM(s) no instance owned stopped"
+[[ ! -d $IMAGO_HOME/run/$stray_id ]] || fail "stray run directory kept"
+
+# --- delete leaves nothing
+imago instances delete vm1 vm2 db2 >/dev/null 2>&1
+imago disks delete data >/dev/null 2>&1
+expect_eq "no instances" "$(imago instances list --format json | jq length)" 0
+expect_eq "no disks" "$(imago disks list --format json | jq length)" 0
+expect_eq "no QEMU" "$(qemus)" 0
+expect_eq "no disk files" "$(ls "$IMAGO_HOME/disks" | wc -l)" 0
+expect_eq "no run directories" "$(ls "$IMAGO_HOME/run" | wc -l)" 0
+echo "PASS: instances (boot, metadata, stop/start, reset, data disk move, bad input, kills, delete)"
