@@ -11,3 +11,6 @@ echo "== rotation (bench/rotate_bench.cc)"
 echo
 echo "== import (bench/import_bench.sh)"
 bash bench/import_bench.sh
+echo
+echo "== boot (bench/boot_bench.sh)"
+bash bench/boot_bench.sh

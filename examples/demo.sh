@@ -5,7 +5,7 @@ set -euo pipefail
 : "${IMAGO:?set IMAGO to the imago binary}"
 DEMO=$(mktemp -d /tmp/imago-demo-XXXXXX)
 export IMAGO_HOME=$DEMO/home
-trap 'chmod -R u+w "$DEMO"; rm -rf "$DEMO"' EXIT
+trap 'pkill -9 -f "qemu-system.*$DEMO/" 2>/dev/null; chmod -R u+w "$DEMO"; rm -rf "$DEMO"' EXIT
 cd "$DEMO"
 
 bold=$(tput bold 2>/dev/null || true)
@@ -26,7 +26,41 @@ if [[ -n ${KIT:-} && -f $KIT ]]; then
   say "The kit: a bootable machine image built from Debian packages (kernel inside the disk)"
   run images create kit-busybox-v1 --source-file "$KIT" --family kit \
     --labels kernel="$(tr . - <"${KIT%.qcow2}.kver")" --description "busybox + Debian cloud kernel"
-  echo "(booting it as an instance comes with 'imago instances'; tests/vm/kit_boot_test.sh boots it with QEMU)"
+
+  say "A VM from the family: QEMU boots the image's own kernel; the metadata server hands it its startup-script"
+  cat >hello.sh <<'SH'
+#!/bin/sh
+md=http://169.254.169.254/computeMetadata/v1/instance
+echo "hello from $(timeout 5 wget -q -O- --header 'Metadata-Flavor: Google' $md/name), release $(timeout 5 wget -q -O- --header 'Metadata-Flavor: Google' $md/attributes/release)" >/www/hello.txt
+SH
+  run instances create web-1 --image-family kit --ports 80 --metadata release=1 \
+    --metadata-from-file startup-script=hello.sh --labels env=demo
+  port=$("$IMAGO" instances describe web-1 --format json | jq -r '.forwardedPorts[0].hostPort')
+  t0=$SECONDS
+  until curl -sf -m 0.3 "http://127.0.0.1:$port/hello.txt" >/dev/null 2>&1; do
+    ((SECONDS - t0 < 120)) || { echo "web-1 did not answer in 120 s" >&2; exit 1; }
+    sleep 0.2
+  done
+  printf '%s$ curl http://127.0.0.1:%s/health%s\n' "$dim" "$port" "$off"
+  curl -s "http://127.0.0.1:$port/health"
+  printf '%s$ curl http://127.0.0.1:%s/hello.txt%s\n' "$dim" "$port" "$off"
+  curl -s "http://127.0.0.1:$port/hello.txt"
+  printf '%s$ imago instances get-serial-port-output web-1 | grep imago-kit%s\n' "$dim" "$off"
+  "$IMAGO" instances get-serial-port-output web-1 2>/dev/null | grep imago-kit
+  run instances list
+  run disks list
+
+  say "An image a VM runs from is in use: rotation leaves it alone"
+  run images create kit-busybox-v2 --source-file "$KIT" --family kit
+  run images create kit-busybox-v3 --source-file "$KIT" --family kit
+  "$IMAGO" --now "$(date -u -d '+90 days' +%FT%TZ)" rotate --family kit --dry-run --format json |
+    jq -r '.skipped[] | "\(.image): \(.reason)"'
+
+  say "Stop, then delete: the VM powers off cleanly (ACPI) and leaves nothing behind"
+  run instances stop web-1
+  run instances delete web-1
+  run disks list
+  printf 'QEMU processes left: %s\n' "$(pgrep -fc "qemu-system.*$DEMO/" || true)"
 fi
 
 say "Two releases of a VM image, as qcow2 disks (here: small generated ones)"

@@ -375,6 +375,20 @@ Status LocalCloud::ReconcileVms(RecoveryReport* report) {
       }
       continue;
     }
+    // The lock is ours now: its owner is gone, or it finished (it marks the
+    // operation DONE before it lets go of the lock). Only read now, not
+    // before taking the lock, does the status tell which.
+    bool finished = false;
+    {
+      std::lock_guard g(mu_);
+      auto again = catalog_->FindOperation(row.project, row.op.name);
+      if (!again.ok()) return again.status();
+      finished = !again->has_value() || (*again)->op.done();
+    }
+    if (finished) {
+      unlink(lock_path.c_str());
+      continue;
+    }
     IMAGO_RETURN_IF_ERROR(UndoWork(row.project, work));
     std::lock_guard g(mu_);
     IMAGO_RETURN_IF_ERROR(catalog_->db().WriteTxn([&]() -> Status {
@@ -399,24 +413,33 @@ Status LocalCloud::ReconcileVms(RecoveryReport* report) {
     if (!all.ok()) return all.status();
     instances = std::move(all.value());
   }
-  std::map<std::string, ResourceRow*> by_run;
   for (ResourceRow& r : instances) {
-    by_run[RunDir(r.id)] = &r;
     if (r.status == "RUNNING" && !busy.count(r.id)) {
       bool was = r.status == "RUNNING";
       IMAGO_RETURN_IF_ERROR(RefreshInstance(&r));
       if (was && r.status == "TERMINATED" && report) ++report->instances_terminated;
     }
   }
-  // 3. QEMU processes of this home that no instance owns are stopped.
+  // 3. QEMU processes of this home that no instance owns are stopped. The
+  //    row is read again for each: another process may be creating or
+  //    starting that very instance (its row is PROVISIONING or STAGING
+  //    until the pid is recorded), and that VM is not an orphan.
   for (const auto& [pid, run_dir] : FindVms(options_.home + "/run/")) {
-    auto it = by_run.find(run_dir);
-    if (it != by_run.end()) {
-      const ResourceRow& r = *it->second;
-      if (busy.count(r.id) || r.local.value("pid", 0) == pid) continue;
+    uint64_t id = strtoull(run_dir.substr(run_dir.rfind('/') + 1).c_str(), nullptr, 10);
+    std::optional<ResourceRow> row;
+    {
+      std::lock_guard lock(mu_);
+      auto r = catalog_->FindResourceById(id);
+      if (!r.ok()) return r.status();
+      row = std::move(r.value());
+    }
+    if (row && row->kind == kInstance &&
+        (busy.count(id) || row->local.value("pid", 0) == pid || row->status == "PROVISIONING" ||
+         row->status == "STAGING" || row->status == "STOPPING")) {
+      continue;
     }
     IMAGO_RETURN_IF_ERROR(StopVm(pid, run_dir, std::chrono::milliseconds(0)));
-    if (it == by_run.end()) {
+    if (!row) {
       std::error_code ec;
       std::filesystem::remove_all(run_dir, ec);
     }

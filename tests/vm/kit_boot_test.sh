@@ -25,8 +25,9 @@ rm raw.img
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 web=$(free_port)
 md=$(free_port)
-# Python's static file server stands in for imago's metadata server, which
-# issue 4 still has to build: here it only has to serve one path.
+# This test checks the kit itself, without imago's runtime (instances_test.sh
+# boots it through imago, with imago's metadata server): Python's static
+# file server plays the metadata server and only has to serve one path.
 mkdir -p md/computeMetadata/v1/instance/attributes
 printf '#!/bin/sh\necho "startup-script ran" > /www/proof.txt\n' \
   >md/computeMetadata/v1/instance/attributes/startup-script
