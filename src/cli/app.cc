@@ -17,6 +17,7 @@ int Main(int argc, char** argv) {
   AddNamesCommands(app, ctx);
   AddRotateCommands(app, ctx);
   AddVmCommands(app, ctx);
+  AddServeCommand(app, ctx);
   app.footer(
       "Examples:\n"
       "  imago images create image-v1 --source-file v1.qcow2 --family my-image-family\n"

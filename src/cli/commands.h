@@ -13,6 +13,7 @@ void AddOperationsCommands(CLI::App& root, Context& ctx);
 void AddNamesCommands(CLI::App& root, Context& ctx);
 void AddRotateCommands(CLI::App& root, Context& ctx);
 void AddVmCommands(CLI::App& root, Context& ctx);
+void AddServeCommand(CLI::App& root, Context& ctx);
 
 /// Runs the imago command line; returns the process exit code.
 int Main(int argc, char** argv);
