@@ -15,7 +15,7 @@ APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   qemu-utils coreutils util-linux jq sqlite3 bc \
   qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt
 
-.PHONY: all deps build build-asan kit test test-unit demo bench format clean
+.PHONY: all deps build build-asan conformance-deps kit test test-unit demo bench format clean
 
 all: build
 
@@ -39,7 +39,21 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIMAGO_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 
-test: build build-asan
+# Google's Node.js clients for the conformance suite, from the committed lock
+# file. Node and npm come from Debian when they are missing.
+conformance-deps:
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "== installing from Debian: nodejs npm"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	@if [ ! -f tests/conformance/node_modules/.package-lock.json ] || \
+	    [ tests/conformance/package-lock.json -nt tests/conformance/node_modules/.package-lock.json ]; then \
+	  echo "== npm ci (tests/conformance)"; \
+	  cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+test: build build-asan conformance-deps
 	@echo "== unit tests under ASan+UBSan ($(ASAN_BUILD))"
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest -L unit -j$(JOBS) --output-on-failure
