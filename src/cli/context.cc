@@ -126,7 +126,9 @@ Format Context::OutputFormat(Format dflt) const {
 
 int Context::Fail(const std::string& command, const Status& st) {
   std::cerr << "ERROR: (imago." << command << ") " << st.message() << "\n";
-  if (g.format == "json") std::cout << compute::ErrorJson(st).dump(2) << "\n";
+  if (g.format == "json")
+    std::cout << compute::ErrorJson(st).dump(2, ' ', false, compute::Json::error_handler_t::replace)
+              << "\n";
   exit_code = ExitCodeFor(st);
   return exit_code;
 }
@@ -134,7 +136,9 @@ int Context::Fail(const std::string& command, const Status& st) {
 int Context::Usage(const std::string& command, const std::string& message) {
   std::cerr << "ERROR: (imago." << command << ") " << message << "\n";
   if (g.format == "json") {
-    std::cout << compute::ErrorJson(Status::Invalid(message)).dump(2) << "\n";
+    std::cout << compute::ErrorJson(Status::Invalid(message))
+                     .dump(2, ' ', false, compute::Json::error_handler_t::replace)
+              << "\n";
   }
   exit_code = kExitUsage;
   return exit_code;

@@ -131,7 +131,7 @@ std::string ToYaml(const Json& value) {
 void PrintResource(std::ostream& out, Format format, const Json& resource) {
   switch (format) {
     case Format::kJson:
-      out << resource.dump(2) << "\n";
+      out << resource.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
       break;
     case Format::kYaml:
       out << ToYaml(resource);
@@ -146,7 +146,7 @@ void PrintList(std::ostream& out, Format format, const std::vector<Json>& rows,
                const std::vector<Column>& cols) {
   switch (format) {
     case Format::kJson:
-      out << Json(rows).dump(2) << "\n";
+      out << Json(rows).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
       break;
     case Format::kYaml:
       for (const auto& r : rows) out << "---\n" << ToYaml(r);

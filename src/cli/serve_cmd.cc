@@ -25,7 +25,7 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
     std::string listen = "127.0.0.1:8080";
     bool print_token = false;
     bool no_auth = false;
-    int threads = 8;
+    int threads = 64;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* c = root.add_subcommand(
@@ -36,7 +36,8 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
   c->add_flag("--print-token", f->print_token,
               "Print the bearer token clients must send, and exit");
   c->add_flag("--insecure-no-auth", f->no_auth, "Accept requests without the token (demos only)");
-  c->add_option("--threads", f->threads, "Worker threads (default 8)");
+  c->add_option("--threads", f->threads,
+                "Worker threads: at most this many connections at once (default 64)");
   c->footer(
       "Example:\n"
       "  imago serve --listen 127.0.0.1:8080 &\n"

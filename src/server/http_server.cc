@@ -24,7 +24,9 @@ void WriteJson(httplib::Response& res, int status, const compute::Json& body) {
   if (body.is_null()) {
     res.set_content("", "application/json; charset=UTF-8");
   } else {
-    res.set_content(body.dump(), "application/json; charset=UTF-8");
+    // Text from the request may not be UTF-8: replace, never throw.
+    res.set_content(body.dump(-1, ' ', false, compute::Json::error_handler_t::replace),
+                    "application/json; charset=UTF-8");
   }
 }
 
@@ -56,21 +58,25 @@ Status HttpServer::Bind() {
   s.set_read_timeout(options_.read_timeout_s, 0);
   s.set_write_timeout(options_.read_timeout_s, 0);
   s.set_keep_alive_max_count(1000);
-  s.set_keep_alive_timeout(30);
+  s.set_keep_alive_timeout(5);
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!options_.no_auth) {
+      // Refused before its body is read: the connection cannot go on (the
+      // unread body would be taken for the next request), so it closes.
       std::string auth = req.get_header_value("Authorization");
       constexpr std::string_view kBearer = "Bearer ";
       if (auth.empty()) {
         Status st = Unauthenticated("no Authorization header");
         st.WithLocation("Authorization");
         WriteJson(res, 401, compute::ErrorJson(st));
+        res.set_header("Connection", "close");
         return httplib::Server::HandlerResponse::Handled;
       }
       if (!auth.starts_with(kBearer) || !SameToken(auth.substr(kBearer.size()), options_.token)) {
         Status st = Unauthenticated("the token is not this server's");
         st.WithLocation("Authorization");
         WriteJson(res, 401, compute::ErrorJson(st));
+        res.set_header("Connection", "close");
         return httplib::Server::HandlerResponse::Handled;
       }
     }
@@ -91,14 +97,17 @@ Status HttpServer::Bind() {
   s.Patch(".*", handle);
   s.Delete(".*", handle);
   // What the router never sees: bodies over the limit, unparsable requests.
+  s.Options(".*", handle);
+  // What the router never sees: bodies over the limit, unreadable requests,
+  // methods HTTP does not know. Always GCE's error shape.
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
-    Status st = res.status == 413 ? Status(compute::Code::kPayloadTooLarge,
-                                           "The request body is larger than this server takes.")
-                                  : Status::Invalid("The request could not be read (HTTP " +
-                                                    std::to_string(res.status) + ").");
-    int status = res.status >= 400 && res.status < 500 ? res.status : 400;
-    WriteJson(res, status, compute::ErrorJson(st));
+    Status st =
+        res.status == 413   ? Status(compute::Code::kPayloadTooLarge,
+                                     "The request body is larger than this server takes (4 MiB).")
+        : res.status == 404 ? Status::NotFound("The requested URL was not found on this server.")
+                            : Status::Invalid("The request could not be read (malformed HTTP).");
+    WriteJson(res, st.http_code(), compute::ErrorJson(st));
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     WriteJson(res, 500, compute::ErrorJson(Status::Internal("internal error")));

@@ -21,8 +21,10 @@ struct ServeOptions {
   std::string token;  // Required as "Authorization: Bearer TOKEN" unless no_auth.
   bool no_auth = false;
   size_t max_body = 4 << 20;  // Larger bodies get 413.
-  int threads = 8;
-  int read_timeout_s = 10;  // A client that sends nothing for this long is dropped.
+  // cpp-httplib serves a connection on one thread for as long as it lives:
+  // keep-alive clients each hold one, so there are many and they are cheap.
+  int threads = 64;
+  int read_timeout_s = 5;  // A client that sends nothing for this long is dropped.
 };
 
 /// The largest request body `imago serve` takes by default (4 MiB: room for

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Sends malformed requests to `imago serve` and checks every answer.
+
+Usage: robustness.py PORT TOKEN COUNT SEED
+
+Kinds of requests (all malformed; none may succeed):
+  paths     random paths and methods, and near-misses of real ones
+  json      real routes with broken JSON: truncated, garbage, deep nesting
+  types     real routes with fields of the wrong type or unknown fields
+  query     real routes with bad query values (maxResults, filter, pageToken, requestId)
+  noauth    no token or a wrong one
+  big       bodies over the server's limit (4 MiB)
+  raw       broken HTTP: garbage request lines, bad headers, lying lengths
+  slow      clients that send half a request and stall
+Every answer must be a 4xx with GCE's error shape:
+  {"error": {"code": N, "message": str, "errors": [{"message", "domain", "reason"}]}}
+Connections the server closes without an answer (only broken HTTP may get
+that) are counted and printed. Exits 1 on the first wrong answer.
+"""
+import http.client
+import json
+import random
+import socket
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+
+PORT, TOKEN, COUNT, SEED = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+P = "/compute/v1/projects/local"
+AUTH = {"Authorization": "Bearer " + TOKEN}
+ROUTES_POST = [
+    P + "/global/images", P + "/zones/local-a/disks", P + "/zones/local-a/instances",
+    P + "/global/images/small-v1/setLabels", P + "/global/images/small-v1/deprecate",
+    P + "/zones/local-a/disks/keep/createSnapshot", P + "/zones/local-a/instances/nope/setMetadata",
+    P + "/zones/local-a/instances/nope/attachDisk",
+]
+ROUTES_GET = [P + "/global/images", P + "/global/operations", P + "/zones/local-a/disks",
+              P + "/zones/local-a/instances", P + "/global/snapshots", P + "/zones/local-a/operations"]
+lock = threading.Lock()
+stats = {"answers": 0, "closed": 0}
+failures = []
+
+
+def check_answer(kind, desc, status, body):
+    with lock:
+        stats["answers"] += 1
+    ok = 400 <= status < 500
+    try:
+        j = json.loads(body)
+        e = j["error"]
+        ok = ok and e["code"] == status and isinstance(e["message"], str) and e["message"]
+        ok = ok and isinstance(e["errors"], list) and e["errors"]
+        ok = ok and all(isinstance(x.get("reason"), str) and x.get("domain") == "global"
+                        and isinstance(x.get("message"), str) for x in e["errors"])
+    except Exception:
+        ok = False
+    if not ok:
+        with lock:
+            failures.append(f"{kind}: {desc} -> {status} {body[:300]!r}")
+
+
+def rand_text(rng, n):
+    alphabet = "abcXYZ019-_./%?#&=:;@!$'()*+,[]{}~ \t\\\"\u00e9\u4e2d\U0001F600"
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def quote(s):
+    return urllib.parse.quote(s.encode("utf-8", "surrogatepass"), safe="/-_.")
+
+
+def mutate_json(rng, good):
+    s = json.dumps(good)
+    r = rng.randrange(6)
+    if r == 0:
+        return s[: rng.randrange(1, max(2, len(s)))]  # Truncated.
+    if r == 1:
+        return "".join(chr(rng.randrange(0, 256)) for _ in range(rng.randrange(1, 200)))
+    if r == 2:
+        d = rng.choice([100, 1000, 100000])
+        return "[" * d + "]" * d if rng.random() < 0.5 else '{"a":' * d + "1" + "}" * d
+    if r == 3:
+        return s.replace(":", "", 1)
+    if r == 4:
+        return s + "garbage"
+    return rng.choice(["null", "1", '"str"', "[]", "true", "", "{", "}", '{"":}'])
+
+
+def wrong_types(rng):
+    name = "x" + str(rng.randrange(10**9))
+    bodies = [
+        {"name": rng.choice([5, True, None, [], {}, "", "UPPER", "a" * 70, "-bad", "1abc"])},
+        {"name": name, "family": rng.choice([1, [], {}, "Bad Family"])},
+        {"name": name, "labels": rng.choice(["x", 1, [], {"K": "v"}, {"k": 1}, {"k" * 70: "v"}])},
+        {"name": name, "rawDisk": rng.choice([1, "x", {"source": 5}, {"source": "relative/path"}])},
+        {"name": name, "sourceImage": rng.choice([1, {}, " ", "projects//global/images/x", "http://"])},
+        {"name": name, "unknownField": 1},
+        {"name": name, "sizeGb": rng.choice(["-1", "abc", 1.5, "99999999999999999999", -5])},
+        {"name": name, "disks": rng.choice([{}, "x", [1], [{"boot": "yes"}], [{"initializeParams": 5}]])},
+        {"name": name, "metadata": rng.choice([[], {"items": {}}, {"items": [{"key": 1}]}, {"items": [{"key": "a", "value": 1}]}])},
+        {"name": name, "machineType": rng.choice([1, "zones/local-a/machineTypes/huge-99"]), "disks": []},
+        {"labels": {"a": "b"}, "labelFingerprint": 12},
+        {"state": rng.choice(["SOON", 1, [], "deprecated"])},
+        {"kind": "compute#somethingElse", "name": name},
+        {"items": 1, "fingerprint": []},
+        {"source": 7, "deviceName": []},
+    ]
+    return rng.choice(bodies)
+
+
+def one_request(conn, method, path, body=None, headers=None):
+    h = dict(AUTH)
+    if headers is not None:
+        h = headers
+    if body is not None and "Content-Type" not in h:
+        h["Content-Type"] = "application/json"
+    if isinstance(body, str):
+        body = body.encode("utf-8", "surrogatepass")
+    conn.request(method, path, body=body, headers=h)
+    r = conn.getresponse()
+    return r.status, r.read().decode("utf-8", "replace")
+
+
+def worker(wid, n):
+    rng = random.Random(SEED * 1000 + wid)
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    prev = ""
+    for i in range(n):
+        if i:
+            prev = kind
+        kind = rng.choice(["paths", "json", "json", "types", "types", "query", "noauth", "raw", "paths"])
+        if i % 500 == 0:
+            kind = "big"
+        if i % 700 == 1:
+            kind = "slow"
+        try:
+            if kind == "paths":
+                segs = [rand_text(rng, rng.randrange(0, 12)) for _ in range(rng.randrange(0, 8))]
+                base = rng.choice(["/compute/v1/projects/", "/compute/v2/", "/", "/compute/v1/projects/local/", P + "/global/", P + "/zones/local-a/"])
+                path = base + "/".join(quote(s) for s in segs)
+                if path.startswith(P):  # Deeper than any route of the API.
+                    path += "/zzz/zzz/zzz/zzz"
+                method = rng.choice(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "FOO"])
+                # A method HTTP does not know ends its connection (the server
+                # cannot know where the body ends): use a fresh one.
+                conn.close()
+                st, body = one_request(conn, method, path, body=rand_text(rng, rng.randrange(0, 50)) if method in ("POST", "PUT", "PATCH") else None)
+                if method == "OPTIONS" and st == 200:
+                    raise AssertionError("OPTIONS answered 200")
+                check_answer(kind, f"{method} {path}", st, body)
+            elif kind == "json":
+                path = rng.choice(ROUTES_POST)
+                good = {"name": "zzz", "sourceImage": "small-v1"}
+                b = mutate_json(rng, good)
+                if path.endswith("/deprecate") and b.strip() in ("", "{}", "null"):
+                    b = "{"  # An empty deprecate body is valid (it un-deprecates).
+                st, body = one_request(conn, "POST", path, body=b.encode("utf-8", "surrogatepass") if isinstance(b, str) else b)
+                check_answer(kind, f"POST {path} {b[:60]!r}", st, body)
+            elif kind == "types":
+                path = rng.choice(ROUTES_POST)
+                b = json.dumps(wrong_types(rng))
+                st, body = one_request(conn, "POST", path, body=b)
+                check_answer(kind, f"POST {path} {b[:100]}", st, body)
+            elif kind == "query":
+                path = rng.choice(ROUTES_GET)
+                q = rng.choice([
+                    "maxResults=" + rng.choice(["-1", "abc", "501", "99999999999", "1.5", ""]),
+                    "filter=" + quote(rng.choice(["name = (", "nosuch = 1", "name eq '(['", "a b c", "labels.x = ", "name ~ x"])),
+                    "pageToken=" + quote(rand_text(rng, rng.randrange(1, 80))),
+                    "orderBy=" + quote(rng.choice(["size", "name desc desc", "creationTimestamp asc"])),
+                ])
+                if q == "maxResults=":
+                    q = "maxResults=x"
+                st, body = one_request(conn, "GET", path + "?" + q)
+                check_answer(kind, f"GET {path}?{q}", st, body)
+                if rng.random() < 0.3:  # A requestId that is not a UUID on a mutation.
+                    st, body = one_request(conn, "POST", P + "/global/images?requestId=" + quote(rand_text(rng, 10)),
+                                           body=json.dumps({"name": "zzz" + str(i), "sourceImage": "small-v1"}))
+                    check_answer(kind, "bad requestId", st, body)
+            elif kind == "noauth":
+                path = rng.choice(ROUTES_GET + ROUTES_POST)
+                hdrs = rng.choice([{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"},
+                                   {"Authorization": "Bearer " + TOKEN + "x"}, {"Authorization": ""}])
+                st, body = one_request(conn, rng.choice(["GET", "POST", "DELETE"]), path, body="{}", headers=hdrs)
+                if st != 401:
+                    raise AssertionError(f"noauth got {st} for {hdrs} after {prev}: {body[:200]}")
+                check_answer(kind, f"noauth {path}", st, body)
+            elif kind == "big":
+                c2 = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                try:
+                    big = b'{"name":"' + b"a" * (5 << 20) + b'"}'
+                    st, body = one_request(c2, "POST", rng.choice(ROUTES_POST), body=big)
+                    check_answer(kind, "5 MiB body", st, body)
+                except (ConnectionError, BrokenPipeError, http.client.HTTPException, socket.timeout):
+                    with lock:
+                        stats["closed"] += 1
+                finally:
+                    c2.close()
+            elif kind == "raw":
+                raw = rng.choice([
+                    b"GARBAGE\r\n\r\n",
+                    b"GET\r\n\r\n",
+                    b"GET / HTTP/9.9\r\n\r\n",
+                    b"GET /compute/v1/projects/local/global/images HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+                    b"POST " + P.encode() + b"/global/images HTTP/1.1\r\nContent-Length: 100\r\n\r\n{}",
+                    b"POST " + P.encode() + b"/global/images HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+                    b"POST " + P.encode() + b"/global/images HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
+                    b"GET /" + b"a" * 100000 + b" HTTP/1.1\r\n\r\n",
+                    b"GET / HTTP/1.1\r\n" + b"X: " + b"y" * 100000 + b"\r\n\r\n",
+                    bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))) + b"\r\n\r\n",
+                ])
+                # Send, then read one answer. The server may close with our
+                # bytes unread, and then TCP can reset the answer away: a
+                # cut answer counts as a closed connection, not as an answer.
+                s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+                data = b""
+                try:
+                    s.sendall(raw)
+                    while True:
+                        head, sep, rest = data.partition(b"\r\n\r\n")
+                        if sep:
+                            length = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
+                                      if l.lower().startswith(b"content-length:")]
+                            if length and len(rest) >= length[0]:
+                                break
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                except (ConnectionError, socket.timeout):
+                    pass
+                finally:
+                    s.close()
+                head, sep, body = data.partition(b"\r\n\r\n")
+                length = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
+                          if l.lower().startswith(b"content-length:")]
+                if not sep or not length or len(body) < length[0]:
+                    with lock:
+                        stats["closed"] += 1
+                else:
+                    parts = head.split(b" ")
+                    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+                    check_answer(kind, f"raw {raw[:50]!r}", status, body[: length[0]].decode("utf-8", "replace"))
+            elif kind == "slow":
+                # Half a request, then silence: the server must drop it in time
+                # and keep answering others meanwhile.
+                s = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+                s.sendall(b"POST " + P.encode() + b"/global/images HTTP/1.1\r\nAuthorization: Bearer " + TOKEN.encode() + b"\r\nContent-Length: 50\r\n\r\n{\"na")
+                threading.Timer(20, s.close).start()
+                st, body = one_request(conn, "GET", P + "/global/images/zzz-missing")
+                check_answer(kind, "a request beside a stalled client", st, body)
+        except (ConnectionError, http.client.HTTPException, socket.timeout) as e:
+            with lock:
+                stats["closed"] += 1
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        except AssertionError as e:
+            with lock:
+                failures.append(f"{kind}: {e}")
+        except Exception:
+            with lock:
+                failures.append(f"{kind}: the test client failed: {traceback.format_exc()}")
+        if failures:
+            return
+
+
+threads = 8
+per = (COUNT + threads - 1) // threads
+t0 = time.time()
+ws = [threading.Thread(target=worker, args=(w, per)) for w in range(threads)]
+for w in ws:
+    w.start()
+for w in ws:
+    w.join()
+total = per * threads
+if stats["answers"] < total * 0.95:
+    failures.append(f"only {stats['answers']} of {total} requests were answered")
+print(f"{per * threads} malformed requests in {time.time() - t0:.1f} s: {stats['answers']} answers, all 4xx in GCE's shape: "
+      f"{'no' if failures else 'yes'}; {stats['closed']} connections closed without an answer")
+for f in failures[:10]:
+    print("FAIL:", f)
+sys.exit(1 if failures else 0)
