@@ -2,20 +2,23 @@
 #   make demo   install what is missing, build, run the seed's story on the local cloud
 #   make test   install what is missing, build, run every test (ctest's summary comes last)
 #   make bench  run the benchmarks in bench/ (results: docs/benchmarks.md)
+#   make fuzz   run the libFuzzer targets in fuzz/ for longer (FUZZ_SECONDS each)
 
 SHELL := /bin/bash
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
 JOBS ?= 2
 
 # Debian 12 packages: build tools, libraries, and what runs at test time.
 APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev \
-  libre2-dev libgtest-dev libcpp-httplib-dev \
+  libre2-dev libgtest-dev libcpp-httplib-dev clang libclang-rt-14-dev \
   qemu-utils coreutils util-linux jq sqlite3 bc \
   qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt
 
-.PHONY: all deps build build-asan conformance-deps kit test test-unit demo bench format clean
+.PHONY: all deps build build-asan fuzz-build fuzz conformance-deps kit test test-unit demo bench format clean
 
 all: build
 
@@ -53,7 +56,17 @@ conformance-deps:
 	  cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
-test: build build-asan conformance-deps
+# The libFuzzer targets, built by clang in their own tree.
+fuzz-build: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DIMAGO_FUZZ=ON -DIMAGO_BENCH=OFF >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+fuzz: fuzz-build
+	bash fuzz/run.sh $(FUZZ_BUILD)/json_codec_fuzz $(FUZZ_SECONDS)
+	bash fuzz/run.sh $(FUZZ_BUILD)/filter_fuzz $(FUZZ_SECONDS)
+
+test: build build-asan fuzz-build conformance-deps
 	@echo "== unit tests under ASan+UBSan ($(ASAN_BUILD))"
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest -L unit -j$(JOBS) --output-on-failure
@@ -74,7 +87,7 @@ bench: build
 	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh
 
 format:
-	clang-format -i src/*/*.cc src/*/*.h bench/*.cc bench/*.h
+	clang-format -i src/*/*.cc src/*/*.h bench/*.cc bench/*.h fuzz/*.cc
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
