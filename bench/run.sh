@@ -14,3 +14,6 @@ bash bench/import_bench.sh
 echo
 echo "== boot (bench/boot_bench.sh)"
 bash bench/boot_bench.sh
+echo
+echo "== imago serve (bench/serve_bench.cc)"
+"$BUILD/serve_bench"
