@@ -405,7 +405,28 @@ Status LocalCloud::ReconcileVms(RecoveryReport* report) {
     }));
     unlink(lock_path.c_str());
   }
-  // 2. Instances whose QEMU died are TERMINATED.
+  // 2. Disk files no disk row owns (a create undone while its qemu-img still
+  //    ran, a delete cut between its commit and the unlink) are removed: a
+  //    disk's row is made before its file and removed before its file.
+  {
+    std::set<uint64_t> disk_ids;
+    {
+      std::lock_guard lock(mu_);
+      auto all = catalog_->AllResources(kDisk);
+      if (!all.ok()) return all.status();
+      for (const auto& d : *all) disk_ids.insert(d.id);
+    }
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(options_.home + "/disks", ec)) {
+      std::string name = e.path().filename().string();
+      uint64_t id = strtoull(name.c_str(), nullptr, 10);
+      if (name.ends_with(".qcow2") && id && !disk_ids.count(id)) {
+        std::filesystem::remove(e.path(), ec);
+        if (report) ++report->temp_files_removed;
+      }
+    }
+  }
+  // 3. Instances whose QEMU died are TERMINATED.
   std::vector<ResourceRow> instances;
   {
     std::lock_guard lock(mu_);
@@ -420,7 +441,7 @@ Status LocalCloud::ReconcileVms(RecoveryReport* report) {
       if (was && r.status == "TERMINATED" && report) ++report->instances_terminated;
     }
   }
-  // 3. QEMU processes of this home that no instance owns are stopped. The
+  // 4. QEMU processes of this home that no instance owns are stopped. The
   //    row is read again for each: another process may be creating or
   //    starting that very instance (its row is PROVISIONING or STAGING
   //    until the pid is recorded), and that VM is not an orphan.

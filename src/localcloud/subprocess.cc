@@ -4,12 +4,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace imago::localcloud {
 
@@ -23,22 +21,44 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
   if (pipe2(err_pipe, O_CLOEXEC) != 0 || (stdout_path.empty() && pipe2(out_pipe, O_CLOEXEC) != 0)) {
     return Status::Unavailable(std::string("pipe: ") + strerror(errno));
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (stdout_path.empty()) {
-    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  } else {
-    posix_spawn_file_actions_addopen(&fa, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-  }
-  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  // A helper dies with imago (PR_SET_PDEATHSIG): after a kill -9 no
+  // qemu-img may go on writing files that recovery has already removed.
+  // (A QEMU that daemonizes forks, and its daemon is not affected.)
+  int exec_pipe[2];
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    return Status::Unavailable(std::string("pipe: ") + strerror(errno));
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // The parent is already gone.
+    int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    if (stdout_path.empty()) {
+      dup2(out_pipe[1], 1);
+    } else {
+      int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(out, 1);
+    }
+    dup2(err_pipe[1], 2);
+    execvp(args[0], args.data());
+    int err = errno;
+    (void)!write(exec_pipe[1], &err, sizeof err);
+    _exit(127);
+  }
+  close(exec_pipe[1]);
+  int rc = 0;
+  if (pid < 0) {
+    rc = errno;
+  } else if (read(exec_pipe[0], &rc, sizeof rc) != sizeof rc) {
+    rc = 0;  // exec succeeded: the pipe closed without a word.
+  }
+  close(exec_pipe[0]);
+  if (rc != 0 && pid > 0) waitpid(pid, nullptr, 0);
   close(err_pipe[1]);
   if (out_pipe[1] >= 0) close(out_pipe[1]);
   if (rc != 0) {
