@@ -23,7 +23,19 @@ Status TypeError(std::string_view where, std::string_view field, const char* typ
       fmt::format("Invalid value at '{}' ({}), {}", Where(where, field), type, dumped));
 }
 
+namespace {
+thread_local bool g_lenient = false;
+}  // namespace
+
+LenientReading::LenientReading() : before_(g_lenient) {
+  g_lenient = true;
+}
+LenientReading::~LenientReading() {
+  g_lenient = before_;
+}
+
 Status UnknownField(std::string_view where, std::string_view key) {
+  if (g_lenient) return Status::OK();
   return Status::Invalid(
       fmt::format("Invalid JSON payload received. Unknown name \"{}\" at '{}': Cannot find field.",
                   key, where));
@@ -175,7 +187,7 @@ Reader& Reader::Kind(const char* kind) {
 Status Reader::Done() {
   if (!st_.ok() || !j_.is_object()) return st_;
   for (const auto& [k, v] : j_.items()) {
-    if (!seen_.count(k)) return UnknownField(where_, k);
+    if (!seen_.count(k)) IMAGO_RETURN_IF_ERROR(UnknownField(where_, k));
   }
   return Status::OK();
 }
@@ -330,7 +342,7 @@ Result<DeprecationStatus> DeprecationStatusFromJson(const Json& j, std::string_v
     } else if (k == "kind" || k == "stateOverride") {
       // Accepted and ignored (stateOverride is beta-only).
     } else {
-      return UnknownField(where, k);
+      IMAGO_RETURN_IF_ERROR(UnknownField(where, k));
     }
   }
   return d;

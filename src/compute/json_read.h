@@ -24,8 +24,23 @@ using Json = nlohmann::json;
 std::string Where(std::string_view where, std::string_view field);
 /// 400: the value at where.field is not of `type` (TYPE_STRING, ...).
 Status TypeError(std::string_view where, std::string_view field, const char* type, const Json& v);
-/// 400: the object at `where` has a field the API does not know.
+/// 400: the object at `where` has a field the API does not know. OK while a
+/// LenientReading lives on this thread.
 Status UnknownField(std::string_view where, std::string_view key);
+
+/// While one lives, the readers of this thread skip fields they do not know
+/// instead of refusing them: a client reading a server's answers must accept
+/// the fields Google adds over time; a server reading requests must not.
+class LenientReading {
+ public:
+  LenientReading();
+  ~LenientReading();
+  LenientReading(const LenientReading&) = delete;
+  LenientReading& operator=(const LenientReading&) = delete;
+
+ private:
+  bool before_;
+};
 /// 400 unless `j` is an object.
 Status CheckObject(const Json& j, std::string_view where);
 /// Reads a string (null leaves `out` alone).
