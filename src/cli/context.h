@@ -38,6 +38,9 @@ int ExitCodeFor(const compute::Status& st);
 struct Globals {
   std::string project = "local";
   std::string zone = "local-a";
+  std::string cloud = "local";  // local | gce.
+  std::string endpoint = "https://compute.googleapis.com/compute/v1/";
+  std::string access_token;
   std::string format;  // Empty: the command's default.
   std::string home;    // Empty: $IMAGO_HOME or ~/.local/share/imago.
   std::string now;     // Empty: the real time.
