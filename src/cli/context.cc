@@ -96,22 +96,16 @@ compute::Service* Context::Service(const std::string& command) {
     return nullptr;
   }
   if (g.cloud == "gce") {
-    // Credentials, in the order Google's libraries use, come with issue 6;
-    // today an access token.
-    if (g.access_token.empty()) {
-      Fail(command, Status(compute::Code::kUnauthorized,
-                           "--cloud gce needs credentials: give --access-token or "
-                           "IMAGO_ACCESS_TOKEN (gcloud auth print-access-token; for imago serve: "
-                           "imago serve --print-token)"));
+    auto transport = std::make_shared<gce::CurlTransport>();
+    auto creds = gce::FindCredentials(gce::SourcesFromEnvironment(g.access_token), transport);
+    if (!creds.ok()) {
+      Fail(command, creds.status());
       return nullptr;
     }
     gce::GceClientOptions go;
     go.endpoint = g.endpoint;
-    go.credentials = std::make_shared<gce::AccessTokenCredentials>(
-        g.access_token,
-        getenv("IMAGO_ACCESS_TOKEN") && g.access_token == getenv("IMAGO_ACCESS_TOKEN")
-            ? "IMAGO_ACCESS_TOKEN"
-            : "--access-token");
+    go.transport = transport;
+    go.credentials = *creds;
     service_ = std::make_unique<gce::GceClient>(go);
     return service_.get();
   }

@@ -35,8 +35,8 @@ expect_rc 5 gce images create image-v1 --source-image base-v1
 expect_rc 3 gce images list --filter 'name = ('
 expect_rc 9 gce --access-token "$(printf 'x%.0s' {1..64})" images list
 expect_contains "says which credential" "$ERR" "--access-token"
-expect_rc 9 env -u IMAGO_ACCESS_TOKEN "$IMAGO" --cloud gce --endpoint "http://127.0.0.1:$port/compute/v1/" images list
-expect_contains "no credential" "$ERR" "needs credentials"
+expect_rc 9 env -u IMAGO_ACCESS_TOKEN -u GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG="$WORK/no-gcloud" "$IMAGO" --cloud gce --endpoint "http://127.0.0.1:$port/compute/v1/" images list
+expect_contains "no credential" "$ERR" "no credentials for --cloud gce"
 
 # Rotation, written against the Service, runs over the API unchanged.
 gce images create image-v3 --source-image base-v1 --family my-image-family >/dev/null 2>&1
