@@ -52,7 +52,9 @@ Result Drive(int threads, double seconds, const Call& call) {
           fmt::print(stderr, "a request failed\n");
           exit(1);
         }
-        lat[t].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+        lat[t].push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a)
+                .count());
       }
     });
   }
@@ -76,7 +78,8 @@ struct InProcess {
   bool family;
   int Start() const { return 0; }
   bool operator()(int, std::mt19937& rng) const {
-    if (family) return svc.GetImageFromFamily("local", fmt::format("fam-{}", rng() % kFamilies)).ok();
+    if (family)
+      return svc.GetImageFromFamily("local", fmt::format("fam-{}", rng() % kFamilies)).ok();
     return svc.GetImage("local", fmt::format("img-{}", rng() % kImages)).ok();
   }
 };
@@ -128,9 +131,10 @@ int Main(int argc, char** argv) {
     im.source_image = "seed";
     Check(cloud->InsertImage("local", im, {}).status(), "insert");
   }
-  fmt::print("catalog: {} images in {} families, made in {:.1f} s; {} s per run, {} client "
-             "connections/threads, {} cores\n\n",
-             kImages, kFamilies, Since(t0), seconds, connections, std::thread::hardware_concurrency());
+  fmt::print(
+      "catalog: {} images in {} families, made in {:.1f} s; {} s per run, {} client "
+      "connections/threads, {} cores\n\n",
+      kImages, kFamilies, Since(t0), seconds, connections, std::thread::hardware_concurrency());
   server::RestApi api(*cloud, "http://127.0.0.1:0/compute/v1/");
   server::ServeOptions opts;
   opts.port = 0;
@@ -139,6 +143,7 @@ int Main(int argc, char** argv) {
   Check(http.Bind(), "bind");
   server::RestApi served(*cloud, fmt::format("http://127.0.0.1:{}/compute/v1/", http.port()));
   std::thread server([&] { http.Run(served); });
+  while (!http.running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   fmt::print("{:<52} {:>10} {:>9} {:>9} {:>10}\n", "", "req/s", "p50 ms", "p99 ms", "vs in-proc");
   for (bool family : {true, false}) {

@@ -61,6 +61,8 @@ class FaultProxy {
     server_.Delete(".*", handle);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() before the loop runs would be lost and join() would hang.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~FaultProxy() {
     server_.stop();
@@ -123,6 +125,7 @@ class ServiceScenarios : public ::testing::TestWithParam<Backend> {
       api_ = std::make_unique<server::RestApi>(
           *cloud_, "http://127.0.0.1:" + std::to_string(http_->port()) + "/compute/v1/");
       serve_thread_ = std::thread([this] { http_->Run(*api_); });
+      while (!http_->running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       int port = http_->port();
       if (GetParam() == Backend::kGceWithFaults) {
         proxy_ = std::make_unique<FaultProxy>(port, 0.2);

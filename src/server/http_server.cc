@@ -138,6 +138,10 @@ void HttpServer::Stop() {
   http_->stop();
 }
 
+bool HttpServer::running() const {
+  return http_->is_running();
+}
+
 compute::Result<std::string> LoadOrCreateToken(const std::string& home) {
   std::string path = home + "/serve-token";
   std::ifstream in(path);

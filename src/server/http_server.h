@@ -47,7 +47,11 @@ class HttpServer {
   /// Serves with `api` (not owned; it must outlive Run) until Stop() is
   /// called from another thread or a signal handler. Bind() first.
   void Run(RestApi& api);
+  /// Stops Run. Call it once running() is true: a Stop before Run has
+  /// started its loop is lost (cpp-httplib), and Run would not return.
   void Stop();
+  /// True while Run serves.
+  bool running() const;
 
  private:
   RestApi* api_ = nullptr;

@@ -162,6 +162,7 @@ TEST(HttpServerTest, NeedsTheTokenAndLimitsBodies) {
   ASSERT_TRUE(http.Bind().ok());
   RestApi api(*cloud, "http://127.0.0.1:" + std::to_string(http.port()) + "/compute/v1/");
   std::thread t([&] { http.Run(api); });
+  while (!http.running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   httplib::Client c("127.0.0.1", http.port());
   auto none = c.Get("/compute/v1/projects/p/global/images");
   ASSERT_TRUE(none);
