@@ -5,7 +5,8 @@ set -euo pipefail
 : "${IMAGO:?set IMAGO to the imago binary}"
 DEMO=$(mktemp -d /tmp/imago-demo-XXXXXX)
 export IMAGO_HOME=$DEMO/home
-trap 'pkill -9 -f "qemu-system.*$DEMO/" 2>/dev/null; chmod -R u+w "$DEMO"; rm -rf "$DEMO"' EXIT
+# Under set -e a failing command would end the trap early: each one may fail.
+trap 'pkill -9 -f "qemu-system.*$DEMO/" 2>/dev/null || true; chmod -R u+w "$DEMO" || true; rm -rf "$DEMO" || true' EXIT
 cd "$DEMO"
 
 bold=$(tput bold 2>/dev/null || true)

@@ -6,7 +6,7 @@ set -euo pipefail
 : "${IMAGO:?set IMAGO to the imago binary}"
 WORK=$(mktemp -d /tmp/imago-cli-XXXXXX)
 export IMAGO_HOME=$WORK/home
-trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
 cd "$WORK"
 
 imago() { "$IMAGO" "$@"; }

@@ -10,7 +10,7 @@ imago disks create keep --image small-v1 >/dev/null 2>&1
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$IMAGO" serve --listen "127.0.0.1:$port" 2>serve.log &
 server=$!
-trap 'kill $server 2>/dev/null; chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $server 2>/dev/null || true; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
 for _ in $(seq 1 50); do grep -q "imago serve:" serve.log && break; sleep 0.1; done
 dump() { sqlite3 "$IMAGO_HOME/catalog.db" "SELECT resource FROM images ORDER BY id; SELECT resource FROM resources ORDER BY id; SELECT count(*) FROM blobs;"; }
 before=$(dump)

@@ -48,7 +48,7 @@ qemu-system-x86_64 -M pc -m 256 -smp 1 -accel "$accel" -display none -no-user-co
   -device virtio-net-pci,netdev=n0 \
   -qmp "unix:$WORK/qmp.sock,server=on,wait=off" -daemonize -pidfile "$WORK/qemu.pid"
 qpid=$(cat "$WORK/qemu.pid")
-trap 'kill -9 $qpid $mdpid 2>/dev/null; chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill -9 $qpid $mdpid 2>/dev/null || true; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
 
 health=""
 deadline=$((SECONDS + 90))  # Software emulation on a loaded machine is slow.
