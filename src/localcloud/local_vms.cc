@@ -135,6 +135,29 @@ std::string ReadFileFrom(const std::string& path, int64_t start, int64_t max, in
   return out;
 }
 
+// One page of the `kind` rows a list plan selects, each read with `read`.
+// The caller holds the LocalCloud's lock.
+template <typename T, typename Read>
+Result<ListPage<T>> FillPage(Catalog& catalog, const char* kind, const std::string& project,
+                             const std::string& zone, const internal::ListPlan& plan,
+                             const Read& read) {
+  PageFiller<T> filler(plan);
+  Status bad;
+  Status st = catalog.db().ReadTxn([&]() -> Status {
+    return catalog.ScanResources(kind, project, zone, plan.scan, [&](ResourceRow&& r) {
+      auto x = read(r.resource);
+      if (!x.ok()) {
+        bad = x.status();
+        return false;
+      }
+      return filler.Add(std::move(x.value()), r.resource, r.creation_us, r.name);
+    });
+  });
+  if (!st.ok()) return st;
+  if (!bad.ok()) return bad;
+  return filler.Finish();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- helpers
@@ -629,22 +652,9 @@ Result<ListPage<Disk>> LocalCloud::ListDisks(const std::string& project, const s
   auto plan = PlanList("disks", project, opts, compute::DiskFilterSchema(), zone);
   if (!plan.ok()) return plan.status();
   plan->scan.name = plan->filter.RequiredValue("name");
-  PageFiller<Disk> filler(*plan);
   std::lock_guard lock(mu_);
-  Status bad;
-  Status st = catalog_->db().ReadTxn([&]() -> Status {
-    return catalog_->ScanResources(kDisk, project, zone, plan->scan, [&](ResourceRow&& r) {
-      auto d = compute::DiskFromJson(r.resource);
-      if (!d.ok()) {
-        bad = d.status();
-        return false;
-      }
-      return filler.Add(std::move(d.value()), r.resource, r.creation_us, r.name);
-    });
-  });
-  if (!st.ok()) return st;
-  if (!bad.ok()) return bad;
-  return filler.Finish();
+  return FillPage<Disk>(*catalog_, kDisk, project, zone, *plan,
+                        [](const Json& j) { return compute::DiskFromJson(j); });
 }
 
 Result<Operation> LocalCloud::DeleteDisk(const std::string& project, const std::string& zone,
@@ -788,22 +798,9 @@ Result<ListPage<Snapshot>> LocalCloud::ListSnapshots(const std::string& project,
   auto plan = PlanList("snapshots", project, opts, compute::SnapshotFilterSchema());
   if (!plan.ok()) return plan.status();
   plan->scan.name = plan->filter.RequiredValue("name");
-  PageFiller<Snapshot> filler(*plan);
   std::lock_guard lock(mu_);
-  Status bad;
-  Status st = catalog_->db().ReadTxn([&]() -> Status {
-    return catalog_->ScanResources(kSnapshot, project, "", plan->scan, [&](ResourceRow&& r) {
-      auto s = compute::SnapshotFromJson(r.resource);
-      if (!s.ok()) {
-        bad = s.status();
-        return false;
-      }
-      return filler.Add(std::move(s.value()), r.resource, r.creation_us, r.name);
-    });
-  });
-  if (!st.ok()) return st;
-  if (!bad.ok()) return bad;
-  return filler.Finish();
+  return FillPage<Snapshot>(*catalog_, kSnapshot, project, "", *plan,
+                            [](const Json& j) { return compute::SnapshotFromJson(j); });
 }
 
 Result<Operation> LocalCloud::DeleteSnapshot(const std::string& project,
@@ -1225,22 +1222,9 @@ Result<ListPage<Instance>> LocalCloud::ListInstances(const std::string& project,
     if (!st.ok()) return st;
   }
   for (auto& r : rows) IMAGO_RETURN_IF_ERROR(RefreshInstance(&r));
-  PageFiller<Instance> filler(*plan);
   std::lock_guard lock(mu_);
-  Status bad;
-  Status st = catalog_->db().ReadTxn([&]() -> Status {
-    return catalog_->ScanResources(kInstance, project, zone, plan->scan, [&](ResourceRow&& r) {
-      auto i = compute::InstanceFromJson(r.resource);
-      if (!i.ok()) {
-        bad = i.status();
-        return false;
-      }
-      return filler.Add(std::move(i.value()), r.resource, r.creation_us, r.name);
-    });
-  });
-  if (!st.ok()) return st;
-  if (!bad.ok()) return bad;
-  return filler.Finish();
+  return FillPage<Instance>(*catalog_, kInstance, project, zone, *plan,
+                            [](const Json& j) { return compute::InstanceFromJson(j); });
 }
 
 // start, stop, reset and delete share one shape: journal, act on QEMU, record.
