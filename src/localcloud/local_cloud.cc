@@ -662,9 +662,13 @@ Result<Operation> LocalCloud::GetGlobalOperation(const std::string& project,
 
 Result<Operation> LocalCloud::WaitGlobalOperation(const std::string& project,
                                                   const std::string& operation) {
+  return WaitUntilDone([&] { return GetGlobalOperation(project, operation); });
+}
+
+Result<Operation> LocalCloud::WaitUntilDone(const std::function<Result<Operation>()>& get) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(110);
   while (true) {
-    auto op = GetGlobalOperation(project, operation);
+    auto op = get();
     if (!op.ok() || op->done() || std::chrono::steady_clock::now() > deadline) return op;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -672,8 +676,16 @@ Result<Operation> LocalCloud::WaitGlobalOperation(const std::string& project,
 
 Result<ListPage<Operation>> LocalCloud::ListGlobalOperations(const std::string& project,
                                                              const ListOptions& opts) {
-  auto plan = PlanList("operations", project, opts, compute::OperationFilterSchema());
+  return ListOperationsIn(project, "", opts);
+}
+
+Result<ListPage<Operation>> LocalCloud::ListOperationsIn(const std::string& project,
+                                                         const std::string& zone,
+                                                         const ListOptions& opts) {
+  // The zone binds page tokens to their listing ("" for global ones).
+  auto plan = PlanList("operations", project, opts, compute::OperationFilterSchema(), zone);
   if (!plan.ok()) return plan.status();
+  plan->scan.zone = zone;
   PageFiller<Operation> filler(*plan);
   std::lock_guard lock(mu_);
   Status st = catalog_->db().ReadTxn([&]() -> Status {

@@ -297,6 +297,12 @@ class LocalCloud final : public compute::Service {
   compute::Result<compute::Operation> ImageFromDisk(const std::string& project,
                                                     compute::Image image,
                                                     const compute::MutationOptions& opts);
+  // Polls `get` until the operation is DONE or a deadline near two minutes passes.
+  compute::Result<compute::Operation> WaitUntilDone(
+      const std::function<compute::Result<compute::Operation>()>& get);
+  // The operations of `zone` ("" for the global ones), a page.
+  compute::Result<compute::ListPage<compute::Operation>> ListOperationsIn(
+      const std::string& project, const std::string& zone, const compute::ListOptions& opts);
   // Unlinks content files listed in the trash whose blob rows are gone.
   compute::Status EmptyTrash(int* removed);
   compute::Status CheckProject(const std::string& project);

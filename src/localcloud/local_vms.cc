@@ -1546,32 +1546,14 @@ Result<Operation> LocalCloud::GetZoneOperation(const std::string& project, const
 
 Result<Operation> LocalCloud::WaitZoneOperation(const std::string& project, const std::string& zone,
                                                 const std::string& operation) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(110);
-  while (true) {
-    auto op = GetZonalOp(project, zone, operation);
-    if (!op.ok() || op->done() || std::chrono::steady_clock::now() > deadline) return op;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  return WaitUntilDone([&] { return GetZonalOp(project, zone, operation); });
 }
 
 Result<ListPage<Operation>> LocalCloud::ListZoneOperations(const std::string& project,
                                                            const std::string& zone,
                                                            const ListOptions& opts) {
   IMAGO_RETURN_IF_ERROR(CheckZone(project, zone));
-  auto plan = PlanList("zoneOperations", project, opts, compute::OperationFilterSchema(), zone);
-  if (!plan.ok()) return plan.status();
-  plan->scan.zone = zone;
-  PageFiller<Operation> filler(*plan);
-  std::lock_guard lock(mu_);
-  Status st = catalog_->db().ReadTxn([&]() -> Status {
-    return catalog_->ScanOperations(project, plan->scan, [&](OperationRow&& row) {
-      Json j = compute::ToJson(row.op);
-      std::string name = row.op.name;
-      return filler.Add(std::move(row.op), j, row.seq, name);
-    });
-  });
-  if (!st.ok()) return st;
-  return filler.Finish();
+  return ListOperationsIn(project, zone, opts);
 }
 
 Status LocalCloud::DeleteZoneOperation(const std::string& project, const std::string& zone,
