@@ -8,6 +8,7 @@
 
 #include "compute/json_codec.h"
 #include "gce/gce_client.h"
+#include "gce/gcloud_config.h"
 #include "localcloud/local_cloud.h"
 
 namespace imago::cli {
@@ -44,8 +45,23 @@ int ExitCodeFor(const Status& st) {
   return kExitInternal;
 }
 
+bool IsLoopbackEndpoint(const std::string& url) {
+  size_t scheme = url.find("://");
+  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t end = url.find_first_of("/", start);
+  std::string host = url.substr(start, end == std::string::npos ? end : end - start);
+  if (!host.empty() && host.front() == '[') {
+    return host.rfind("[::1]", 0) == 0;
+  }
+  host = host.substr(0, host.find(':'));
+  return host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
 void Context::AddFlags(CLI::App& app) {
-  app.add_option("--project", g.project, "Project id (default: local)")->envname("IMAGO_PROJECT");
+  app.add_option("--project", g.project,
+                 "Project id (default: local; with --cloud gce: CLOUDSDK_CORE_PROJECT or the "
+                 "active gcloud configuration's core/project)")
+      ->envname("IMAGO_PROJECT");
   app.add_option("--format", g.format, "Output format: table, json or yaml")
       ->check(CLI::IsMember({"table", "json", "yaml"}));
   app.add_option("--cloud", g.cloud,
@@ -61,7 +77,9 @@ void Context::AddFlags(CLI::App& app) {
   app.add_option("--access-token", g.access_token,
                  "OAuth access token for --cloud gce (e.g. $(gcloud auth print-access-token))")
       ->envname("IMAGO_ACCESS_TOKEN");
-  app.add_option("--zone", g.zone, "Zone of instances and disks (default: local-a)")
+  app.add_option("--zone", g.zone,
+                 "Zone of instances and disks (default: local-a; with --cloud gce: "
+                 "CLOUDSDK_COMPUTE_ZONE or the active gcloud configuration's compute/zone)")
       ->envname("IMAGO_ZONE");
   app.add_option("--home", g.home, "State directory of the local cloud")->envname("IMAGO_HOME");
   app.add_option("--now", g.now,
@@ -96,6 +114,23 @@ compute::Service* Context::Service(const std::string& command) {
     return nullptr;
   }
   if (g.cloud == "gce") {
+    // Where gcloud works, imago works: its project and zone unless given.
+    gce::GcloudProperties gp = gce::ReadGcloudProperties(gce::GcloudEnvironmentFromProcess());
+    if (g.project.empty()) g.project = gp.project;
+    if (g.zone.empty()) g.zone = gp.zone;
+    if (g.project.empty()) {
+      Usage(command,
+            "no project for --cloud gce: pass --project, set IMAGO_PROJECT, or run `gcloud "
+            "config set project PROJECT`");
+      return nullptr;
+    }
+    bool zonal = command.rfind("instances.", 0) == 0 || command.rfind("disks.", 0) == 0;
+    if (zonal && g.zone.empty()) {
+      Usage(command,
+            "no zone for --cloud gce: pass --zone, set IMAGO_ZONE, or run `gcloud config set "
+            "compute/zone ZONE`");
+      return nullptr;
+    }
     auto transport = std::make_shared<gce::CurlTransport>();
     auto creds = gce::FindCredentials(gce::SourcesFromEnvironment(g.access_token), transport);
     if (!creds.ok()) {
@@ -109,6 +144,8 @@ compute::Service* Context::Service(const std::string& command) {
     service_ = std::make_unique<gce::GceClient>(go);
     return service_.get();
   }
+  if (g.project.empty()) g.project = "local";
+  if (g.zone.empty()) g.zone = "local-a";
   std::string home = Home();
   if (g.home.empty()) {
     // Create ~/.local/share on first use.

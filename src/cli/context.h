@@ -34,10 +34,14 @@ enum ExitCode {
 
 int ExitCodeFor(const compute::Status& st);
 
+/// Whether an endpoint URL names this machine (127.0.0.0/8, ::1,
+/// localhost): imago serve, which can read this machine's files.
+bool IsLoopbackEndpoint(const std::string& url);
+
 /// The global flags.
 struct Globals {
-  std::string project = "local";
-  std::string zone = "local-a";
+  std::string project;          // Empty until resolved: flag, IMAGO_PROJECT, gcloud, "local".
+  std::string zone;             // Empty until resolved: flag, IMAGO_ZONE, gcloud, "local-a".
   std::string cloud = "local";  // local | gce.
   std::string endpoint = "https://compute.googleapis.com/compute/v1/";
   std::string access_token;
