@@ -25,9 +25,12 @@ using compute::Code;
 constexpr const char* kToken = "scenario-token-0123456789abcdef0123456789abcdef";
 
 /// A loopback HTTP proxy that forwards to `target_port` and, for a share of
-/// the requests, answers 503 or 429 (Retry-After: 1) without forwarding,
-/// forwards and then loses the answer (503 after the effect), or answers
-/// slowly. Named a fault proxy: it stands in for a flaky network and API.
+/// the requests, injects one of the faults of a real network and API:
+/// 503 or 429 (Retry-After: 1) without forwarding; forwarding and then
+/// losing the answer (503 after the effect); a slow answer; the connection
+/// cut before forwarding (headers promise a body that never comes); the
+/// connection cut in the middle of the real answer, after the effect.
+/// Named a fault proxy: it stands in for a flaky network and API.
 class FaultProxy {
  public:
   FaultProxy(int target_port, double rate) : target_port_(target_port), rate_(rate) {
@@ -40,6 +43,7 @@ class FaultProxy {
         return Answer(res, 429, "");
       }
       if (fault == 4) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      if (fault == 5) return Cut(res, R"({"kind": "compute#operation", "na)");
       httplib::Client c("127.0.0.1", target_port_);
       httplib::Headers h;
       for (const auto& [k, v] : req.headers) {
@@ -52,6 +56,7 @@ class FaultProxy {
                                                    : c.Post(path, h, req.body, "application/json");
       if (!r) return Answer(res, 502, "");
       if (fault == 3) return Answer(res, 503, "");  // The effect happened; the answer is lost.
+      if (fault == 6) return Cut(res, r->body.substr(0, r->body.size() / 2));
       res.status = r->status;
       res.set_content(r->body, "application/json");
     };
@@ -70,17 +75,36 @@ class FaultProxy {
   }
   int port() const { return port_; }
   long faults() const { return faults_; }
+  /// How many faults of each kind (1..kKinds) were injected.
+  long faults_of_kind(int kind) {
+    std::lock_guard lock(mu_);
+    return by_kind_[kind];
+  }
+  static constexpr int kKinds = 6;
 
  private:
   static void Answer(httplib::Response& res, int status, const std::string& body) {
     res.status = status;
     res.set_content(body, "application/json");
   }
+  /// 200 with a Content-Length of 4 KiB, `part` of the body, then the
+  /// connection closes (a provider returning false makes cpp-httplib drop it).
+  static void Cut(httplib::Response& res, std::string part) {
+    res.status = 200;
+    res.set_content_provider(part.size() + 4096, "application/json",
+                             [part](size_t offset, size_t, httplib::DataSink& sink) {
+                               if (offset == 0 && !part.empty())
+                                 sink.write(part.data(), part.size());
+                               return false;
+                             });
+  }
   int Draw() {
     std::lock_guard lock(mu_);
     if (std::uniform_real_distribution<double>(0, 1)(rng_) >= rate_) return 0;
+    int kind = 1 + static_cast<int>(faults_ % kKinds);  // Every kind, in turn.
     ++faults_;
-    return 1 + static_cast<int>(rng_() % 4);
+    ++by_kind_[kind];
+    return kind;
   }
 
   int target_port_;
@@ -91,6 +115,7 @@ class FaultProxy {
   std::mutex mu_;
   std::mt19937 rng_{42};
   std::atomic<long> faults_{0};
+  long by_kind_[kKinds + 1] = {};
 };
 
 /// The clouds the suite runs on.
@@ -292,7 +317,10 @@ TEST_P(ServiceScenarios, MutationsHappenExactlyOnce) {
   EXPECT_EQ(labels, 10);
   EXPECT_EQ(deletes, 10);
   if (proxy_) {
-    EXPECT_GT(proxy_->faults(), 5);  // The faults really happened.
+    EXPECT_GT(proxy_->faults(), 5);  // The faults really happened, every kind of them.
+    for (int kind = 1; kind <= FaultProxy::kKinds; ++kind) {
+      EXPECT_GT(proxy_->faults_of_kind(kind), 0) << "fault kind " << kind;
+    }
     EXPECT_GT(client_->stats().retries, 5);
   }
 }
