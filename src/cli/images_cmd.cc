@@ -108,7 +108,21 @@ int RunCreate(Context& ctx, CreateFlags& f) {
   im.family = f.family;
   im.description = f.description;
   im.labels = *labels;
-  if (!f.source_file.empty()) {
+  bool remote_file = f.source_file.rfind("gs://", 0) == 0 ||
+                     f.source_file.rfind("https://storage.googleapis.com/", 0) == 0;
+  if (remote_file) {
+    // Compute Engine imports a tar.gz archive from Cloud Storage; gcloud's
+    // --source-uri takes gs:// and sends the https form.
+    std::string url = f.source_file;
+    if (url.rfind("gs://", 0) == 0) url = "https://storage.googleapis.com/" + url.substr(5);
+    im.raw_disk = compute::RawDisk{url, "", ""};
+  } else if (!f.source_file.empty()) {
+    if (ctx.g.cloud == "gce" && !IsLoopbackEndpoint(ctx.g.endpoint)) {
+      return ctx.Usage(cmd,
+                       "--source-file " + f.source_file +
+                           " is a local file, which Compute Engine cannot read: upload it as a "
+                           "disk.raw in a tar.gz to Cloud Storage and pass gs://BUCKET/OBJECT");
+    }
     std::error_code ec;
     auto abs = std::filesystem::absolute(f.source_file, ec);
     im.raw_disk = compute::RawDisk{ec ? f.source_file : abs.string(), "", ""};
@@ -398,7 +412,9 @@ void AddImagesCommands(CLI::App& root, Context& ctx) {
     auto f = std::make_shared<CreateFlags>();
     CLI::App* c = images->add_subcommand("create", "Create an image from a file or another image");
     c->add_option("NAME", f->name, "Name of the new image");
-    c->add_option("--source-file", f->source_file, "A qcow2 or raw disk file to import");
+    c->add_option("--source-file", f->source_file,
+                  "A qcow2 or raw disk file to import (with --cloud gce: a gs:// URL of a "
+                  "tar.gz holding disk.raw)");
     c->add_option("--source-image", f->source_image, "An image to copy (name or URL)");
     c->add_option("--source-image-family", f->source_image_family,
                   "Copy the newest usable image of this family (resolved now)");

@@ -15,6 +15,13 @@ for _ in $(seq 1 50); do grep -q "imago serve:" serve.log && break; sleep 0.1; d
 token=$("$IMAGO" serve --print-token)
 gce() { "$IMAGO" --cloud gce --endpoint "http://127.0.0.1:$port/compute/v1/" "$@"; }
 export IMAGO_ACCESS_TOKEN=$token
+# Project and zone come from the active gcloud configuration, as gcloud's own.
+export CLOUDSDK_CONFIG=$WORK/gcloud
+mkdir -p "$CLOUDSDK_CONFIG/configurations"
+echo work >"$CLOUDSDK_CONFIG/active_config"
+printf '[core]\nproject = elsewhere\n' >"$CLOUDSDK_CONFIG/configurations/config_default"
+printf '[core]\naccount = me@example.com\nproject = local\n\n[compute]\nzone = local-a\n' \
+  >"$CLOUDSDK_CONFIG/configurations/config_work"
 
 # The seed's walkthrough, word for word but over the API.
 gce images create image-v1 --source-image base-v1 --family my-image-family >/dev/null 2>&1
@@ -35,8 +42,22 @@ expect_rc 5 gce images create image-v1 --source-image base-v1
 expect_rc 3 gce images list --filter 'name = ('
 expect_rc 9 gce --access-token "$(printf 'x%.0s' {1..64})" images list
 expect_contains "says which credential" "$ERR" "--access-token"
-expect_rc 9 env -u IMAGO_ACCESS_TOKEN -u GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG="$WORK/no-gcloud" "$IMAGO" --cloud gce --endpoint "http://127.0.0.1:$port/compute/v1/" images list
+expect_rc 9 env -u IMAGO_ACCESS_TOKEN -u GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG="$WORK/no-gcloud" "$IMAGO" --cloud gce --project local --endpoint "http://127.0.0.1:$port/compute/v1/" images list
 expect_contains "no credential" "$ERR" "no credentials for --cloud gce"
+expect_rc 2 env CLOUDSDK_CONFIG="$WORK/no-gcloud" "$IMAGO" --cloud gce --endpoint "http://127.0.0.1:$port/compute/v1/" images list
+expect_contains "no project says how to set one" "$ERR" "gcloud config set project"
+expect_rc 2 env CLOUDSDK_CONFIG="$WORK/no-gcloud" "$IMAGO" --cloud gce --project local --endpoint "http://127.0.0.1:$port/compute/v1/" instances list
+expect_contains "no zone says how to set one" "$ERR" "compute/zone"
+# Compute Engine cannot read local files; imago serve on loopback can.
+expect_rc 2 "$IMAGO" --cloud gce --endpoint https://compute.example.invalid/compute/v1/ images create x --source-file "$WORK/v1.qcow2"
+expect_contains "local file refused for a remote cloud" "$ERR" "gs://BUCKET/OBJECT"
+gce images create from-file --source-file "$WORK/v1.qcow2" >/dev/null 2>&1
+expect_eq "local file through imago serve" "$(imago images describe from-file --format json | jq -r .status)" READY
+# A flag and the environment win over the configuration file.
+expect_rc 4 gce --project other-project images describe image-v1
+expect_rc 4 env CLOUDSDK_CORE_PROJECT=other-project "$IMAGO" --cloud gce --endpoint "http://127.0.0.1:$port/compute/v1/" images describe image-v1
+expect_eq "zone from the configuration" "$(gce instances list --format json)" "[]"
+expect_rc 4 gce --zone no-such-zone instances list
 
 # Rotation, written against the Service, runs over the API unchanged.
 gce images create image-v3 --source-image base-v1 --family my-image-family >/dev/null 2>&1
