@@ -77,8 +77,8 @@ test-unit: build
 	cd $(BUILD) && ctest -L unit -j$(JOBS) --output-on-failure
 
 # The kit's bootable image (images/busybox): build/kit/busybox.qcow2.
-kit: deps
-	bash images/busybox/build.sh $(BUILD)/kit $(BUILD)/kit-cache
+kit: build
+	IMAGO_GUEST_AGENT=$(BUILD)/imago-guest-agent bash images/busybox/build.sh $(BUILD)/kit $(BUILD)/kit-cache
 
 demo: build kit
 	IMAGO=$(CURDIR)/$(BUILD)/imago KIT=$(CURDIR)/$(BUILD)/kit/busybox.qcow2 bash examples/demo.sh

@@ -7,6 +7,10 @@
 #
 #   images/busybox/build.sh OUT_DIR [CACHE_DIR]
 #
+# With IMAGO_GUEST_AGENT=PATH (build/imago-guest-agent), the image carries
+# imago's guest agent, which it starts when its metadata holds a token
+# (builder VMs of `imago bake`).
+#
 # Writes OUT_DIR/busybox.qcow2 and OUT_DIR/busybox.kver (the kernel version).
 # Needs: busybox-static, e2fsprogs, kmod, qemu-utils, dpkg, apt (Debian 12).
 set -euo pipefail
@@ -42,6 +46,9 @@ cp /bin/busybox "$root/bin/busybox"
 for applet in $(/bin/busybox --list-full); do
   [[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
 done
+if [[ -n ${IMAGO_GUEST_AGENT:-} ]]; then
+  install -m 0755 "$IMAGO_GUEST_AGENT" "$root/usr/bin/imago-guest-agent"
+fi
 cp "$work/kernel/boot/vmlinuz-$kver" "$root/boot/vmlinuz-$kver"
 ln -s "vmlinuz-$kver" "$root/boot/vmlinuz"
 # Only the modules the guest loads (every virtio driver is a module in the

@@ -18,6 +18,7 @@ int Main(int argc, char** argv) {
   AddRotateCommands(app, ctx);
   AddVmCommands(app, ctx);
   AddServeCommand(app, ctx);
+  AddBakeCommands(app, ctx);
   app.footer(
       "Examples:\n"
       "  imago images create image-v1 --source-file v1.qcow2 --family my-image-family\n"
@@ -26,7 +27,8 @@ int Main(int argc, char** argv) {
       "  imago instances create web-1 --image-family my-image-family --ports 80\n\n"
       "Exit codes: 0 ok, 1 internal, 2 usage, 3 invalid value, 4 not found, 5 already exists,\n"
       "6 changed meanwhile (412), 7 not ready / in use, 8 unavailable (retry), 9 auth,\n"
-      "10 some changes of a batch failed (the others took effect).");
+      "10 some changes of a batch failed (the others took effect), 11 a bake's provisioner\n"
+      "failed, 130 interrupted.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -14,6 +14,7 @@ void AddNamesCommands(CLI::App& root, Context& ctx);
 void AddRotateCommands(CLI::App& root, Context& ctx);
 void AddVmCommands(CLI::App& root, Context& ctx);
 void AddServeCommand(CLI::App& root, Context& ctx);
+void AddBakeCommands(CLI::App& root, Context& ctx);
 
 /// Runs the imago command line; returns the process exit code.
 int Main(int argc, char** argv);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "bake/baker.h"
 #include "compute/json_codec.h"
 #include "gce/gce_client.h"
 #include "gce/gcloud_config.h"
@@ -179,6 +180,10 @@ compute::Service* Context::Service(const std::string& command) {
               << " VM(s) no instance owned stopped\n";
   }
   service_ = std::move(cloud.value());
+  // Bakes that were killed leave a builder VM and disk: remove them now.
+  for (const std::string& line : bake::RecoverBakes(*service_, home)) {
+    std::cerr << "imago: " << line << "\n";
+  }
   return service_.get();
 }
 

@@ -1,0 +1,103 @@
+// Baker: builds an image the way the seed does with Packer, on the local
+// cloud: a disk from the source image (copy-on-write), a builder VM booted
+// from it, the provisioners run inside through imago-guest-agent, a clean
+// power-off, an image of the disk in the family, and the builder VM and
+// disk deleted - on success, failure or cancel alike.
+//
+// Every bake has a journal directory, IMAGO_HOME/bakes/ID/: bake.json (what
+// it created), build.log, and a lock held while the bake runs. A bake whose
+// lock is free but whose state is still "running" was killed: RecoverBakes
+// deletes its builder VM and disk.
+#ifndef IMAGO_BAKE_BAKER_H_
+#define IMAGO_BAKE_BAKER_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bake/spec.h"
+#include "compute/service.h"
+#include "compute/status.h"
+#include "compute/time_util.h"
+
+namespace imago::bake {
+
+/// What a bake tells as it goes: steps, and the provisioners' output lines.
+class BakeReporter {
+ public:
+  virtual ~BakeReporter() = default;
+  /// A step starts ("booting the builder VM").
+  virtual void Step(const std::string& what) = 0;
+  /// A step ended well, with a short result ("up in 4.1 s").
+  virtual void Done(const std::string& what) = 0;
+  /// One line of a provisioner's output (without the newline).
+  virtual void Output(bool is_stderr, const std::string& line) = 0;
+};
+
+struct BakeOptions {
+  std::string project = "local";
+  std::string zone = "local-a";
+  std::string home;                           // IMAGO_HOME: bakes/ lives there.
+  std::string imago_program;                  // This program (Ansible's connection plugin runs it).
+  std::string family_template;                // The family's naming template, if it has one.
+  bool force = false;                         // Bake even when the cache has the digest.
+  const std::atomic<bool>* cancel = nullptr;  // Set by Ctrl-C: stop and clean up.
+  const compute::Clock* clock = nullptr;      // nullptr: the system clock.
+};
+
+struct BakeResult {
+  std::string spec;  // The spec file.
+  std::string family;
+  std::string image;  // The image made (or found in the cache).
+  std::string image_id;
+  std::string source_image;  // The pinned source image's name.
+  std::string source_image_id;
+  std::string digest;   // The build digest (hex SHA-256).
+  bool cached = false;  // True when the family already had the digest.
+  double seconds = 0;
+  std::string log_path;                  // The build log (kept on failure).
+  int provisioner_exit_code = 0;         // When a provisioner failed: its exit code.
+  std::vector<std::string> last_output;  // Its last output lines.
+};
+
+/// The label that holds the build digest's first 40 hex digits.
+constexpr const char* kDigestLabel = "imago-bake-digest";
+
+class Baker {
+ public:
+  Baker(compute::Service& service, BakeReporter& reporter)
+      : service_(service), reporter_(reporter) {}
+  Baker(const Baker&) = delete;
+  Baker& operator=(const Baker&) = delete;
+
+  /// Bakes `spec`. On success fills `result` (cached or new). On failure the
+  /// builder VM and disk are gone, no image entered the family, and `result`
+  /// says where the log is (and, for a failed provisioner, its exit code and
+  /// last lines). Errors: 400 (the spec does not fit the catalog: unknown
+  /// source family...), 404, 409 (the image name exists), 503 (cancelled, the
+  /// VM did not come up), 400 "provisioner N ... exited with C".
+  compute::Status Bake(const BakeSpec& spec, const BakeOptions& options, BakeResult* result);
+
+  /// Resolves the spec's source to an image (the family's head, once). 400
+  /// naming the spec when it cannot be used.
+  compute::Result<compute::Image> ResolveSource(const BakeSpec& spec, const BakeOptions& options);
+
+ private:
+  compute::Service& service_;
+  BakeReporter& reporter_;
+};
+
+/// Cleans up after bakes that were killed: for every journal whose state is
+/// "running" and whose lock is free, deletes its builder VM and disk and
+/// marks it "interrupted". Returns one line per bake cleaned up.
+std::vector<std::string> RecoverBakes(compute::Service& service, const std::string& home);
+
+/// Appends a build to a manifest in the shape of Packer's manifest
+/// post-processor ({"builds": [...], "last_run_uuid": ...}), creating it.
+compute::Status WriteManifest(const std::string& path, const BakeResult& result,
+                              const std::string& run_uuid, int64_t build_time);
+
+}  // namespace imago::bake
+
+#endif  // IMAGO_BAKE_BAKER_H_

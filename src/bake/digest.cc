@@ -1,0 +1,134 @@
+#include "bake/digest.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+namespace imago::bake {
+
+using compute::Result;
+using compute::Status;
+
+namespace {
+
+/// An incremental SHA-256.
+class Hasher {
+ public:
+  Hasher() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  }
+  void Add(const void* p, size_t n) { EVP_DigestUpdate(ctx_.get(), p, n); }
+  /// A field: its length first, so that no two sequences of fields collide.
+  void Field(const std::string& s) {
+    uint64_t n = s.size();
+    Add(&n, sizeof n);
+    Add(s.data(), s.size());
+  }
+  Status File(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::Invalid("cannot read " + path + ": " + strerror(errno));
+    struct stat st;
+    fstat(fd, &st);
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    Add(&size, sizeof size);
+    std::vector<char> buf(1 << 16);
+    ssize_t r;
+    while ((r = read(fd, buf.data(), buf.size())) > 0) Add(buf.data(), static_cast<size_t>(r));
+    close(fd);
+    if (r < 0) return Status::Invalid("cannot read " + path + ": " + strerror(errno));
+    return Status::OK();
+  }
+  std::string Hex() {
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(ctx_.get(), d, &n);
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < n; ++i) {
+      out += kHex[d[i] >> 4];
+      out += kHex[d[i] & 15];
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx_;
+};
+
+Status AddTree(Hasher& h, const std::string& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::file_status top = fs::symlink_status(root, ec);
+  if (ec) return Status::Invalid("cannot read " + root + ": " + ec.message());
+  if (!fs::is_directory(top)) {
+    h.Field("file");
+    h.Field((fs::status(root).permissions() & fs::perms::owner_exec) != fs::perms::none ? "x"
+                                                                                        : "-");
+    return h.File(root);
+  }
+  std::vector<fs::path> entries;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->path().filename() == ".git") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    entries.push_back(it->path());
+  }
+  if (ec) return Status::Invalid("cannot read " + root + ": " + ec.message());
+  std::sort(entries.begin(), entries.end());
+  for (const fs::path& p : entries) {
+    h.Field(p.lexically_relative(root).string());
+    fs::file_status st = fs::symlink_status(p, ec);
+    if (fs::is_symlink(st)) {
+      h.Field("link");
+      h.Field(fs::read_symlink(p, ec).string());
+    } else if (fs::is_directory(st)) {
+      h.Field("dir");
+    } else if (fs::is_regular_file(st)) {
+      h.Field("file");
+      h.Field((st.permissions() & fs::perms::owner_exec) != fs::perms::none ? "x" : "-");
+      IMAGO_RETURN_IF_ERROR(h.File(p.string()));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::string> TreeDigest(const std::string& path) {
+  Hasher h;
+  IMAGO_RETURN_IF_ERROR(AddTree(h, path));
+  return h.Hex();
+}
+
+Result<std::string> BuildDigest(const BakeSpec& spec, const std::string& source_image_id) {
+  Hasher h;
+  h.Field("imago-bake/1");
+  h.Field(source_image_id);
+  h.Field(CanonicalSpec(spec));
+  for (const Provisioner& p : spec.provisioners) {
+    switch (p.kind) {
+      case Provisioner::Kind::kShell:
+        if (!p.script.empty()) IMAGO_RETURN_IF_ERROR(AddTree(h, p.script));
+        break;
+      case Provisioner::Kind::kFile:
+        IMAGO_RETURN_IF_ERROR(AddTree(h, p.source));
+        break;
+      case Provisioner::Kind::kAnsible:
+        IMAGO_RETURN_IF_ERROR(AddTree(h, std::filesystem::path(p.playbook).parent_path().string()));
+        if (!p.roles_path.empty()) IMAGO_RETURN_IF_ERROR(AddTree(h, p.roles_path));
+        break;
+    }
+  }
+  return h.Hex();
+}
+
+}  // namespace imago::bake

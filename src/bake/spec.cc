@@ -1,0 +1,339 @@
+#include "bake/spec.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
+
+#include "compute/names.h"
+
+namespace imago::bake {
+
+using compute::Result;
+using compute::Status;
+
+std::string Provisioner::KindName() const {
+  switch (kind) {
+    case Kind::kShell:
+      return "shell";
+    case Kind::kFile:
+      return "file";
+    case Kind::kAnsible:
+      return "ansible";
+  }
+  return "?";
+}
+
+namespace {
+
+/// Builds "FILE:LINE: key 'K': WHY" errors for one spec file.
+class Checker {
+ public:
+  explicit Checker(std::string file) : file_(std::move(file)) {}
+
+  Status Error(const YAML::Node& at, const std::string& key, const std::string& why) const {
+    int line = at.IsDefined() ? at.Mark().line + 1 : 0;
+    std::string where = file_ + (line > 0 ? ":" + std::to_string(line) : "");
+    return Status::Invalid(where + ": " + (key.empty() ? "" : "key '" + key + "': ") + why);
+  }
+
+  /// Refuses keys of `map` not in `known`, naming the closest one.
+  Status OnlyKeys(const YAML::Node& map, const std::string& where,
+                  const std::vector<std::string>& known) const {
+    for (const auto& kv : map) {
+      std::string key = kv.first.Scalar();
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      return Error(kv.first, where.empty() ? key : where + "." + key,
+                   "unknown key (expected one of: " + list + ")");
+    }
+    return Status::OK();
+  }
+
+  Result<std::string> String(const YAML::Node& map, const std::string& key,
+                             const std::string& where) const {
+    YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return std::string();
+    if (!n.IsScalar()) return Error(n, where, "expected a string");
+    return n.Scalar();
+  }
+
+  Result<std::map<std::string, std::string>> StringMap(const YAML::Node& n,
+                                                       const std::string& where) const {
+    std::map<std::string, std::string> out;
+    if (!n.IsDefined() || n.IsNull()) return out;
+    if (!n.IsMap()) return Error(n, where, "expected a map of KEY: VALUE");
+    for (const auto& kv : n) {
+      if (!kv.second.IsScalar()) {
+        return Error(kv.second, where + "." + kv.first.Scalar(), "expected a string or number");
+      }
+      out[kv.first.Scalar()] = kv.second.Scalar();
+    }
+    return out;
+  }
+
+  /// A path relative to the spec's directory, which must exist.
+  Result<std::string> ExistingPath(const YAML::Node& n, const std::string& key,
+                                   const std::string& dir, bool want_dir) const {
+    std::string p = n.Scalar();
+    std::filesystem::path abs = std::filesystem::path(p).is_absolute()
+                                    ? std::filesystem::path(p)
+                                    : std::filesystem::path(dir) / p;
+    abs = abs.lexically_normal();
+    struct stat st;
+    if (stat(abs.c_str(), &st) != 0) return Error(n, key, "no such file: " + abs.string());
+    if (want_dir && !S_ISDIR(st.st_mode))
+      return Error(n, key, abs.string() + " is not a directory");
+    if (access(abs.c_str(), R_OK) != 0) return Error(n, key, "cannot read " + abs.string());
+    return abs.string();
+  }
+
+ private:
+  std::string file_;
+};
+
+Result<Provisioner> LoadProvisioner(const Checker& c, const YAML::Node& n, size_t index,
+                                    const std::string& dir) {
+  std::string where = "provisioners[" + std::to_string(index) + "]";
+  if (!n.IsMap()) return c.Error(n, where, "expected a map with a 'type'");
+  Provisioner p;
+  p.line = n.Mark().line + 1;
+  YAML::Node type = n["type"];
+  if (!type.IsDefined() || !type.IsScalar()) {
+    return c.Error(n, where + ".type", "missing: shell, file or ansible");
+  }
+  std::string t = type.Scalar();
+  if (t == "shell") {
+    p.kind = Provisioner::Kind::kShell;
+    if (Status st = c.OnlyKeys(n, where, {"type", "inline", "script", "environment"}); !st.ok())
+      return st;
+    YAML::Node in = n["inline"], script = n["script"];
+    if (in.IsDefined() == script.IsDefined()) {
+      return c.Error(n, where, "a shell provisioner needs exactly one of 'inline' and 'script'");
+    }
+    if (in.IsDefined()) {
+      if (in.IsScalar()) {
+        p.inline_commands.push_back(in.Scalar());
+      } else if (in.IsSequence() && in.size() > 0) {
+        for (const auto& line : in) {
+          if (!line.IsScalar()) return c.Error(line, where + ".inline", "expected strings");
+          p.inline_commands.push_back(line.Scalar());
+        }
+      } else {
+        return c.Error(in, where + ".inline", "expected a command or a list of commands");
+      }
+    } else {
+      if (!script.IsScalar()) return c.Error(script, where + ".script", "expected a path");
+      auto path = c.ExistingPath(script, where + ".script", dir, false);
+      if (!path.ok()) return path.status();
+      p.script = *path;
+    }
+    auto env = c.StringMap(n["environment"], where + ".environment");
+    if (!env.ok()) return env.status();
+    p.environment = *env;
+    for (const auto& [k, v] : p.environment) {
+      bool ok = !k.empty() && !isdigit(static_cast<unsigned char>(k[0]));
+      for (char ch : k) ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+      if (!ok) return c.Error(n["environment"], where + ".environment." + k, "not a variable name");
+    }
+  } else if (t == "file") {
+    p.kind = Provisioner::Kind::kFile;
+    if (Status st = c.OnlyKeys(n, where, {"type", "source", "destination"}); !st.ok()) return st;
+    YAML::Node src = n["source"], dst = n["destination"];
+    if (!src.IsDefined() || !src.IsScalar()) return c.Error(n, where + ".source", "missing");
+    if (!dst.IsDefined() || !dst.IsScalar()) return c.Error(n, where + ".destination", "missing");
+    auto path = c.ExistingPath(src, where + ".source", dir, false);
+    if (!path.ok()) return path.status();
+    p.source = *path;
+    p.destination = dst.Scalar();
+    if (p.destination.empty() || p.destination[0] != '/') {
+      return c.Error(dst, where + ".destination", "expected an absolute path in the guest");
+    }
+  } else if (t == "ansible") {
+    p.kind = Provisioner::Kind::kAnsible;
+    if (Status st = c.OnlyKeys(n, where, {"type", "playbook", "extra_vars", "roles_path"});
+        !st.ok())
+      return st;
+    YAML::Node pb = n["playbook"];
+    if (!pb.IsDefined() || !pb.IsScalar()) return c.Error(n, where + ".playbook", "missing");
+    auto path = c.ExistingPath(pb, where + ".playbook", dir, false);
+    if (!path.ok()) return path.status();
+    p.playbook = *path;
+    auto vars = c.StringMap(n["extra_vars"], where + ".extra_vars");
+    if (!vars.ok()) return vars.status();
+    p.extra_vars = *vars;
+    if (YAML::Node rp = n["roles_path"]; rp.IsDefined()) {
+      if (!rp.IsScalar()) return c.Error(rp, where + ".roles_path", "expected a path");
+      auto roles = c.ExistingPath(rp, where + ".roles_path", dir, true);
+      if (!roles.ok()) return roles.status();
+      p.roles_path = *roles;
+    }
+  } else {
+    return c.Error(type, where + ".type", "unknown provisioner '" + t + "' (shell, file, ansible)");
+  }
+  return p;
+}
+
+}  // namespace
+
+Result<BakeSpec> LoadSpec(const std::string& path) {
+  BakeSpec spec;
+  std::error_code ec;
+  spec.path = std::filesystem::absolute(path, ec).lexically_normal().string();
+  spec.dir = std::filesystem::path(spec.path).parent_path().string();
+  Checker c(path);
+  if (access(path.c_str(), R_OK) != 0) {
+    return Status::Invalid(path + ": cannot read the spec: " + strerror(errno));
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) +
+                           ": not valid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) return c.Error(root, "", "expected a map of settings (see docs/bake.md)");
+  if (Status st =
+          c.OnlyKeys(root, "",
+                     {"name", "naming", "family", "description", "source", "provisioners", "labels",
+                      "machine_type", "disk_size_gb", "manifest", "boot_timeout"});
+      !st.ok())
+    return st;
+
+  auto str = [&](const char* key, std::string* out) -> Status {
+    auto v = c.String(root, key, key);
+    if (!v.ok()) return v.status();
+    *out = *v;
+    return Status::OK();
+  };
+  IMAGO_RETURN_IF_ERROR(str("family", &spec.family));
+  if (spec.family.empty()) return c.Error(root, "family", "missing: the family the image joins");
+  if (Status st = compute::ValidateName("family", spec.family); !st.ok()) {
+    return c.Error(root["family"], "family", st.message());
+  }
+  IMAGO_RETURN_IF_ERROR(str("name", &spec.name_template));
+  IMAGO_RETURN_IF_ERROR(str("description", &spec.description));
+  IMAGO_RETURN_IF_ERROR(str("machine_type", &spec.machine_type));
+  if (spec.machine_type.empty()) spec.machine_type = "e2-small";
+  std::string manifest;
+  IMAGO_RETURN_IF_ERROR(str("manifest", &manifest));
+  if (!manifest.empty()) {
+    spec.manifest = std::filesystem::path(manifest).is_absolute()
+                        ? manifest
+                        : (std::filesystem::path(spec.dir) / manifest).lexically_normal().string();
+  }
+
+  if (YAML::Node naming = root["naming"]; naming.IsDefined()) {
+    auto m = c.StringMap(naming, "naming");
+    if (!m.ok()) return m.status();
+    if (Status st = c.OnlyKeys(naming, "naming", {"os", "role", "software", "version"}); !st.ok())
+      return st;
+    spec.os = (*m)["os"];
+    spec.role = (*m)["role"];
+    spec.software = (*m)["software"];
+    spec.version = (*m)["version"];
+  }
+
+  YAML::Node source = root["source"];
+  if (!source.IsDefined()) {
+    return c.Error(root, "source", "missing: give source.image_family or source.image");
+  }
+  if (!source.IsMap()) return c.Error(source, "source", "expected image_family: or image:");
+  if (Status st = c.OnlyKeys(source, "source", {"image_family", "image"}); !st.ok()) return st;
+  auto fam = c.String(source, "image_family", "source.image_family");
+  if (!fam.ok()) return fam.status();
+  auto img = c.String(source, "image", "source.image");
+  if (!img.ok()) return img.status();
+  if (fam->empty() == img->empty()) {
+    return c.Error(source, "source", "give exactly one of image_family and image");
+  }
+  spec.source_family = *fam;
+  spec.source_image = *img;
+
+  auto labels = c.StringMap(root["labels"], "labels");
+  if (!labels.ok()) return labels.status();
+  spec.labels = *labels;
+  if (Status st = compute::ValidateLabels("labels", spec.labels); !st.ok()) {
+    return c.Error(root["labels"], "labels", st.message());
+  }
+  for (const auto& [k, v] : spec.labels) {
+    if (k.rfind("imago-", 0) == 0) {
+      return c.Error(root["labels"], "labels." + k, "labels starting with imago- are imago's own");
+    }
+  }
+
+  for (const char* key : {"disk_size_gb", "boot_timeout"}) {
+    YAML::Node n = root[key];
+    if (!n.IsDefined()) continue;
+    int64_t v = 0;
+    try {
+      v = n.as<int64_t>();
+    } catch (const YAML::Exception&) {
+      return c.Error(n, key, "expected a whole number");
+    }
+    if (v <= 0 || v > 65536) return c.Error(n, key, "expected a number from 1 to 65536");
+    if (std::string(key) == "disk_size_gb")
+      spec.disk_size_gb = v;
+    else
+      spec.boot_timeout_s = static_cast<int>(v);
+  }
+
+  YAML::Node provs = root["provisioners"];
+  if (provs.IsDefined() && !provs.IsNull()) {
+    if (!provs.IsSequence()) return c.Error(provs, "provisioners", "expected a list");
+    for (size_t i = 0; i < provs.size(); ++i) {
+      auto p = LoadProvisioner(c, provs[i], i, spec.dir);
+      if (!p.ok()) return p.status();
+      spec.provisioners.push_back(std::move(*p));
+    }
+  }
+  return spec;
+}
+
+std::string CanonicalSpec(const BakeSpec& spec) {
+  nlohmann::json j;
+  j["family"] = spec.family;
+  j["name"] = spec.name_template;
+  j["naming"] = {
+      {"os", spec.os}, {"role", spec.role}, {"software", spec.software}, {"version", spec.version}};
+  j["description"] = spec.description;
+  j["source"] = {{"image_family", spec.source_family}, {"image", spec.source_image}};
+  j["labels"] = spec.labels;
+  j["machine_type"] = spec.machine_type;
+  j["disk_size_gb"] = spec.disk_size_gb;
+  nlohmann::json provs = nlohmann::json::array();
+  for (const Provisioner& p : spec.provisioners) {
+    nlohmann::json o = {{"type", p.KindName()}};
+    // Paths are kept relative to the spec, so that a checkout elsewhere has
+    // the same digest; the files' content is hashed separately.
+    auto rel = [&](const std::string& abs) {
+      return abs.empty() ? abs : std::filesystem::path(abs).lexically_relative(spec.dir).string();
+    };
+    switch (p.kind) {
+      case Provisioner::Kind::kShell:
+        o["inline"] = p.inline_commands;
+        o["script"] = rel(p.script);
+        o["environment"] = p.environment;
+        break;
+      case Provisioner::Kind::kFile:
+        o["source"] = rel(p.source);
+        o["destination"] = p.destination;
+        break;
+      case Provisioner::Kind::kAnsible:
+        o["playbook"] = rel(p.playbook);
+        o["extra_vars"] = p.extra_vars;
+        o["roles_path"] = rel(p.roles_path);
+        break;
+    }
+    provs.push_back(o);
+  }
+  j["provisioners"] = provs;
+  return j.dump();  // nlohmann's objects are sorted by key: canonical.
+}
+
+}  // namespace imago::bake

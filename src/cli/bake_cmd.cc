@@ -1,0 +1,308 @@
+// imago bake: builds images from specs (src/bake/), one or a cascade; and
+// the hidden `imago __guest`, which Ansible's connection plugin runs to
+// reach a builder VM's agent.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "agent/guest_channel.h"
+#include "bake/baker.h"
+#include "bake/cascade.h"
+#include "bake/spec.h"
+#include "cli/commands.h"
+#include "compute/json_codec.h"
+#include "lifecycle/naming.h"
+
+namespace imago::cli {
+namespace {
+
+using compute::Status;
+
+std::atomic<bool> g_cancel{false};
+
+void OnSignal(int) {
+  g_cancel = true;
+}
+
+/// Steps with elapsed time on a terminal; timestamped log lines otherwise.
+class CliReporter final : public bake::BakeReporter {
+ public:
+  CliReporter() : tty_(isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+  void Begin(const std::string& spec) {
+    spec_ = std::filesystem::path(spec).stem().string();
+    start_ = std::chrono::steady_clock::now();
+    if (tty_) std::cerr << "==> bake " << spec << "\n";
+  }
+  void Step(const std::string& what) override { Line("-", what); }
+  void Done(const std::string& what) override { Line("+", what); }
+  void Output(bool is_stderr, const std::string& line) override {
+    if (tty_) {
+      std::cerr << "          " << (is_stderr ? "! " : "| ") << line << "\n";
+    } else {
+      std::cerr << Stamp() << " bake " << spec_ << ": " << (is_stderr ? "! " : "| ") << line
+                << "\n";
+    }
+  }
+
+ private:
+  void Line(const char* mark, const std::string& what) {
+    if (tty_) {
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      std::cerr << fmt::format("  {} [{:6.1f}s] {}\n", mark, s, what);
+    } else {
+      std::cerr << Stamp() << " bake " << spec_ << ": " << what << "\n";
+    }
+  }
+  static std::string Stamp() {
+    return compute::FormatRfc3339(std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count())
+               .substr(0, 19) +
+           "Z";
+  }
+  bool tty_;
+  std::string spec_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+compute::Json ResultJson(const bake::BakeResult& r) {
+  compute::Json j = {{"spec", r.spec},
+                     {"family", r.family},
+                     {"image", r.image},
+                     {"imageId", r.image_id},
+                     {"sourceImage", r.source_image},
+                     {"digest", r.digest},
+                     {"cached", r.cached},
+                     {"durationSeconds", std::round(r.seconds * 10) / 10}};
+  if (!r.log_path.empty()) j["log"] = r.log_path;
+  if (r.provisioner_exit_code != 0) {
+    j["provisionerExitCode"] = r.provisioner_exit_code;
+    j["lastOutput"] = r.last_output;
+  }
+  return j;
+}
+
+std::string ThisProgram() {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  return n > 0 ? std::string(exe, static_cast<size_t>(n)) : "imago";
+}
+
+bool OnPath(const std::string& program) {
+  const char* path = getenv("PATH");
+  std::string p = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t colon = p.find(':', start);
+    std::string dir = p.substr(start, colon == std::string::npos ? colon : colon - start);
+    if (access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return false;
+}
+
+struct BakeFlags {
+  std::vector<std::string> specs;
+  std::string specs_dir;
+  bool cascade = false;
+  bool force = false;
+};
+
+int RunBake(Context& ctx, const BakeFlags& f) {
+  const char* cmd = "bake";
+  if (ctx.g.cloud != "local") {
+    return ctx.Usage(cmd, "bake builds on the local cloud: drop --cloud gce (IMAGO_CLOUD)");
+  }
+  // Everything is read and checked before any VM boots.
+  std::vector<bake::BakeSpec> given, pool;
+  std::set<std::string> seen;
+  for (const std::string& path : f.specs) {
+    auto spec = bake::LoadSpec(path);
+    if (!spec.ok()) return ctx.Fail(cmd, spec.status());
+    if (!seen.insert(spec->path).second) continue;
+    given.push_back(*spec);
+  }
+  pool = given;
+  if (!f.specs_dir.empty()) {
+    if (!f.cascade) return ctx.Usage(cmd, "--specs DIR is for --cascade");
+    auto more = bake::LoadSpecDir(f.specs_dir);
+    if (!more.ok()) return ctx.Fail(cmd, more.status());
+    for (auto& s : *more) {
+      if (seen.insert(s.path).second) pool.push_back(std::move(s));
+    }
+  }
+  auto plan = bake::PlanBakes(given, pool, f.cascade);
+  if (!plan.ok()) return ctx.Fail(cmd, plan.status());
+  for (const bake::BakeSpec& s : *plan) {
+    for (const auto& p : s.provisioners) {
+      if (p.kind == bake::Provisioner::Kind::kAnsible && !OnPath("ansible-playbook")) {
+        return ctx.Fail(cmd, Status::Invalid(s.path + ":" + std::to_string(p.line) +
+                                             ": an ansible provisioner needs ansible-playbook "
+                                             "(apt-get install ansible-core)"));
+      }
+    }
+  }
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  CliReporter reporter;
+  bake::Baker baker(*svc, reporter);
+  // Sources that no spec of this run makes must exist now.
+  std::set<std::string> made;
+  for (const auto& s : *plan) made.insert(s.family);
+  bake::BakeOptions o;
+  o.project = ctx.g.project;
+  o.zone = ctx.g.zone;
+  o.home = ctx.Home();
+  o.imago_program = ThisProgram();
+  o.force = f.force;
+  o.cancel = &g_cancel;
+  o.clock = &ctx.Clock();
+  for (const auto& s : *plan) {
+    if (!s.source_family.empty() && made.count(s.source_family)) continue;
+    auto src = baker.ResolveSource(s, o);
+    if (!src.ok()) return ctx.Fail(cmd, src.status());
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::string run_uuid = bake::NewRunId();
+  lifecycle::NamingStore naming(ctx.Home() + "/naming.json");
+  std::vector<bake::BakeResult> results;
+  std::set<std::string> rebuilt;
+  for (const auto& s : *plan) {
+    auto tmpl = naming.Get(s.family);
+    o.family_template = tmpl.ok() && tmpl->has_value() ? **tmpl : "";
+    // A spec whose parent family was just rebuilt must not be served from
+    // the cache of the old parent: its digest includes the new source.
+    reporter.Begin(s.path);
+    bake::BakeResult r;
+    Status st = baker.Bake(s, o, &r);
+    if (!st.ok()) {
+      if (!r.last_output.empty()) {
+        std::cerr << "Last output of the failed provisioner:\n";
+        for (const auto& line : r.last_output) std::cerr << "  | " << line << "\n";
+      }
+      if (!r.log_path.empty()) std::cerr << "Build log: " << r.log_path << "\n";
+      if (ctx.OutputFormat(Format::kTable) == Format::kJson) {
+        compute::Json j = ResultJson(r);
+        j["error"] = st.message();
+        std::cout << j.dump(2) << "\n";
+        ctx.g.format = "";  // Fail() must not print a second object.
+      }
+      ctx.Fail(cmd, st);
+      if (g_cancel)
+        ctx.exit_code = 130;
+      else if (r.provisioner_exit_code != 0)
+        ctx.exit_code = kExitProvisioner;
+      return ctx.exit_code;
+    }
+    if (!r.cached) rebuilt.insert(s.family);
+    if (!s.manifest.empty()) {
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+      Status m = bake::WriteManifest(s.manifest, r, run_uuid, now);
+      if (!m.ok()) return ctx.Fail(cmd, m);
+    }
+    results.push_back(r);
+  }
+  Format fmt = ctx.OutputFormat(Format::kTable);
+  std::vector<compute::Json> rows;
+  for (const auto& r : results) rows.push_back(ResultJson(r));
+  if (fmt != Format::kTable && rows.size() == 1) {
+    PrintResource(std::cout, fmt, rows[0]);
+  } else {
+    PrintList(
+        std::cout, fmt, rows,
+        {{"SPEC",
+          [](const Json& j) {
+            return std::filesystem::path(j["spec"].get<std::string>()).filename().string();
+          }},
+         {"FAMILY", [](const Json& j) { return Field(j, "family"); }},
+         {"IMAGE", [](const Json& j) { return Field(j, "image"); }},
+         {"CACHED", [](const Json& j) { return j["cached"].get<bool>() ? "yes" : "no"; }},
+         {"SECONDS",
+          [](const Json& j) { return fmt::format("{:.1f}", j["durationSeconds"].get<double>()); }},
+         {"DIGEST", [](const Json& j) { return Field(j, "digest").substr(0, 12); }}});
+  }
+  return kExitOk;
+}
+
+/// `imago __guest --port P exec -- CMD | put LOCAL REMOTE | get REMOTE LOCAL`,
+/// with the token in IMAGO_AGENT_TOKEN. exec exits with the command's code;
+/// 255 and "imago __guest: ..." when the agent cannot be reached.
+int RunGuest(int port, const std::vector<std::string>& args) {
+  const char* token = getenv("IMAGO_AGENT_TOKEN");
+  auto broken = [](const std::string& why) {
+    std::cerr << "imago __guest: " << why << "\n";
+    return 255;
+  };
+  if (!token || args.empty()) return broken("usage: __guest --port P exec|put|get ARGS");
+  agent::AgentChannel ch(port, token);
+  const std::string& mode = args[0];
+  if (mode == "exec" && args.size() == 2) {
+    std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    auto rc = ch.Exec(args[1], {}, input, [](bool is_err, const std::string& chunk) {
+      (is_err ? std::cerr : std::cout) << chunk << std::flush;
+    });
+    if (!rc.ok()) return broken(rc.status().message());
+    return *rc;
+  }
+  if ((mode == "put" || mode == "get") && args.size() == 3) {
+    Status st = mode == "put" ? ch.PutFile(args[1], args[2]) : ch.GetFile(args[1], args[2]);
+    if (st.code() == compute::Code::kUnavailable) return broken(st.message());
+    if (!st.ok()) {
+      std::cerr << st.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  return broken("usage: __guest --port P exec -- CMD | put LOCAL REMOTE | get REMOTE LOCAL");
+}
+
+}  // namespace
+
+void AddBakeCommands(CLI::App& root, Context& ctx) {
+  auto f = std::make_shared<BakeFlags>();
+  CLI::App* c = root.add_subcommand(
+      "bake",
+      "Build images from specs: a builder VM from the source image, provisioners, an image");
+  c->add_option("specs", f->specs, "Bake spec files (YAML; docs/bake.md)")->required();
+  c->add_flag("--cascade", f->cascade,
+              "Then bake every spec whose source family was rebuilt, transitively, in order");
+  c->add_option("--specs", f->specs_dir, "With --cascade: a directory of specs to look in");
+  c->add_flag("--force", f->force, "Bake even when the family has an image of the same inputs");
+  c->footer(
+      "Examples:\n"
+      "  imago bake examples/bake/base.yaml\n"
+      "  imago bake examples/bake/base.yaml --cascade --specs examples/bake/\n"
+      "  imago bake app.yaml --force --format json\n\n"
+      "A bake whose inputs (source image, spec, provisioner files) match an image of the\n"
+      "family is skipped. Exit codes as every command, and 11 when a provisioner failed,\n"
+      "130 when interrupted (the builder VM and disk are deleted either way).");
+  c->callback([&ctx, f] { RunBake(ctx, *f); });
+
+  struct GuestFlags {
+    int port = 0;
+    std::vector<std::string> args;
+  };
+  auto g = std::make_shared<GuestFlags>();
+  CLI::App* guest = root.add_subcommand("__guest", "");  // Hidden: for Ansible's plugin.
+  guest->group("");
+  guest->add_option("--port", g->port)->required();
+  guest->add_option("args", g->args);
+  guest->callback([&ctx, g] { ctx.exit_code = RunGuest(g->port, g->args); });
+}
+
+}  // namespace imago::cli
