@@ -16,7 +16,8 @@ APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev \
   libre2-dev libgtest-dev libcpp-httplib-dev libcurl4-openssl-dev clang libclang-rt-14-dev \
   qemu-utils coreutils util-linux jq sqlite3 bc \
-  qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt
+  qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt \
+  debootstrap ansible-core git
 
 .PHONY: all deps build build-asan fuzz-build fuzz conformance-deps kit test test-unit demo bench format clean
 
@@ -76,12 +77,16 @@ test: build build-asan fuzz-build conformance-deps
 test-unit: build
 	cd $(BUILD) && ctest -L unit -j$(JOBS) --output-on-failure
 
-# The kit's bootable image (images/busybox): build/kit/busybox.qcow2.
+# The kit's bootable images: build/kit/busybox.qcow2 (images/busybox) and
+# build/kit/debian.qcow2 (images/debian; debootstrap runs once, then cached
+# in build/kit-cache).
 kit: build
 	IMAGO_GUEST_AGENT=$(BUILD)/imago-guest-agent bash images/busybox/build.sh $(BUILD)/kit $(BUILD)/kit-cache
+	IMAGO_GUEST_AGENT=$(BUILD)/imago-guest-agent bash images/debian/build.sh $(BUILD)/kit $(BUILD)/kit-cache
 
 demo: build kit
-	IMAGO=$(CURDIR)/$(BUILD)/imago KIT=$(CURDIR)/$(BUILD)/kit/busybox.qcow2 bash examples/demo.sh
+	IMAGO=$(CURDIR)/$(BUILD)/imago KIT=$(CURDIR)/$(BUILD)/kit/busybox.qcow2 \
+	  KIT_DEBIAN=$(CURDIR)/$(BUILD)/kit/debian.qcow2 bash examples/demo.sh
 
 bench: build
 	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh

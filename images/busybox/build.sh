@@ -21,22 +21,12 @@ mkdir -p "$out" "$cache"
 start=$(date +%s.%N)
 
 # 1. The kernel package: the version Debian's linux-image-cloud-amd64 points to.
-pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
-if [[ -z $pkg ]]; then
-  echo "build.sh: cannot resolve linux-image-cloud-amd64 (run apt-get update)" >&2
-  exit 1
-fi
-kver=${pkg#linux-image-}
-deb=$(ls "$cache"/"${pkg}"_*.deb 2>/dev/null | head -1 || true)
-if [[ -z $deb ]]; then
-  chmod 777 "$cache"  # apt-get download runs as _apt where it can.
-  (cd "$cache" && apt-get download -q "$pkg" >/dev/null 2>&1)
-  deb=$(ls "$cache"/"${pkg}"_*.deb | head -1)
-fi
+source "$here/../lib/kernel.sh"
+kit_fetch_kernel "$cache"
+kver=$KVER
 
 work=$(mktemp -d "$out/build-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-dpkg-deb -x "$deb" "$work/kernel"
 
 # 2. The root file system.
 root=$work/root
@@ -49,25 +39,7 @@ done
 if [[ -n ${IMAGO_GUEST_AGENT:-} ]]; then
   install -m 0755 "$IMAGO_GUEST_AGENT" "$root/usr/bin/imago-guest-agent"
 fi
-cp "$work/kernel/boot/vmlinuz-$kver" "$root/boot/vmlinuz-$kver"
-ln -s "vmlinuz-$kver" "$root/boot/vmlinuz"
-# Only the modules the guest loads (every virtio driver is a module in the
-# cloud kernel; ACPI power-off needs evdev and button), in load order.
-modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover
-  net_failover virtio_net virtio_blk qemu_fw_cfg fat vfat nls_cp437 nls_iso8859-1 nls_ascii
-  nls_utf8 cdrom isofs evdev button virtio_balloon"
-: >"$root/etc/modules"
-for m in $modules; do
-  path=$(cd "$work/kernel" && find "lib/modules/$kver" -name "$m.ko" -print -quit)
-  if [[ -z $path ]]; then continue; fi  # Built in, in this kernel.
-  mkdir -p "$root/$(dirname "$path")"
-  cp "$work/kernel/$path" "$root/$path"
-  echo "$m" >>"$root/etc/modules"
-done
-cp "$work/kernel/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
-  "$root/lib/modules/$kver/" 2>/dev/null || true
-depmod -b "$root" "$kver"
-echo "$kver" >"$root/etc/kernel-version"
+kit_install_kernel "$root" "$work"
 chmod +x "$root/etc/init.d/rcS" "$root/etc/acpi/PWRF/00000080"
 
 # 3. The disk: ext4 from the directory, then qcow2.
