@@ -35,6 +35,12 @@ std::vector<OutdatedImage> FindOutdated(const std::vector<compute::Image>& image
   for (const compute::Image& im : images) {
     if (im.IsDeprecated()) continue;
     if (family && im.family != *family) continue;
+    // An image its family has moved past is for rotation, not for a
+    // rebuild: only what a family serves now (and family-less images) count.
+    if (!im.family.empty()) {
+      auto own = heads.find(im.family);
+      if (own != heads.end() && own->second != &im) continue;
+    }
     std::set<uint64_t> seen = {im.id};
     int depth = 1;
     for (const compute::Image* a = parent_of(&im); a && seen.insert(a->id).second;

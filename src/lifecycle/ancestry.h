@@ -25,8 +25,10 @@ struct OutdatedImage {
   int depth;                    // 1: the parent, 2: the grandparent, ...
 };
 
-/// Images (not deprecated; of `family` when given) whose chain holds an image
-/// that is no longer the head of its family. Sorted by name.
+/// Images (not deprecated; of `family` when given; the heads of their
+/// families, or without a family) whose chain holds an image that is no
+/// longer the head of its family. Sorted by name. An older image of a family
+/// is not listed: the family has moved past it, and rotation retires it.
 std::vector<OutdatedImage> FindOutdated(const std::vector<compute::Image>& images,
                                         const std::optional<std::string>& family);
 

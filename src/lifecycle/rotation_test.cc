@@ -304,17 +304,20 @@ TEST_F(RotationTest, OutdatedOnAThreeLevelChain) {
   EXPECT_EQ(out[1].stale->name, "base-1");
   EXPECT_EQ(out[1].depth, 2);
   EXPECT_EQ(FindOutdated(images, std::string("prod")).size(), 1u);
-  // Rebuild in order: app on the new base, prod on the new app.
+  // Rebuild in order: app on the new base; prod is then outdated through
+  // its parent, the nearest stale ancestor.
   Create("app-2", "app", 4, "base-2");
-  Create("prod-2", "prod", 5, "app-2");
   images = all();
   out = FindOutdated(images, std::nullopt);
-  // The old ones are still outdated; the new chain is not.
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].image->name, "app-1");
-  EXPECT_EQ(out[1].image->name, "prod-1");
-  EXPECT_EQ(out[1].stale->name, "app-1");  // The nearest stale ancestor now.
-  EXPECT_EQ(out[1].head->name, "app-2");
+  ASSERT_EQ(out.size(), 1u);  // app-1 is no longer app's head: rotation's, not a rebuild's.
+  EXPECT_EQ(out[0].image->name, "prod-1");
+  EXPECT_EQ(out[0].stale->name, "app-1");
+  EXPECT_EQ(out[0].head->name, "app-2");
+  EXPECT_EQ(out[0].depth, 1);
+  // Then prod on the new app: every family's head is on its parents' heads.
+  Create("prod-2", "prod", 5, "app-2");
+  images = all();
+  EXPECT_TRUE(FindOutdated(images, std::nullopt).empty());
 }
 
 TEST(PurgeLabelTest, RoundTrip) {

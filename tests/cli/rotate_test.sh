@@ -127,4 +127,8 @@ expect_eq "prod-1 is outdated through base-1" \
   "base-1 -> base-2, 2 up"
 expect_eq "app-1 too" "$(jq -r '.[] | select(.image == "app-1") | .staleAncestor' <<<"$out")" base-1
 expect_eq "--family" "$(imago images outdated --family prod --format json | jq -r '.[].image')" prod-1
+at 504 images create app-2 --source-image-family base --family app >/dev/null 2>&1
+at 505 images create prod-2 --source-image-family app --family prod >/dev/null 2>&1
+expect_eq "rebuilt in order: nothing outdated (app-1 and prod-1 are no longer heads)" \
+  "$(imago images outdated --format json | jq 'map(select(.family == "prod" or .family == "app")) | length')" 0
 echo "rotate: ok"
