@@ -3,6 +3,7 @@
 # Runs in a fresh state directory each time; nothing outside it is touched.
 set -euo pipefail
 : "${IMAGO:?set IMAGO to the imago binary}"
+here=$(cd "$(dirname "$0")" && pwd)
 DEMO=$(mktemp -d /tmp/imago-demo-XXXXXX)
 export IMAGO_HOME=$DEMO/home
 # Under set -e a failing command would end the trap early: each one may fail.
@@ -62,6 +63,41 @@ SH
   run instances delete web-1
   run disks list
   printf 'QEMU processes left: %s\n' "$(pgrep -fc "qemu-system.*$DEMO/" || true)"
+fi
+
+if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
+  say "Bake images like Packer, base -> app -> product: a builder VM per spec, provisioners inside, an image of its disk"
+  run images create kit-debian-v1 --source-file "$KIT_DEBIAN" --family kit-debian \
+    --description "Debian 12 minbase + python3, the kit's kernel and init"
+  cp -r "$here/bake" specs
+  rm -rf specs/out
+  printf '%s$ cat specs/app.yaml%s\n' "$dim" "$off"
+  cat specs/app.yaml
+  run bake specs/base.yaml --cascade --specs specs
+  jq -r '.builds[] | "manifest: \(.name) -> \(.artifact_id)"' specs/out/manifest.json
+
+  say "Nothing changed: every bake is a cache hit (same source image, spec and files)"
+  run bake specs/base.yaml --cascade --specs specs
+
+  say "A new greeting in the app's spec: app and product are baked again, base comes from the cache"
+  sed -i 's/greeting: Hello from an immutable VM/greeting: Hello again, from release 2/' specs/app.yaml
+  run bake specs/base.yaml --cascade --specs specs
+  run images outdated
+  run images list --filter 'family = example-product' --format table
+
+  say "Boot the product image: the app and its health endpoint answer on port 80"
+  run instances create shop-1 --image-family example-product --ports 80
+  port=$("$IMAGO" instances describe shop-1 --format json | jq -r '.forwardedPorts[0].hostPort')
+  t0=$SECONDS
+  until curl -sf -m 0.5 "http://127.0.0.1:$port/cgi-bin/health" >/dev/null 2>&1; do
+    ((SECONDS - t0 < 120)) || { echo "shop-1 did not answer in 120 s" >&2; exit 1; }
+    sleep 0.2
+  done
+  printf '%s$ curl http://127.0.0.1:%s/cgi-bin/health%s\n' "$dim" "$port" "$off"
+  curl -s "http://127.0.0.1:$port/cgi-bin/health"
+  printf '%s$ curl http://127.0.0.1:%s/cgi-bin/hello%s\n' "$dim" "$port" "$off"
+  curl -s "http://127.0.0.1:$port/cgi-bin/hello"
+  run instances delete shop-1
 fi
 
 say "Two releases of a VM image, as qcow2 disks (here: small generated ones)"

@@ -63,7 +63,7 @@ class Connection(ConnectionBase):
 
     def exec_command(self, cmd, in_data=None, sudoable=True):
         super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
-        p = self._guest(["exec", "--", cmd], in_data)
+        p = self._guest(["exec", "--command=" + cmd], in_data)
         return p.returncode, p.stdout, p.stderr
 
     def put_file(self, in_path, out_path):

@@ -261,8 +261,13 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
                        : std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
+  // The spec's template, the family's, the naming convention when the spec
+  // gives every part of it, else the family and the date.
+  bool all_parts =
+      !spec.os.empty() && !spec.role.empty() && !spec.software.empty() && !spec.version.empty();
   std::string tmpl = !spec.name_template.empty()  ? spec.name_template
                      : !o.family_template.empty() ? o.family_template
+                     : all_parts                  ? lifecycle::kDefaultTemplate
                                                   : "{family}-v{date}-{time}";
   auto name = lifecycle::RenderName(tmpl, parts);
   if (!name.ok()) return Status::Invalid(spec.path + ": key 'name': " + name.status().message());

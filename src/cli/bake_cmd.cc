@@ -239,10 +239,10 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   return kExitOk;
 }
 
-/// `imago __guest --port P exec -- CMD | put LOCAL REMOTE | get REMOTE LOCAL`,
+/// `imago __guest --port P exec --command=CMD | put LOCAL REMOTE | get REMOTE LOCAL`,
 /// with the token in IMAGO_AGENT_TOKEN. exec exits with the command's code;
 /// 255 and "imago __guest: ..." when the agent cannot be reached.
-int RunGuest(int port, const std::vector<std::string>& args) {
+int RunGuest(int port, const std::string& command, const std::vector<std::string>& args) {
   const char* token = getenv("IMAGO_AGENT_TOKEN");
   auto broken = [](const std::string& why) {
     std::cerr << "imago __guest: " << why << "\n";
@@ -251,9 +251,9 @@ int RunGuest(int port, const std::vector<std::string>& args) {
   if (!token || args.empty()) return broken("usage: __guest --port P exec|put|get ARGS");
   agent::AgentChannel ch(port, token);
   const std::string& mode = args[0];
-  if (mode == "exec" && args.size() == 2) {
+  if (mode == "exec" && args.size() == 1) {
     std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    auto rc = ch.Exec(args[1], {}, input, [](bool is_err, const std::string& chunk) {
+    auto rc = ch.Exec(command, {}, input, [](bool is_err, const std::string& chunk) {
       (is_err ? std::cerr : std::cout) << chunk << std::flush;
     });
     if (!rc.ok()) return broken(rc.status().message());
@@ -268,7 +268,7 @@ int RunGuest(int port, const std::vector<std::string>& args) {
     }
     return 0;
   }
-  return broken("usage: __guest --port P exec -- CMD | put LOCAL REMOTE | get REMOTE LOCAL");
+  return broken("usage: __guest --port P exec --command=CMD | put LOCAL REMOTE | get REMOTE LOCAL");
 }
 
 }  // namespace
@@ -295,14 +295,16 @@ void AddBakeCommands(CLI::App& root, Context& ctx) {
 
   struct GuestFlags {
     int port = 0;
+    std::string command;
     std::vector<std::string> args;
   };
   auto g = std::make_shared<GuestFlags>();
   CLI::App* guest = root.add_subcommand("__guest", "");  // Hidden: for Ansible's plugin.
   guest->group("");
   guest->add_option("--port", g->port)->required();
+  guest->add_option("--command", g->command);
   guest->add_option("args", g->args);
-  guest->callback([&ctx, g] { ctx.exit_code = RunGuest(g->port, g->args); });
+  guest->callback([&ctx, g] { ctx.exit_code = RunGuest(g->port, g->command, g->args); });
 }
 
 }  // namespace imago::cli

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs /health: a CGI check that the product's config and the app are in
+# place (a load balancer or a deploy asks it before sending traffic).
+set -e
+cat >/www/cgi-bin/health <<'CGI'
+#!/bin/sh
+echo "Content-Type: text/plain"
+echo
+if [ -r /etc/example/product.conf ] && [ -x /www/cgi-bin/hello ]; then
+  echo "ok"
+else
+  echo "broken"
+fi
+CGI
+chmod 0755 /www/cgi-bin/health
+echo "product $PRODUCT: health endpoint installed at /cgi-bin/health"
