@@ -74,6 +74,13 @@ CREATE INDEX resources_by_time ON resources(kind, project, zone, creation_us, na
 CREATE INDEX resources_by_content ON resources(content);
 CREATE INDEX resources_by_source_image ON resources(source_image_id);
 )sql",
+    // 2 -> 3: a blob may be a qcow2 delta over another blob (an image baked
+    // from a disk keeps only what the builder wrote); the parent stays while
+    // a child needs it.
+    R"sql(
+ALTER TABLE blobs ADD COLUMN parent TEXT NOT NULL DEFAULT '';
+CREATE INDEX blobs_by_parent ON blobs(parent);
+)sql",
 };
 
 constexpr const char* kImageCols = "resource, creation_us, content";
@@ -283,7 +290,8 @@ Status Catalog::ScanImages(const std::string& project, const ScanSpec& scan,
 Result<int64_t> Catalog::CountContentUsers(const std::string& digest) {
   auto s = db_->Prepare(
       "SELECT (SELECT count(*) FROM images WHERE content = ?1) + "
-      "(SELECT count(*) FROM resources WHERE content = ?1)");
+      "(SELECT count(*) FROM resources WHERE content = ?1) + "
+      "(SELECT count(*) FROM blobs WHERE parent = ?1)");
   if (!s.ok()) return s.status();
   s->Bind(1, digest);
   bool row = false;
@@ -293,14 +301,15 @@ Result<int64_t> Catalog::CountContentUsers(const std::string& digest) {
 
 Status Catalog::InsertBlob(const BlobInfo& b, int64_t now_us) {
   auto s = db_->Prepare(
-      "INSERT OR IGNORE INTO blobs(digest, size, format, virtual_size, created_us) "
-      "VALUES(?1, ?2, ?3, ?4, ?5)");
+      "INSERT OR IGNORE INTO blobs(digest, size, format, virtual_size, created_us, parent) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   if (!s.ok()) return s.status();
   s->Bind(1, b.digest)
       .Bind(2, static_cast<int64_t>(b.size))
       .Bind(3, b.disk.format)
       .Bind(4, static_cast<int64_t>(b.disk.virtual_size))
-      .Bind(5, now_us);
+      .Bind(5, now_us)
+      .Bind(6, b.parent);
   return s->Run();
 }
 
@@ -312,7 +321,7 @@ Status Catalog::DeleteBlob(const std::string& digest) {
 }
 
 Result<std::optional<BlobInfo>> Catalog::FindBlob(const std::string& digest) {
-  auto s = db_->Prepare("SELECT size, format, virtual_size FROM blobs WHERE digest = ?1");
+  auto s = db_->Prepare("SELECT size, format, virtual_size, parent FROM blobs WHERE digest = ?1");
   if (!s.ok()) return s.status();
   s->Bind(1, digest);
   bool row = false;
@@ -323,6 +332,7 @@ Result<std::optional<BlobInfo>> Catalog::FindBlob(const std::string& digest) {
   b.size = static_cast<uint64_t>(s->Int(0));
   b.disk.format = s->Text(1);
   b.disk.virtual_size = static_cast<uint64_t>(s->Int(2));
+  b.parent = s->Text(3);
   return std::optional<BlobInfo>(b);
 }
 

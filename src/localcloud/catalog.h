@@ -76,7 +76,7 @@ class Catalog {
   Db& db() { return *db_; }
 
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // --- images
   Result<std::optional<ImageRow>> FindImage(const std::string& project, const std::string& name);

@@ -253,7 +253,7 @@ namespace {
 
 // Opens `src` for reading and checks it; the caller closes the descriptor.
 Result<int> OpenSource(const std::string& src, const std::string& field, DiskInfo* disk,
-                       uint64_t* size) {
+                       uint64_t* size, bool allow_backing = false) {
   int in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) {
     int e = errno;
@@ -274,7 +274,7 @@ Result<int> OpenSource(const std::string& src, const std::string& field, DiskInf
                                 std::string("Cannot read the source file: ") + strerror(e) + ".");
   }
   auto d = SniffDiskFormat(head, static_cast<size_t>(hn), static_cast<uint64_t>(sst.st_size), field,
-                           src);
+                           src, allow_backing);
   if (!d.ok()) {
     close(in);
     return d.status();
@@ -305,14 +305,15 @@ Result<PendingBlob> ContentStore::Reserve(const std::string& name) {
 }
 
 Status ContentStore::Import(const std::string& src, const std::string& field,
-                            const compute::ProgressFn& progress, PendingBlob* blob) {
+                            const compute::ProgressFn& progress, PendingBlob* blob,
+                            bool allow_backing) {
   auto fail = [&](Status st) {
     unlink(blob->tmp_path.c_str());
     return st;
   };
   DiskInfo disk;
   uint64_t size = 0;
-  auto in = OpenSource(src, field, &disk, &size);
+  auto in = OpenSource(src, field, &disk, &size, allow_backing);
   if (!in.ok()) return fail(in.status());
   struct Closer {
     int fd;

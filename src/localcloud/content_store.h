@@ -26,6 +26,7 @@ struct BlobInfo {
   std::string digest;  // Lower-case hex SHA-256 of the content.
   uint64_t size = 0;   // Bytes stored.
   DiskInfo disk;       // Format and virtual size.
+  std::string parent;  // The blob this qcow2 delta backs on; "" when it stands alone.
 };
 
 /// A blob written to the temporary area, not yet published. Holds the lock.
@@ -56,8 +57,11 @@ class ContentStore {
 
   /// Copies `src` into the reserved temporary file, hashing it in the same
   /// pass, and fsyncs it. On failure the temporary file is removed.
+  /// `allow_backing`: the source is the local cloud's own qcow2 delta over
+  /// another blob (never a user's file).
   compute::Status Import(const std::string& src, const std::string& field,
-                         const compute::ProgressFn& progress, PendingBlob* blob);
+                         const compute::ProgressFn& progress, PendingBlob* blob,
+                         bool allow_backing = false);
 
   /// Moves a pending blob to its content path (if that content is already
   /// stored, the copy is dropped). The lock stays with `blob`.

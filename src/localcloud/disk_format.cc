@@ -19,7 +19,8 @@ compute::Status Refuse(const std::string& field, const std::string& what, const 
 }  // namespace
 
 compute::Result<DiskInfo> SniffDiskFormat(const uint8_t* h, size_t n, uint64_t file_size,
-                                          const std::string& field, const std::string& what) {
+                                          const std::string& field, const std::string& what,
+                                          bool allow_backing) {
   if (file_size == 0) return Refuse(field, what, "The file is empty.");
   const char* convert = " Convert it first: qemu-img convert -O qcow2 FILE out.qcow2";
   if (n >= 4 && std::memcmp(h, "QFI\xfb", 4) == 0) {
@@ -35,7 +36,7 @@ compute::Result<DiskInfo> SniffDiskFormat(const uint8_t* h, size_t n, uint64_t f
     if (cluster_bits < 9 || cluster_bits > 21) {
       return Refuse(field, what, "The qcow2 header is corrupt (cluster size).");
     }
-    if (backing_offset != 0) {
+    if (backing_offset != 0 && !allow_backing) {
       return Refuse(field, what,
                     "The qcow2 file has a backing file; an imported image must stand alone."
                     " Flatten it first: qemu-img convert -O qcow2 FILE out.qcow2");

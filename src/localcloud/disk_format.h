@@ -22,9 +22,11 @@ struct DiskInfo {
 /// Reads the first bytes of a file of `file_size` bytes. Refuses (400, naming
 /// `field` and `what`) an empty file, a qcow2 file with a backing file (an
 /// imported image must stand alone) or encryption, and foreign formats
-/// (VMDK, VDI, VHD, VHDX), saying how to convert them.
+/// (VMDK, VDI, VHD, VHDX), saying how to convert them. `allow_backing` is
+/// for the local cloud's own deltas (an image of a disk over its source).
 compute::Result<DiskInfo> SniffDiskFormat(const uint8_t* head, size_t n, uint64_t file_size,
-                                          const std::string& field, const std::string& what);
+                                          const std::string& field, const std::string& what,
+                                          bool allow_backing = false);
 
 /// GCE's diskSizeGb of a virtual size: whole GiB, rounded up, at least 1.
 int64_t DiskSizeGb(uint64_t virtual_size);

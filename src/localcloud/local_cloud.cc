@@ -373,14 +373,17 @@ Result<Operation> LocalCloud::InsertImage(const std::string& project, const Imag
 }
 
 Result<Operation> LocalCloud::Import(const std::string& project, Image image,
-                                     const std::string& source, const MutationOptions& opts) {
+                                     const std::string& source, const MutationOptions& opts,
+                                     const std::string& parent) {
   if (!opts.request_id.empty()) IMAGO_RETURN_IF_ERROR(compute::ValidateRequestId(opts.request_id));
   if (source.empty() || source[0] != '/') {
     return Status::InvalidField("image.rawDisk.source", source,
                                 "The local cloud needs an absolute path or a file:// URL.");
   }
-  auto probe = store_.Probe(source, "image.rawDisk.source");
-  if (!probe.ok()) return probe.status();
+  if (parent.empty()) {
+    auto probe = store_.Probe(source, "image.rawDisk.source");
+    if (!probe.ok()) return probe.status();
+  }
   // 1. Journal: a RUNNING operation and a PENDING image, with the temporary
   //    file locked first so that recovery can tell this writer is alive.
   Operation op;
@@ -445,7 +448,9 @@ Result<Operation> LocalCloud::Import(const std::string& project, Image image,
     if (!st.ok()) return st;
     return why;  // Synchronous callers get the reason directly.
   };
-  Status copied = store_.Import(source, "image.rawDisk.source", opts.progress, &blob.value());
+  Status copied =
+      store_.Import(source, "image.rawDisk.source", opts.progress, &blob.value(), !parent.empty());
+  blob->info.parent = parent;
   if (!copied.ok()) return finish_failed(copied);
 
   // 3. Publish and commit under the store lock (no unlink can interleave).
@@ -539,14 +544,7 @@ Result<Operation> LocalCloud::DeleteImage(const std::string& project, const std:
                       compute::ImagePath(project, row->image.name)));
     }
     IMAGO_RETURN_IF_ERROR(catalog_->DeleteImage(project, row->image.id));
-    if (!row->content.empty()) {
-      auto users = catalog_->CountContentUsers(row->content);
-      if (!users.ok()) return users.status();
-      if (*users == 0) {
-        IMAGO_RETURN_IF_ERROR(catalog_->DeleteBlob(row->content));
-        IMAGO_RETURN_IF_ERROR(catalog_->AddTrash(row->content));
-      }
-    }
+    if (!row->content.empty()) IMAGO_RETURN_IF_ERROR(ReleaseContent(row->content));
     op->target_link = row->image.self_link;
     op->target_id = row->image.id;
     return Status::OK();
@@ -713,6 +711,29 @@ Status LocalCloud::DeleteGlobalOperation(const std::string& project, const std::
     }
     return catalog_->DeleteOperation(project, (*row)->op.id);
   });
+}
+
+Status LocalCloud::CollectTrash() {
+  auto store_lock = FileLock::Acquire(options_.home + "/store.lock");
+  if (!store_lock.ok()) return store_lock.status();
+  std::lock_guard lock(mu_);
+  int removed = 0;
+  return EmptyTrash(&removed);
+}
+
+Status LocalCloud::ReleaseContent(std::string digest) {
+  while (!digest.empty()) {
+    auto users = catalog_->CountContentUsers(digest);
+    if (!users.ok()) return users.status();
+    if (*users > 0) return Status::OK();
+    auto blob = catalog_->FindBlob(digest);
+    if (!blob.ok()) return blob.status();
+    std::string parent = blob->has_value() ? (*blob)->parent : "";
+    IMAGO_RETURN_IF_ERROR(catalog_->DeleteBlob(digest));
+    IMAGO_RETURN_IF_ERROR(catalog_->AddTrash(digest));
+    digest = parent;  // The parent may have been kept only for this child.
+  }
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------- recovery

@@ -228,9 +228,18 @@ class LocalCloud final : public compute::Service {
                                              const MutateFn& fn, const std::string& zone = "");
   compute::Operation NewOperation(const std::string& project, const char* type,
                                   const std::string& request_id, const std::string& zone = "");
+  // `parent`: the source is this cloud's own qcow2 delta over that blob,
+  // which the new blob then depends on.
   compute::Result<compute::Operation> Import(const std::string& project, compute::Image image,
                                              const std::string& source,
-                                             const compute::MutationOptions& opts);
+                                             const compute::MutationOptions& opts,
+                                             const std::string& parent = "");
+  // Within a transaction: drops `digest` and, up its chain of parents, every
+  // blob nothing uses any more, into the trash.
+  compute::Status ReleaseContent(std::string digest);
+  // Unlinks the trash's files, under the store lock (so that no import can
+  // publish a file of the same content meanwhile).
+  compute::Status CollectTrash();
   // Within a transaction: the row `image` names (name or id), or 404.
   compute::Result<ImageRow> LoadImage(const std::string& project, const std::string& image);
   compute::Result<ImageRow> LoadImageRef(const std::string& project, const compute::ImageRef& ref);

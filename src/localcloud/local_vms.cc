@@ -677,12 +677,15 @@ Result<Operation> LocalCloud::DeleteDisk(const std::string& project, const std::
         }
         file = row->local.value("file", "");
         IMAGO_RETURN_IF_ERROR(catalog_->DeleteResource(row->id));
+        // The image may be gone already: then the disk was what kept its content.
+        if (!row->content.empty()) IMAGO_RETURN_IF_ERROR(ReleaseContent(row->content));
         op->target_link = row->resource.value("selfLink", "");
         op->target_id = row->id;
         return Status::OK();
       },
       zone);
   if (op.ok() && !file.empty()) unlink(file.c_str());
+  if (op.ok()) IMAGO_RETURN_IF_ERROR(CollectTrash());
   return op;
 }
 
@@ -816,14 +819,7 @@ Result<Operation> LocalCloud::DeleteSnapshot(const std::string& project,
       return Status::NotReady("The snapshot is being created; delete it when it is READY.");
     }
     IMAGO_RETURN_IF_ERROR(catalog_->DeleteResource(row->id));
-    if (!row->content.empty()) {
-      auto users = catalog_->CountContentUsers(row->content);
-      if (!users.ok()) return users.status();
-      if (*users == 0) {
-        IMAGO_RETURN_IF_ERROR(catalog_->DeleteBlob(row->content));
-        IMAGO_RETURN_IF_ERROR(catalog_->AddTrash(row->content));
-      }
-    }
+    if (!row->content.empty()) IMAGO_RETURN_IF_ERROR(ReleaseContent(row->content));
     op->target_link = row->resource.value("selfLink", "");
     op->target_id = row->id;
     return Status::OK();
@@ -865,13 +861,30 @@ Result<Operation> LocalCloud::ImageFromDisk(const std::string& project, Image im
     if (!st.ok()) return st;
   }
   if (disk.status != "READY") return Status::NotReady("The source disk is not READY.");
-  // Flatten the disk (its backing chain included) into one file, held
-  // locked in tmp/ so that a crash leaves nothing recovery would not remove.
+  // A disk made from an image (or a snapshot) is a qcow2 overlay on that
+  // content: its own file is exactly what changed. The image keeps only that
+  // delta, backed by the parent's blob, which then stays while it is needed
+  // (blobs.parent). A disk of its own (blank) is copied whole. The copy is
+  // held locked in tmp/ so that a crash leaves nothing recovery would not remove.
   std::string tmp = options_.home + "/tmp/image-" + std::to_string(NewId()) + ".qcow2";
   auto tmp_lock = FileLock::Acquire(tmp);
   if (!tmp_lock.ok()) return tmp_lock.status();
-  auto conv =
-      RunProcess({"qemu-img", "convert", "-U", "-O", "qcow2", disk.local.value("file", ""), tmp});
+  std::string parent = disk.content;
+  std::vector<std::string> argv = {"qemu-img", "convert", "-U", "-O", "qcow2"};
+  if (!parent.empty()) {
+    std::string format = "qcow2";
+    {
+      std::lock_guard lock(mu_);
+      auto blob = catalog_->FindBlob(parent);
+      if (!blob.ok()) return blob.status();
+      if (blob->has_value()) format = (*blob)->disk.format;
+    }
+    // -B with the same backing as the disk's: only the overlay's clusters
+    // are written (the chain below is not read into the copy).
+    argv.insert(argv.end(), {"-B", store_.BlobPath(parent), "-F", format});
+  }
+  argv.insert(argv.end(), {disk.local.value("file", ""), tmp});
+  auto conv = RunProcess(argv);
   if (!conv.ok() || conv->exit_code != 0) {
     unlink(tmp.c_str());
     return conv.ok() ? Status::Unavailable("cannot copy the disk: " + FirstLine(conv->err))
@@ -883,7 +896,7 @@ Result<Operation> LocalCloud::ImageFromDisk(const std::string& project, Image im
     image.source_image = disk.resource.value("sourceImage", "");
     image.source_image_id = std::to_string(disk.source_image_id);
   }
-  auto op = Import(project, std::move(image), tmp, opts);
+  auto op = Import(project, std::move(image), tmp, opts, parent);
   unlink(tmp.c_str());
   return op;
 }
@@ -1314,6 +1327,7 @@ Result<Operation> LocalCloud::InstanceStateChange(const std::string& project,
       if (d.auto_delete) {
         files.push_back(dr.local.value("file", ""));
         IMAGO_RETURN_IF_ERROR(catalog_->DeleteResource(dr.id));
+        if (!dr.content.empty()) IMAGO_RETURN_IF_ERROR(ReleaseContent(dr.content));
       } else {
         dr.resource.erase("users");
         dr.resource["lastDetachTimestamp"] = Now3339();
@@ -1328,6 +1342,7 @@ Result<Operation> LocalCloud::InstanceStateChange(const std::string& project,
   }
   std::error_code ec;
   std::filesystem::remove_all(run, ec);
+  IMAGO_RETURN_IF_ERROR(CollectTrash());
   return op;
 }
 

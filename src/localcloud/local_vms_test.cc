@@ -187,7 +187,7 @@ TEST_F(LocalVmsTest, ImageContentStaysWhileADiskBacksOnIt) {
   EXPECT_EQ(CountFiles(dir_.path() + "/home/disks"), 0);
 }
 
-TEST_F(LocalVmsTest, ImageFromDiskFlattensItsContent) {
+TEST_F(LocalVmsTest, ImageFromDiskKeepsOnlyItsDeltaAndItsParentsContent) {
   ASSERT_TRUE(MakeDisk("build", "base-v1").ok());
   auto w = RunProcess({"qemu-io", "-f", "qcow2", "-c", "write -P 0x77 2M 4k", DiskFile("build")});
   ASSERT_TRUE(w.ok() && w->exit_code == 0);
@@ -202,12 +202,31 @@ TEST_F(LocalVmsTest, ImageFromDiskFlattensItsContent) {
   EXPECT_EQ(app->status, "READY");
   EXPECT_NE(app->source_disk.find("/zones/local-a/disks/build"), std::string::npos);
   EXPECT_EQ(app->source_image_id, std::to_string(cloud_->GetImage("local", "base-v1")->id));
-  // The image stands alone: the disk can go, and a new disk sees the bytes.
+  // Only the delta is stored: the 4 KiB written (in one cluster), not the 64 MiB.
+  EXPECT_LT(app->archive_size_bytes, 1 << 20);
+  std::string blobs = dir_.path() + "/home/blobs/sha256";
+  EXPECT_EQ(CountFiles(blobs), 2);
+  // The disk and even the parent image can go: the parent's content stays
+  // for the child, and a disk of the child sees both layers.
   ASSERT_TRUE(cloud_->DeleteDisk("local", "local-a", "build", {}).ok());
+  ASSERT_TRUE(cloud_->DeleteImage("local", "base-v1", {}).ok());
+  EXPECT_EQ(CountFiles(blobs), 2);
   ASSERT_TRUE(MakeDisk("check", "app-v1").ok());
   auto r = RunProcess({"qemu-io", "-f", "qcow2", "-c", "read -P 0x77 2M 4k", DiskFile("check")});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->out.find("Pattern verification failed"), std::string::npos) << r->out;
+  // Outside the written cluster the child reads the parent's bytes ('R'
+  // starts every 4 KiB of the base).
+  auto base_bytes =
+      RunProcess({"qemu-io", "-f", "qcow2", "-c", "read -P 0x52 1M 1", DiskFile("check")});
+  ASSERT_TRUE(base_bytes.ok());
+  EXPECT_EQ(base_bytes->out.find("Pattern verification failed"), std::string::npos)
+      << base_bytes->out;
+  // The last user gone, the whole chain goes.
+  ASSERT_TRUE(cloud_->DeleteImage("local", "app-v1", {}).ok());
+  EXPECT_EQ(CountFiles(blobs), 2);  // The disk "check" still rests on it.
+  ASSERT_TRUE(cloud_->DeleteDisk("local", "local-a", "check", {}).ok());
+  EXPECT_EQ(CountFiles(blobs), 0);
   im.name = "app-v2";
   im.source_disk = "disks/build";
   EXPECT_EQ(cloud_->InsertImage("local", im, {}).status().code(), Code::kInvalid);
