@@ -67,7 +67,7 @@ fuzz: fuzz-build
 	bash fuzz/run.sh $(FUZZ_BUILD)/json_codec_fuzz $(FUZZ_SECONDS)
 	bash fuzz/run.sh $(FUZZ_BUILD)/filter_fuzz $(FUZZ_SECONDS)
 
-test: build build-asan fuzz-build conformance-deps
+test: build build-asan fuzz-build conformance-deps kit
 	@echo "== unit tests under ASan+UBSan ($(ASAN_BUILD))"
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest -L unit -j$(JOBS) --output-on-failure
@@ -88,7 +88,7 @@ demo: build kit
 	IMAGO=$(CURDIR)/$(BUILD)/imago KIT=$(CURDIR)/$(BUILD)/kit/busybox.qcow2 \
 	  KIT_DEBIAN=$(CURDIR)/$(BUILD)/kit/debian.qcow2 bash examples/demo.sh
 
-bench: build
+bench: build kit
 	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh
 
 format:

@@ -17,3 +17,6 @@ bash bench/boot_bench.sh
 echo
 echo "== imago serve (bench/serve_bench.cc)"
 "$BUILD/serve_bench"
+echo
+echo "== bake: layered storage and cache hits (bench/layers_bench.sh)"
+bash bench/layers_bench.sh "$IMAGO" "$BUILD/kit/debian.qcow2"
