@@ -19,7 +19,7 @@ APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt \
   debootstrap ansible-core git
 
-.PHONY: all deps build build-asan fuzz-build fuzz conformance-deps kit test test-unit demo bench format clean
+.PHONY: all deps build build-asan fuzz-build fuzz conformance-deps kit test test-unit demo bench bench-deps format clean
 
 all: build
 
@@ -88,7 +88,15 @@ demo: build kit
 	IMAGO=$(CURDIR)/$(BUILD)/imago KIT=$(CURDIR)/$(BUILD)/kit/busybox.qcow2 \
 	  KIT_DEBIAN=$(CURDIR)/$(BUILD)/kit/debian.qcow2 bash examples/demo.sh
 
-bench: build kit
+# Debian's packer, the baseline of bench/bake_bench.sh.
+bench-deps:
+	@command -v packer >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "== installing from Debian: packer"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends packer >/dev/null; }
+
+bench: build kit bench-deps
 	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh
 
 format:

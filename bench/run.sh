@@ -18,5 +18,8 @@ echo
 echo "== imago serve (bench/serve_bench.cc)"
 "$BUILD/serve_bench"
 echo
+echo "== bake: imago, packer and the floor (bench/bake_bench.sh)"
+bash bench/bake_bench.sh "$IMAGO" "$BUILD/kit/debian.qcow2" 3
+echo
 echo "== bake: layered storage and cache hits (bench/layers_bench.sh)"
 bash bench/layers_bench.sh "$IMAGO" "$BUILD/kit/debian.qcow2"

@@ -1,7 +1,8 @@
 # Shared by the kit's image builders: Debian's cloud kernel, fetched once
 # into a cache, and installed into a root directory with only the modules
 # the guest loads (every virtio driver is a module in the cloud kernel; ACPI
-# power-off needs evdev and button), listed in load order in /etc/modules.
+# power-off needs evdev and button), listed in load order in /etc/modules
+# (paths below /lib/modules/VERSION).
 #
 #   source images/lib/kernel.sh
 #   kit_fetch_kernel CACHE_DIR           # sets KVER and KERNEL_DEB
@@ -39,7 +40,7 @@ kit_install_kernel() {
     if [[ -z $path ]]; then continue; fi  # Built in, in this kernel.
     mkdir -p "$root/$(dirname "$path")"
     cp "$work/kernel/$path" "$root/$path"
-    echo "$m" >>"$root/etc/modules"
+    echo "${path#lib/modules/$KVER/}" >>"$root/etc/modules"  # Its path: no search at boot.
   done
   cp "$work/kernel/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} \
     "$root/lib/modules/$KVER/" 2>/dev/null || true

@@ -91,7 +91,8 @@ Result<int> RunAnsible(const AnsibleRun& run, const agent::OutputFn& on_output,
   std::ofstream(plugins + "/imago_agent.py") << AnsibleConnectionPlugin();
   std::string inventory = run.work_dir + "/ansible/inventory";
   std::ofstream(inventory) << "builder ansible_connection=imago_agent ansible_imago_port="
-                           << run.agent_port << " ansible_python_interpreter=auto_silent\n";
+                           << run.agent_port << " ansible_python_interpreter="
+                           << (run.python.empty() ? "auto_silent" : run.python) << "\n";
   std::string vars_file = run.work_dir + "/ansible/extra-vars.json";
   std::ofstream(vars_file) << nlohmann::json(run.extra_vars).dump();
 

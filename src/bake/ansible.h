@@ -21,6 +21,7 @@ struct AnsibleRun {
   std::string imago_program;  // The imago binary the plugin runs.
   int agent_port = 0;
   std::string agent_token;  // Passed in the environment, never on a command line.
+  std::string python;       // The guest's python3, if known: saves Ansible's discovery.
 };
 
 /// Runs ansible-playbook and returns its exit code; output is streamed to

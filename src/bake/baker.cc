@@ -411,6 +411,16 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
         run.imago_program = o.imago_program;
         run.agent_port = port;
         run.agent_token = token;
+        // Ansible's interpreter discovery costs a Python start in the
+        // guest (about a second without KVM); one shell lookup is enough.
+        std::string python;
+        auto found =
+            channel.Exec("command -v python3", {}, "", [&](bool is_err, const std::string& c) {
+              if (!is_err) python += c;
+            });
+        while (!python.empty() && (python.back() == '\n' || python.back() == ' '))
+          python.pop_back();
+        if (found.ok() && *found == 0 && python.rfind('/', 0) == 0) run.python = python;
         rc = RunAnsible(run, on_output, o.cancel);
         break;
       }
