@@ -31,46 +31,6 @@
 namespace imago::agent {
 namespace {
 
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-bool ReadAll(int fd, char* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
-bool Send(int fd, char type, const char* data, size_t n) {
-  std::string h = FrameHeader(type, static_cast<uint32_t>(n));
-  return WriteAll(fd, h.data(), h.size()) && WriteAll(fd, data, n);
-}
-bool Send(int fd, char type, const std::string& s) {
-  return Send(fd, type, s.data(), s.size());
-}
-
-bool Receive(int fd, char* type, std::string* payload) {
-  unsigned char h[5];
-  if (!ReadAll(fd, reinterpret_cast<char*>(h), 5)) return false;
-  uint32_t n = FrameLength(h);
-  if (n > kMaxFrame) return false;
-  *type = static_cast<char>(h[0]);
-  payload->resize(n);
-  return n == 0 || ReadAll(fd, payload->data(), n);
-}
-
 std::string Errno(const std::string& what) {
   return what + ": " + strerror(errno);
 }
@@ -84,7 +44,7 @@ void MakeParents(const std::string& path) {
 void Put(int conn, const std::string& header) {
   size_t space = header.find(' ');
   if (space == std::string::npos) {
-    Send(conn, kError, "put: expected 'MODE PATH'");
+    SendFrame(conn, kError, "put: expected 'MODE PATH'");
     return;
   }
   mode_t mode = static_cast<mode_t>(strtol(header.substr(0, space).c_str(), nullptr, 8));
@@ -95,7 +55,7 @@ void Put(int conn, const std::string& header) {
   std::string error = fd < 0 ? Errno("cannot write " + path) : "";
   char type;
   std::string data;
-  while (Receive(conn, &type, &data)) {
+  while (ReceiveFrame(conn, &type, &data)) {
     if (type == kEnd) {
       if (fd >= 0) {
         if (fchmod(fd, mode & 07777) != 0 && error.empty()) error = Errno("chmod " + path);
@@ -106,10 +66,10 @@ void Put(int conn, const std::string& header) {
         }
       }
       if (!error.empty()) unlink(tmp.c_str());
-      Send(conn, error.empty() ? kOk : kError, error);
+      SendFrame(conn, error.empty() ? kOk : kError, error);
       return;
     }
-    if (type == kData && fd >= 0 && error.empty() && !WriteAll(fd, data.data(), data.size())) {
+    if (type == kData && fd >= 0 && error.empty() && !WriteFileAll(fd, data.data(), data.size())) {
       error = Errno("cannot write " + path);
     }
   }
@@ -120,7 +80,7 @@ void Put(int conn, const std::string& header) {
 void Get(int conn, const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    Send(conn, kError, Errno("cannot read " + path));
+    SendFrame(conn, kError, Errno("cannot read " + path));
     return;
   }
   std::vector<char> buf(1 << 16);
@@ -128,14 +88,14 @@ void Get(int conn, const std::string& path) {
     ssize_t r = read(fd, buf.data(), buf.size());
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
-      Send(conn, kError, Errno("cannot read " + path));
+      SendFrame(conn, kError, Errno("cannot read " + path));
       break;
     }
     if (r == 0) {
-      Send(conn, kOk, "");
+      SendFrame(conn, kOk, "");
       break;
     }
-    if (!Send(conn, kData, buf.data(), static_cast<size_t>(r))) break;
+    if (!SendFrame(conn, kData, buf.data(), static_cast<size_t>(r))) break;
   }
   close(fd);
 }
@@ -147,12 +107,12 @@ void Exec(int conn, const std::string& command) {
   char type;
   std::string data;
   for (;;) {
-    if (!Receive(conn, &type, &data)) return;
+    if (!ReceiveFrame(conn, &type, &data)) return;
     if (type == kEnd) break;
     if (type == kEnv) env.push_back(data);
     if (type == kStdin) {
       if (input < 0) input = open(input_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (input >= 0) WriteAll(input, data.data(), data.size());
+      if (input >= 0) WriteFileAll(input, data.data(), data.size());
     }
   }
   if (input >= 0) {
@@ -161,12 +121,12 @@ void Exec(int conn, const std::string& command) {
   }
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    Send(conn, kError, Errno("pipe"));
+    SendFrame(conn, kError, Errno("pipe"));
     return;
   }
   pid_t pid = fork();
   if (pid < 0) {
-    Send(conn, kError, Errno("fork"));
+    SendFrame(conn, kError, Errno("fork"));
     return;
   }
   if (pid == 0) {
@@ -206,7 +166,7 @@ void Exec(int conn, const std::string& command) {
       ssize_t r = read(fds[i].fd, buf.data(), buf.size());
       if (r <= 0) {
         (i == 0 ? out_open : err_open) = false;
-      } else if (!Send(conn, i == 0 ? kStdout : kStderr, buf.data(), static_cast<size_t>(r))) {
+      } else if (!SendFrame(conn, i == 0 ? kStdout : kStderr, buf.data(), static_cast<size_t>(r))) {
         host_gone = true;
       }
     }
@@ -218,7 +178,7 @@ void Exec(int conn, const std::string& command) {
   close(out[0]);
   close(err[0]);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  Send(conn, kExitCode, std::to_string(code));
+  SendFrame(conn, kExitCode, std::to_string(code));
 }
 
 void Serve(int conn, const std::string& token) {
@@ -232,18 +192,18 @@ void Serve(int conn, const std::string& token) {
   unsigned diff = line.size() != expected.size();
   for (size_t i = 0; i < line.size() && i < expected.size(); ++i) diff |= line[i] ^ expected[i];
   if (diff != 0 || token.empty()) {
-    Send(conn, kError, "the agent refused the connection: wrong token");
+    SendFrame(conn, kError, "the agent refused the connection: wrong token");
     return;
   }
   tv = {0, 0};
   setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char type;
   std::string payload;
-  if (!Receive(conn, &type, &payload)) return;
+  if (!ReceiveFrame(conn, &type, &payload)) return;
   if (type == kExec) return Exec(conn, payload);
   if (type == kPut) return Put(conn, payload);
   if (type == kGet) return Get(conn, payload);
-  Send(conn, kError, std::string("unknown request '") + type + "'");
+  SendFrame(conn, kError, std::string("unknown request '") + type + "'");
 }
 
 std::string ReadToken(const std::string& path) {

@@ -34,58 +34,6 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
-/// Writes to a socket (never raising SIGPIPE).
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-bool WriteFileAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-bool ReadAll(int fd, char* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
-bool Send(int fd, char type, const char* data, size_t n) {
-  std::string h = FrameHeader(type, static_cast<uint32_t>(n));
-  return WriteAll(fd, h.data(), h.size()) && (n == 0 || WriteAll(fd, data, n));
-}
-bool Send(int fd, char type, const std::string& s) {
-  return Send(fd, type, s.data(), s.size());
-}
-
-bool Receive(int fd, char* type, std::string* payload) {
-  unsigned char h[5];
-  if (!ReadAll(fd, reinterpret_cast<char*>(h), 5)) return false;
-  uint32_t n = FrameLength(h);
-  if (n > kMaxFrame) return false;
-  *type = static_cast<char>(h[0]);
-  payload->resize(n);
-  return n == 0 || ReadAll(fd, payload->data(), n);
-}
-
 Status Broken(const std::string& what) {
   return Status::Unavailable("the connection to the guest agent broke during " + what);
 }
@@ -94,7 +42,7 @@ Status Broken(const std::string& what) {
 Status AwaitOk(int fd, const std::string& what) {
   char type;
   std::string payload;
-  if (!Receive(fd, &type, &payload)) return Broken(what);
+  if (!ReceiveFrame(fd, &type, &payload)) return Broken(what);
   if (type == kError) return Status::Invalid(what + ": " + payload);
   if (type != kOk) return Status::Internal(what + ": unexpected answer from the guest agent");
   return Status::OK();
@@ -118,7 +66,7 @@ Result<int> AgentChannel::Connect() {
   int one = 1;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   std::string hello = std::string(kHello) + token_ + "\n";
-  if (!WriteAll(s, hello.data(), hello.size())) {
+  if (!SendAll(s, hello.data(), hello.size())) {
     close(s);
     return Status::Unavailable("the guest agent closed the connection");
   }
@@ -159,12 +107,13 @@ Result<int> AgentChannel::Exec(const std::string& command,
   auto s = Connect();
   if (!s.ok()) return s.status();
   Fd fd(*s);
-  bool sent = Send(fd.fd, kExec, command);
-  for (const auto& [k, v] : env) sent = sent && Send(fd.fd, kEnv, k + "=" + v);
+  bool sent = SendFrame(fd.fd, kExec, command);
+  for (const auto& [k, v] : env) sent = sent && SendFrame(fd.fd, kEnv, k + "=" + v);
   for (size_t off = 0; sent && off < input.size(); off += kMaxFrame) {
-    sent = Send(fd.fd, kStdin, input.data() + off, std::min<size_t>(kMaxFrame, input.size() - off));
+    sent = SendFrame(fd.fd, kStdin, input.data() + off,
+                     std::min<size_t>(kMaxFrame, input.size() - off));
   }
-  sent = sent && Send(fd.fd, kEnd, "");
+  sent = sent && SendFrame(fd.fd, kEnd, "");
   if (!sent) return Broken("a command");
   for (;;) {
     if (cancel) {
@@ -176,7 +125,7 @@ Result<int> AgentChannel::Exec(const std::string& command,
     }
     char type;
     std::string payload;
-    if (!Receive(fd.fd, &type, &payload)) return Broken("a command");
+    if (!ReceiveFrame(fd.fd, &type, &payload)) return Broken("a command");
     switch (type) {
       case kStdout:
       case kStderr:
@@ -198,12 +147,12 @@ Status AgentChannel::PutData(const std::string& content, const std::string& remo
   Fd fd(*s);
   char header[16];
   snprintf(header, sizeof header, "%o ", mode & 07777);
-  bool sent = Send(fd.fd, kPut, header + remote_path);
+  bool sent = SendFrame(fd.fd, kPut, header + remote_path);
   for (size_t off = 0; sent && off < content.size(); off += kMaxFrame) {
-    sent =
-        Send(fd.fd, kData, content.data() + off, std::min<size_t>(kMaxFrame, content.size() - off));
+    sent = SendFrame(fd.fd, kData, content.data() + off,
+                     std::min<size_t>(kMaxFrame, content.size() - off));
   }
-  if (!(sent && Send(fd.fd, kEnd, ""))) return Broken("an upload of " + remote_path);
+  if (!(sent && SendFrame(fd.fd, kEnd, ""))) return Broken("an upload of " + remote_path);
   return AwaitOk(fd.fd, "upload of " + remote_path);
 }
 
@@ -218,16 +167,16 @@ Status AgentChannel::PutFile(const std::string& local_path, const std::string& r
   Fd fd(*s);
   char header[16];
   snprintf(header, sizeof header, "%o ", static_cast<unsigned>(st.st_mode & 07777));
-  bool sent = Send(fd.fd, kPut, header + remote_path);
+  bool sent = SendFrame(fd.fd, kPut, header + remote_path);
   std::vector<char> buf(1 << 16);
   while (sent) {
     ssize_t r = read(in, buf.data(), buf.size());
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return Status::Invalid("cannot read " + local_path + ": " + strerror(errno));
     if (r == 0) break;
-    sent = Send(fd.fd, kData, buf.data(), static_cast<size_t>(r));
+    sent = SendFrame(fd.fd, kData, buf.data(), static_cast<size_t>(r));
   }
-  if (!(sent && Send(fd.fd, kEnd, ""))) return Broken("an upload of " + remote_path);
+  if (!(sent && SendFrame(fd.fd, kEnd, ""))) return Broken("an upload of " + remote_path);
   return AwaitOk(fd.fd, "upload of " + remote_path);
 }
 
@@ -235,7 +184,7 @@ Status AgentChannel::GetFile(const std::string& remote_path, const std::string& 
   auto s = Connect();
   if (!s.ok()) return s.status();
   Fd fd(*s);
-  if (!Send(fd.fd, kGet, remote_path)) return Broken("a download of " + remote_path);
+  if (!SendFrame(fd.fd, kGet, remote_path)) return Broken("a download of " + remote_path);
   std::string tmp = local_path + ".imago-download";
   int out = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out < 0) return Status::Invalid("cannot write " + local_path + ": " + strerror(errno));
@@ -243,7 +192,7 @@ Status AgentChannel::GetFile(const std::string& remote_path, const std::string& 
   for (;;) {
     char type;
     std::string payload;
-    if (!Receive(fd.fd, &type, &payload)) {
+    if (!ReceiveFrame(fd.fd, &type, &payload)) {
       unlink(tmp.c_str());
       return Broken("a download of " + remote_path);
     }

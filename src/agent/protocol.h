@@ -18,6 +18,10 @@
 #ifndef IMAGO_AGENT_PROTOCOL_H_
 #define IMAGO_AGENT_PROTOCOL_H_
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <string>
 
@@ -55,6 +59,66 @@ inline std::string FrameHeader(char type, uint32_t length) {
 
 inline uint32_t FrameLength(const unsigned char* h) {
   return (uint32_t{h[1]} << 24) | (uint32_t{h[2]} << 16) | (uint32_t{h[3]} << 8) | h[4];
+}
+
+// Frame I/O on a connected socket, shared by both ends. Header-only: the
+// agent is a static binary that links nothing of imago's.
+
+/// Writes all of `p` to a socket (never raising SIGPIPE). False when it broke.
+inline bool SendAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+/// Reads exactly `n` bytes from `fd`. False at EOF or on an error.
+inline bool ReadAll(int fd, char* p, size_t n) {
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+/// Writes all of `p` to a file (not a socket). False on an error.
+inline bool WriteFileAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+/// Sends one frame.
+inline bool SendFrame(int fd, char type, const char* data, size_t n) {
+  std::string h = FrameHeader(type, static_cast<uint32_t>(n));
+  return SendAll(fd, h.data(), h.size()) && (n == 0 || SendAll(fd, data, n));
+}
+inline bool SendFrame(int fd, char type, const std::string& s) {
+  return SendFrame(fd, type, s.data(), s.size());
+}
+
+/// Receives one frame (at most kMaxFrame bytes). False when the connection
+/// ended or the frame is too large.
+inline bool ReceiveFrame(int fd, char* type, std::string* payload) {
+  unsigned char h[5];
+  if (!ReadAll(fd, reinterpret_cast<char*>(h), 5)) return false;
+  uint32_t n = FrameLength(h);
+  if (n > kMaxFrame) return false;
+  *type = static_cast<char>(h[0]);
+  payload->resize(n);
+  return n == 0 || ReadAll(fd, payload->data(), n);
 }
 
 }  // namespace imago::agent

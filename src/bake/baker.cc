@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -94,6 +95,27 @@ class Journal {
   localcloud::FileLock lock_;
   std::ofstream log_;
 };
+
+/// Journals of finished bakes kept (their build logs), newest first.
+constexpr size_t kJournalsKept = 50;
+
+/// Removes the journals of finished bakes beyond the newest kJournalsKept,
+/// so that the scan every command makes (RecoverBakes) stays small.
+void PruneJournals(const std::string& home) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> done;
+  for (const auto& e : fs::directory_iterator(home + "/bakes", ec)) {
+    std::ifstream in(e.path() / "bake.json");
+    json state = json::parse(in, nullptr, false);
+    if (!state.is_object() || state.value("state", "") == "running") continue;
+    done.emplace_back(fs::last_write_time(e.path() / "bake.json", ec), e.path());
+  }
+  if (done.size() <= kJournalsKept) return;
+  std::sort(done.begin(), done.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = kJournalsKept; i < done.size(); ++i) fs::remove_all(done[i].second, ec);
+}
 
 /// Splits streamed output into lines for the reporter, the log and the
 /// last-lines buffer.
@@ -277,6 +299,7 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
   r->image = *name;
 
   // 4. The journal.
+  PruneJournals(o.home);
   Journal journal;
   std::string id = RandomHex(4);
   std::string builder = "bake-" + id;
@@ -488,7 +511,8 @@ std::vector<std::string> RecoverBakes(compute::Service& service, const std::stri
     if (!state.is_object() || state.value("state", "") != "running") continue;
     bool held = false;
     auto lock = localcloud::FileLock::TryAcquire(dir + "/lock", &held);
-    if (!lock.ok() || held) continue;  // Its bake is alive.
+    // Held: its bake is alive. No lock file at all: nobody can be holding it.
+    if (held || (!lock.ok() && lock.status().code() != compute::Code::kNotFound)) continue;
     std::string project = state.value("project", "local"), zone = state.value("zone", "local-a");
     std::string instance = state.value("instance", ""), disk = state.value("disk", "");
     bool vm = !instance.empty() && service.DeleteInstance(project, zone, instance, {}).ok();

@@ -179,12 +179,9 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   std::string run_uuid = bake::NewRunId();
   lifecycle::NamingStore naming(ctx.Home() + "/naming.json");
   std::vector<bake::BakeResult> results;
-  std::set<std::string> rebuilt;
   for (const auto& s : *plan) {
     auto tmpl = naming.Get(s.family);
     o.family_template = tmpl.ok() && tmpl->has_value() ? **tmpl : "";
-    // A spec whose parent family was just rebuilt must not be served from
-    // the cache of the old parent: its digest includes the new source.
     reporter.Begin(s.path);
     bake::BakeResult r;
     Status st = baker.Bake(s, o, &r);
@@ -207,7 +204,6 @@ int RunBake(Context& ctx, const BakeFlags& f) {
         ctx.exit_code = kExitProvisioner;
       return ctx.exit_code;
     }
-    if (!r.cached) rebuilt.insert(s.family);
     if (!s.manifest.empty()) {
       auto now = std::chrono::duration_cast<std::chrono::seconds>(
                      std::chrono::system_clock::now().time_since_epoch())
