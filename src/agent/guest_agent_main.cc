@@ -181,6 +181,21 @@ void Exec(int conn, const std::string& command) {
   SendFrame(conn, kExitCode, std::to_string(code));
 }
 
+/// After an early answer: tell the host we are done, then read what it
+/// still sends (at most 2 s) before closing, so that unread data does not
+/// make the kernel reset the connection and lose the answer.
+void LingeringClose(int conn) {
+  shutdown(conn, SHUT_WR);
+  timeval tv{0, 200000};
+  setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  for (int i = 0; i < 10; ++i) {
+    ssize_t r = read(conn, buf, sizeof buf);
+    if (r == 0) break;
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;
+  }
+}
+
 void Serve(int conn, const std::string& token) {
   // The hello line, within 10 s.
   timeval tv{10, 0};
@@ -193,6 +208,7 @@ void Serve(int conn, const std::string& token) {
   for (size_t i = 0; i < line.size() && i < expected.size(); ++i) diff |= line[i] ^ expected[i];
   if (diff != 0 || token.empty()) {
     SendFrame(conn, kError, "the agent refused the connection: wrong token");
+    LingeringClose(conn);
     return;
   }
   tv = {0, 0};
@@ -204,6 +220,7 @@ void Serve(int conn, const std::string& token) {
   if (type == kPut) return Put(conn, payload);
   if (type == kGet) return Get(conn, payload);
   SendFrame(conn, kError, std::string("unknown request '") + type + "'");
+  LingeringClose(conn);
 }
 
 std::string ReadToken(const std::string& path) {

@@ -38,6 +38,15 @@ Status Broken(const std::string& what) {
   return Status::Unavailable("the connection to the guest agent broke during " + what);
 }
 
+/// What to report when sending broke: the agent may have answered first
+/// (a refused token) and closed; its answer says more than "broke".
+Status SendBroke(int fd, const std::string& what) {
+  char type;
+  std::string payload;
+  if (ReceiveFrame(fd, &type, &payload) && type == kError) return Status::Invalid(payload);
+  return Broken(what);
+}
+
 /// Waits for the agent's 'K' (or 'E').
 Status AwaitOk(int fd, const std::string& what) {
   char type;
@@ -114,7 +123,7 @@ Result<int> AgentChannel::Exec(const std::string& command,
                      std::min<size_t>(kMaxFrame, input.size() - off));
   }
   sent = sent && SendFrame(fd.fd, kEnd, "");
-  if (!sent) return Broken("a command");
+  if (!sent) return SendBroke(fd.fd, "a command");
   for (;;) {
     if (cancel) {
       // Wake up now and then to see whether the caller gave up.
@@ -152,7 +161,7 @@ Status AgentChannel::PutData(const std::string& content, const std::string& remo
     sent = SendFrame(fd.fd, kData, content.data() + off,
                      std::min<size_t>(kMaxFrame, content.size() - off));
   }
-  if (!(sent && SendFrame(fd.fd, kEnd, ""))) return Broken("an upload of " + remote_path);
+  if (!(sent && SendFrame(fd.fd, kEnd, ""))) return SendBroke(fd.fd, "an upload of " + remote_path);
   return AwaitOk(fd.fd, "upload of " + remote_path);
 }
 
@@ -176,7 +185,7 @@ Status AgentChannel::PutFile(const std::string& local_path, const std::string& r
     if (r == 0) break;
     sent = SendFrame(fd.fd, kData, buf.data(), static_cast<size_t>(r));
   }
-  if (!(sent && SendFrame(fd.fd, kEnd, ""))) return Broken("an upload of " + remote_path);
+  if (!(sent && SendFrame(fd.fd, kEnd, ""))) return SendBroke(fd.fd, "an upload of " + remote_path);
   return AwaitOk(fd.fd, "upload of " + remote_path);
 }
 
@@ -184,7 +193,7 @@ Status AgentChannel::GetFile(const std::string& remote_path, const std::string& 
   auto s = Connect();
   if (!s.ok()) return s.status();
   Fd fd(*s);
-  if (!SendFrame(fd.fd, kGet, remote_path)) return Broken("a download of " + remote_path);
+  if (!SendFrame(fd.fd, kGet, remote_path)) return SendBroke(fd.fd, "a download of " + remote_path);
   std::string tmp = local_path + ".imago-download";
   int out = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out < 0) return Status::Invalid("cannot write " + local_path + ": " + strerror(errno));
