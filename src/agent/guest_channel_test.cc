@@ -106,12 +106,13 @@ TEST_F(AgentTest, OutputIsStreamedAsItComes) {
 TEST_F(AgentTest, ABackgroundDaemonDoesNotHoldTheCommand) {
   std::string out, err;
   auto start = std::chrono::steady_clock::now();
-  auto rc = Run("(sleep 30 &) ; echo started", &out, &err);
+  std::string pid_file = dir_.path() + "/daemon.pid";
+  auto rc = Run("(sleep 30 & echo $! >" + pid_file + ") ; echo started", &out, &err);
   ASSERT_TRUE(rc.ok());
   EXPECT_EQ(*rc, 0);
   EXPECT_EQ(out, "started\n");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
-  Run("pkill -f 'sleep 30' || true", &out, &err);
+  Run("kill $(cat " + pid_file + ")", &out, &err);  // Only ours, nothing else on the machine.
 }
 
 TEST_F(AgentTest, FilesGoUpAndComeBackByteForByte) {
