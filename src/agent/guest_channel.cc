@@ -74,6 +74,11 @@ Result<int> AgentChannel::Connect() {
   }
   int one = 1;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (probe_timeout_.count() > 0) {
+    timeval tv{static_cast<time_t>(probe_timeout_.count() / 1000),
+                static_cast<suseconds_t>((probe_timeout_.count() % 1000) * 1000)};
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
   std::string hello = std::string(kHello) + token_ + "\n";
   if (!SendAll(s, hello.data(), hello.size())) {
     close(s);
@@ -88,8 +93,11 @@ Status AgentChannel::WaitReady(std::chrono::milliseconds timeout,
   std::string last = "no answer";
   for (;;) {
     // QEMU's user network accepts a connection before the guest listens, so
-    // only a command that really ran proves the agent is up.
+    // only a command that really ran proves the agent is up. Each probe may
+    // wait a second for its answer, then the next one starts afresh.
+    probe_timeout_ = std::chrono::milliseconds(1000);
     auto rc = Exec("true", {}, "", [](bool, const std::string&) {});
+    probe_timeout_ = std::chrono::milliseconds(0);
     if (rc.ok() && *rc == 0) return Status::OK();
     if (!rc.ok()) last = rc.status().message();
     if (rc.ok() || rc.status().code() == compute::Code::kInvalid) {
@@ -105,7 +113,7 @@ Status AgentChannel::WaitReady(std::chrono::milliseconds timeout,
           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
           " s (" + last + "): does the source image start imago-guest-agent? The kit's do");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 

@@ -75,6 +75,10 @@ class AgentChannel final : public GuestChannel {
 
   int port_;
   std::string token_;
+  /// While probing (WaitReady): how long one answer may take. QEMU's user
+  /// network holds a connection open while the guest is not yet up, so a
+  /// probe without a limit could wait for seconds after the agent is up.
+  std::chrono::milliseconds probe_timeout_{0};
 };
 
 }  // namespace imago::agent
