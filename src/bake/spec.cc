@@ -187,8 +187,12 @@ Result<BakeSpec> LoadSpec(const std::string& path) {
   spec.path = std::filesystem::absolute(path, ec).lexically_normal().string();
   spec.dir = std::filesystem::path(spec.path).parent_path().string();
   Checker c(path);
-  if (access(path.c_str(), R_OK) != 0) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || access(path.c_str(), R_OK) != 0) {
     return Status::Invalid(path + ": cannot read the spec: " + strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status::Invalid(path + ": not a spec file (a directory? --specs DIR takes one)");
   }
   YAML::Node root;
   try {
@@ -196,6 +200,8 @@ Result<BakeSpec> LoadSpec(const std::string& path) {
   } catch (const YAML::Exception& e) {
     return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) +
                            ": not valid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    return Status::Invalid(path + ": cannot read the spec: " + e.what());
   }
   if (!root.IsMap()) return c.Error(root, "", "expected a map of settings (see docs/bake.md)");
   if (Status st =
@@ -220,6 +226,9 @@ Result<BakeSpec> LoadSpec(const std::string& path) {
   IMAGO_RETURN_IF_ERROR(str("description", &spec.description));
   IMAGO_RETURN_IF_ERROR(str("machine_type", &spec.machine_type));
   if (spec.machine_type.empty()) spec.machine_type = "e2-small";
+  if (root["machine_type"].IsDefined()) {
+    spec.machine_type_line = root["machine_type"].Mark().line + 1;
+  }
   std::string manifest;
   IMAGO_RETURN_IF_ERROR(str("manifest", &manifest));
   if (!manifest.empty()) {

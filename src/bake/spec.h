@@ -51,9 +51,10 @@ struct BakeSpec {
   std::vector<Provisioner> provisioners;
   compute::Labels labels;
   std::string machine_type = "e2-small";
-  int64_t disk_size_gb = 0;  // 0: the source image's size.
-  std::string manifest;      // Absolute path, or empty.
-  int boot_timeout_s = 180;  // How long the builder VM may take to answer.
+  int machine_type_line = 0;  // Where `machine_type` is (0: not given).
+  int64_t disk_size_gb = 0;   // 0: the source image's size.
+  std::string manifest;       // Absolute path, or empty.
+  int boot_timeout_s = 180;   // How long the builder VM may take to answer.
 };
 
 /// Reads and checks a spec. 400 "FILE:LINE: key 'K': WHY" on the first

@@ -100,6 +100,8 @@ TEST_F(SpecTest, BadSpecsNameFileLineAndKey) {
             std::string::npos);
   EXPECT_EQ(Error("family: Not_A_Name\nsource: {image_family: b}\n").substr(0, f.size() + 2),
             f + ":1");
+  EXPECT_EQ(LoadSpec(dir_.path()).status().message(),
+            dir_.path() + ": not a spec file (a directory? --specs DIR takes one)");
   auto missing = LoadSpec(dir_.path() + "/none.yaml");
   EXPECT_NE(missing.status().message().find("cannot read the spec"), std::string::npos);
 }

@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "compute/json_codec.h"
 #include "lifecycle/naming.h"
+#include "localcloud/machine_types.h"
 
 namespace imago::cli {
 namespace {
@@ -143,6 +144,14 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   auto plan = bake::PlanBakes(given, pool, f.cascade);
   if (!plan.ok()) return ctx.Fail(cmd, plan.status());
   for (const bake::BakeSpec& s : *plan) {
+    // Builders run on the local cloud: its machine types.
+    auto type = localcloud::ResolveMachineType("machine_type", s.machine_type);
+    if (!type.ok()) {
+      std::string where =
+          s.path + (s.machine_type_line ? ":" + std::to_string(s.machine_type_line) : "");
+      return ctx.Fail(cmd,
+                      Status::Invalid(where + ": key 'machine_type': " + type.status().message()));
+    }
     for (const auto& p : s.provisioners) {
       if (p.kind == bake::Provisioner::Kind::kAnsible && !OnPath("ansible-playbook")) {
         return ctx.Fail(cmd, Status::Invalid(s.path + ":" + std::to_string(p.line) +

@@ -44,6 +44,11 @@ expect_contains "missing file" "$ERR" "bad/nofile.yaml:5: key 'provisioners[0].s
 printf 'family: x\nsource: {image_family: no-such-family}\n' >bad/nofamily.yaml
 expect_rc 4 imago bake bad/nofamily.yaml
 expect_contains "unknown family" "$ERR" "key 'source.image_family'"
+expect_rc 3 imago bake bad/
+expect_contains "a directory is not a spec" "$ERR" "bad/: not a spec file"
+printf 'family: x\nsource: {image_family: kit-debian}\nmachine_type: e2-huge\n' >bad/machine.yaml
+expect_rc 3 imago bake bad/machine.yaml
+expect_contains "unknown machine type before anything is made" "$ERR" "bad/machine.yaml:3: key 'machine_type': "
 mkdir cycle
 printf 'family: a\nsource: {image_family: b}\n' >cycle/a.yaml
 printf 'family: b\nsource: {image_family: a}\n' >cycle/b.yaml
