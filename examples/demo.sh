@@ -24,6 +24,15 @@ run() {
   "$IMAGO" "$@"
 }
 
+# wait_http NAME URL: until the VM answers 200 there (at most 120 s).
+wait_http() {
+  local t0=$SECONDS
+  until curl -sf -m 0.5 "$2" >/dev/null 2>&1; do
+    ((SECONDS - t0 < 120)) || { echo "$1 did not answer in 120 s" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+
 if [[ -n ${KIT:-} && -f $KIT ]]; then
   say "The kit: a bootable machine image built from Debian packages (kernel inside the disk)"
   run images create kit-busybox-v1 --source-file "$KIT" --family kit \
@@ -38,11 +47,7 @@ SH
   run instances create web-1 --image-family kit --ports 80 --metadata release=1 \
     --metadata-from-file startup-script=hello.sh --labels env=demo
   port=$("$IMAGO" instances describe web-1 --format json | jq -r '.forwardedPorts[0].hostPort')
-  t0=$SECONDS
-  until curl -sf -m 0.3 "http://127.0.0.1:$port/hello.txt" >/dev/null 2>&1; do
-    ((SECONDS - t0 < 120)) || { echo "web-1 did not answer in 120 s" >&2; exit 1; }
-    sleep 0.2
-  done
+  wait_http web-1 "http://127.0.0.1:$port/hello.txt"
   printf '%s$ curl http://127.0.0.1:%s/health%s\n' "$dim" "$port" "$off"
   curl -s "http://127.0.0.1:$port/health"
   printf '%s$ curl http://127.0.0.1:%s/hello.txt%s\n' "$dim" "$port" "$off"
@@ -88,11 +93,7 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   say "Boot the product image: the app and its health endpoint answer on port 80"
   run instances create shop-1 --image-family example-product --ports 80
   port=$("$IMAGO" instances describe shop-1 --format json | jq -r '.forwardedPorts[0].hostPort')
-  t0=$SECONDS
-  until curl -sf -m 0.5 "http://127.0.0.1:$port/cgi-bin/health" >/dev/null 2>&1; do
-    ((SECONDS - t0 < 120)) || { echo "shop-1 did not answer in 120 s" >&2; exit 1; }
-    sleep 0.2
-  done
+  wait_http shop-1 "http://127.0.0.1:$port/cgi-bin/health"
   printf '%s$ curl http://127.0.0.1:%s/cgi-bin/health%s\n' "$dim" "$port" "$off"
   curl -s "http://127.0.0.1:$port/cgi-bin/health"
   printf '%s$ curl http://127.0.0.1:%s/cgi-bin/hello%s\n' "$dim" "$port" "$off"

@@ -76,7 +76,7 @@ Result<int> AgentChannel::Connect() {
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (probe_timeout_.count() > 0) {
     timeval tv{static_cast<time_t>(probe_timeout_.count() / 1000),
-                static_cast<suseconds_t>((probe_timeout_.count() % 1000) * 1000)};
+               static_cast<suseconds_t>((probe_timeout_.count() % 1000) * 1000)};
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
   std::string hello = std::string(kHello) + token_ + "\n";

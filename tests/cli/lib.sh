@@ -37,3 +37,13 @@ expect_contains() {
 
 # A small qcow2 disk of a given virtual size.
 make_qcow2() { qemu-img create -q -f qcow2 "$1" "${2:-64M}"; }
+
+# For tests that boot VMs: every QEMU of the test runs below $IMAGO_HOME/run,
+# and none may outlive it (also when the test fails half way).
+vm_test_cleanup() {
+  local rc=$?
+  pkill -9 -f "qemu-system.*$IMAGO_HOME/run/" 2>/dev/null || true
+  chmod -R u+w "$WORK" 2>/dev/null || true
+  rm -rf "$WORK" || true
+  exit "$rc"
+}

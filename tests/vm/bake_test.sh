@@ -10,14 +10,7 @@
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}" "${IMAGO_GUEST_AGENT:?}"
 cache=${KIT_CACHE:-$WORK/cache}
-cleanup() {
-  local rc=$?
-  pkill -9 -f "qemu-system.*$IMAGO_HOME/run/" 2>/dev/null || true
-  chmod -R u+w "$WORK" 2>/dev/null || true
-  rm -rf "$WORK" || true
-  exit "$rc"
-}
-trap cleanup EXIT
+trap vm_test_cleanup EXIT
 qemus() { pgrep -fc "qemu-system.*$IMAGO_HOME/run/" || true; }
 expect_nothing_left() {
   expect_eq "$1: no instance" "$(imago instances list --format json 2>/dev/null | jq length)" 0

@@ -14,15 +14,7 @@
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}"
 cache=${KIT_CACHE:-$WORK/cache}
-# Every QEMU of this test runs below $IMAGO_HOME/run: none may outlive it.
-cleanup() {
-  local rc=$?
-  pkill -9 -f "qemu-system.*$IMAGO_HOME/run/" 2>/dev/null || true
-  chmod -R u+w "$WORK" 2>/dev/null || true
-  rm -rf "$WORK" || true
-  exit "$rc"
-}
-trap cleanup EXIT
+trap vm_test_cleanup EXIT
 
 bash "$IMAGO_SRC/images/busybox/build.sh" "$WORK/kit" "$cache" >/dev/null
 imago images create kit-v1 --source-file "$WORK/kit/busybox.qcow2" --family kit >/dev/null 2>&1
