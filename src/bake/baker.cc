@@ -392,7 +392,14 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
   };
   st = channel.WaitReady(std::chrono::seconds(spec.boot_timeout_s), alive);
   if (!st.ok()) return fail(st);
-  reporter_.Done(fmt::format("builder VM up, guest agent answering ({:.1f} s)", elapsed()));
+  double boot_s = elapsed();
+  // The builder's console goes into the log: a slow or odd boot can be read
+  // there afterwards (the VM is gone by then).
+  if (auto serial = service_.GetSerialPortOutput(o.project, o.zone, builder, 1, 0); serial.ok()) {
+    journal.Log("== console of the builder VM while it booted:\n" + serial->contents);
+  }
+  reporter_.Done(fmt::format("builder VM up, guest agent answering ({:.1f} s){}", boot_s,
+                             boot_s > 30 ? "; a slow boot: its console is in the build log" : ""));
 
   // 6. The provisioners, in order; the first failure stops the bake.
   for (size_t i = 0; i < spec.provisioners.size(); ++i) {
