@@ -406,6 +406,7 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
     if (cancelled()) return fail(Status::Unavailable("cancelled"));
     const Provisioner& p = spec.provisioners[i];
     std::string what = Describe(spec, p, i);
+    double step_start = elapsed();
     reporter_.Step(what);
     journal.Log("== " + what);
     LineSplitter lines(reporter_, journal);
@@ -462,7 +463,8 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
       r->last_output = lines.Last();
       return fail(Status::Invalid(what + " exited with " + std::to_string(*rc)));
     }
-    reporter_.Done(fmt::format("{} ({:.1f} s)", what, elapsed()));
+    // Its own time: the terminal's [elapsed] column already shows the total.
+    reporter_.Done(fmt::format("{} done in {:.1f} s", what, elapsed() - step_start));
   }
 
   // 7. A clean power-off: everything on disk, then ACPI.
