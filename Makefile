@@ -63,9 +63,10 @@ fuzz-build: deps
 	  -DIMAGO_FUZZ=ON -DIMAGO_BENCH=OFF >/dev/null
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
 
+FUZZ_TARGETS := json_codec filter metadata_http
+
 fuzz: fuzz-build
-	bash fuzz/run.sh $(FUZZ_BUILD)/json_codec_fuzz $(FUZZ_SECONDS)
-	bash fuzz/run.sh $(FUZZ_BUILD)/filter_fuzz $(FUZZ_SECONDS)
+	@for t in $(FUZZ_TARGETS); do bash fuzz/run.sh $(FUZZ_BUILD)/$${t}_fuzz $(FUZZ_SECONDS) || exit 1; done
 
 test: build build-asan fuzz-build conformance-deps kit
 	@echo "== unit tests under ASan+UBSan ($(ASAN_BUILD))"

@@ -47,7 +47,7 @@ inline std::unique_ptr<localcloud::LocalCloud> OpenWithSeed(const std::string& d
   compute::Image seed;
   seed.name = "seed";
   seed.raw_disk = compute::RawDisk{dir + "/seed.raw", "", ""};
-  Check((*cloud)->InsertImage("local", seed, {}).status(), "import");
+  Check((*cloud)->images().Insert("local", seed, {}).status(), "import");
   return std::move(cloud.value());
 }
 

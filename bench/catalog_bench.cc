@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     im.family = fmt::format("f-{}", fam);
     im.labels = {{"fam", im.family}};
     im.source_image = "seed";
-    Check(svc.InsertImage("local", im, {}).status(), "insert");
+    Check(svc.images().Insert("local", im, {}).status(), "insert");
     if (i % 20000 == 19999) fmt::print(stderr, "  populated {} images\n", i + 1);
   }
   double populate_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -94,18 +94,19 @@ int main(int argc, char** argv) {
              "calls", "vs base");
 
   Stats get = Measure(20000, [&](size_t) {
-    Check(svc.GetImage("local", fmt::format("img-{:06d}", pick_img(rng))).status(), "get");
+    Check(svc.images().Get("local", fmt::format("img-{:06d}", pick_img(rng))).status(), "get");
   });
   Row("images.get (baseline)", get, nullptr);
   Stats head = Measure(20000, [&](size_t) {
-    Check(svc.GetImageFromFamily("local", fmt::format("f-{}", pick_fam(rng))).status(), "family");
+    Check(svc.images().GetFromFamily("local", fmt::format("f-{}", pick_fam(rng))).status(),
+          "family");
   });
   Row("images.getFromFamily", head, &get);
 
   compute::ListOptions scan;
   Stats full = Measure(20, [&](size_t) {
     scan.filter = fmt::format("labels.fam = f-{}", pick_fam(rng));
-    auto page = svc.ListImages("local", scan);
+    auto page = svc.images().List("local", scan);
     Check(page.status(), "list");
     if (page->items.size() != static_cast<size_t>(images / families)) exit(2);
   });
@@ -113,7 +114,7 @@ int main(int argc, char** argv) {
   compute::ListOptions indexed;
   Stats page = Measure(2000, [&](size_t) {
     indexed.filter = fmt::format("family = f-{}", pick_fam(rng));
-    auto p = svc.ListImages("local", indexed);
+    auto p = svc.images().List("local", indexed);
     Check(p.status(), "list");
     if (p->items.size() != static_cast<size_t>(images / families)) exit(2);
   });
@@ -121,7 +122,7 @@ int main(int argc, char** argv) {
   compute::ListOptions first;
   first.max_results = 500;
   Stats unfiltered =
-      Measure(200, [&](size_t) { Check(svc.ListImages("local", first).status(), "list"); });
+      Measure(200, [&](size_t) { Check(svc.images().List("local", first).status(), "list"); });
   Row("list, no filter, 500 per page", unfiltered, &full);
 
   fmt::print("\ngoals: getFromFamily median < 1000 us: {}; filtered page median < 10000 us: {}\n",

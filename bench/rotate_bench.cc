@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       im.name = fmt::format("f{}-v{}", f, v);
       im.family = fmt::format("f{}", f);
       im.source_image = "seed";
-      Check(svc.InsertImage("local", im, {}).status(), "insert");
+      Check(svc.images().Insert("local", im, {}).status(), "insert");
     }
   }
   fmt::print("catalog: {} images in {} families ({} versions each), made in {:.1f} s\n\n", images,
@@ -72,15 +72,15 @@ int main(int argc, char** argv) {
     lo.filter = "family = " + family;
     std::vector<std::string> names;
     while (true) {
-      auto page = naive.ListImages("local", lo);
+      auto page = naive.images().List("local", lo);
       Check(page.status(), "naive list");
       for (auto& im : page->items) names.push_back(im.name);
       if (page->next_page_token.empty()) break;
       lo.page_token = page->next_page_token;
     }
-    Check(naive.GetImageFromFamily("local", family).status(), "naive head");
+    Check(naive.images().GetFromFamily("local", family).status(), "naive head");
     for (const auto& n : names) {
-      Check(naive.GetImage("local", n).status(), "naive get");
+      Check(naive.images().Get("local", n).status(), "naive get");
       ++naive_images;
     }
   }

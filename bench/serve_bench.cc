@@ -79,8 +79,8 @@ struct InProcess {
   int Start() const { return 0; }
   bool operator()(int, std::mt19937& rng) const {
     if (family)
-      return svc.GetImageFromFamily("local", fmt::format("fam-{}", rng() % kFamilies)).ok();
-    return svc.GetImage("local", fmt::format("img-{}", rng() % kImages)).ok();
+      return svc.images().GetFromFamily("local", fmt::format("fam-{}", rng() % kFamilies)).ok();
+    return svc.images().Get("local", fmt::format("img-{}", rng() % kImages)).ok();
   }
 };
 
@@ -129,7 +129,7 @@ int Main(int argc, char** argv) {
     im.name = fmt::format("img-{}", i);
     im.family = fmt::format("fam-{}", i % kFamilies);
     im.source_image = "seed";
-    Check(cloud->InsertImage("local", im, {}).status(), "insert");
+    Check(cloud->images().Insert("local", im, {}).status(), "insert");
   }
   fmt::print(
       "catalog: {} images in {} families, made in {:.1f} s; {} s per run, {} client "

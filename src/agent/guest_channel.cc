@@ -18,8 +18,8 @@
 
 namespace imago::agent {
 
-using compute::Result;
-using compute::Status;
+using base::Result;
+using base::Status;
 
 namespace {
 
@@ -100,7 +100,7 @@ Status AgentChannel::WaitReady(std::chrono::milliseconds timeout,
     probe_timeout_ = std::chrono::milliseconds(0);
     if (rc.ok() && *rc == 0) return Status::OK();
     if (!rc.ok()) last = rc.status().message();
-    if (rc.ok() || rc.status().code() == compute::Code::kInvalid) {
+    if (rc.ok() || rc.status().code() == base::Code::kInvalid) {
       return Status::Invalid("the guest agent answered but cannot run commands: " + last);
     }
     if (alive) {

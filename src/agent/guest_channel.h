@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "compute/status.h"
+#include "base/status.h"
 
 namespace imago::agent {
 
@@ -24,8 +24,8 @@ class GuestChannel {
   /// Waits until the guest answers, at most `timeout`. `alive` is asked
   /// between attempts; when it returns a non-OK Status (the VM died) that is
   /// returned at once. 503 when the time is up.
-  virtual compute::Status WaitReady(std::chrono::milliseconds timeout,
-                                    const std::function<compute::Status()>& alive) = 0;
+  virtual base::Status WaitReady(std::chrono::milliseconds timeout,
+                                 const std::function<base::Status()>& alive) = 0;
 
   /// Runs `command` with /bin/sh -c in the guest, with `env` added to its
   /// environment and `input` as its stdin. Output goes to `on_output` as it
@@ -33,21 +33,19 @@ class GuestChannel {
   /// Status only when the command could not be run or the channel broke.
   /// Setting `*cancel` (if given) ends the command (its process group is
   /// killed) and returns 503 "cancelled".
-  virtual compute::Result<int> Exec(const std::string& command,
-                                    const std::map<std::string, std::string>& env,
-                                    const std::string& input, const OutputFn& on_output,
-                                    const std::atomic<bool>* cancel = nullptr) = 0;
+  virtual base::Result<int> Exec(const std::string& command,
+                                 const std::map<std::string, std::string>& env,
+                                 const std::string& input, const OutputFn& on_output,
+                                 const std::atomic<bool>* cancel = nullptr) = 0;
 
   /// Writes `content` to `remote_path` (parents made) with `mode`, atomically
   /// (a temporary file renamed into place).
-  virtual compute::Status PutData(const std::string& content, const std::string& remote_path,
-                                  int mode) = 0;
+  virtual base::Status PutData(const std::string& content, const std::string& remote_path,
+                               int mode) = 0;
   /// Uploads a local file (streamed, any size) with its mode.
-  virtual compute::Status PutFile(const std::string& local_path,
-                                  const std::string& remote_path) = 0;
+  virtual base::Status PutFile(const std::string& local_path, const std::string& remote_path) = 0;
   /// Downloads `remote_path` into `local_path`.
-  virtual compute::Status GetFile(const std::string& remote_path,
-                                  const std::string& local_path) = 0;
+  virtual base::Status GetFile(const std::string& remote_path, const std::string& local_path) = 0;
 };
 
 /// The channel to an imago-guest-agent at 127.0.0.1:`port` (the builder
@@ -58,20 +56,19 @@ class AgentChannel final : public GuestChannel {
   AgentChannel(const AgentChannel&) = delete;
   AgentChannel& operator=(const AgentChannel&) = delete;
 
-  compute::Status WaitReady(std::chrono::milliseconds timeout,
-                            const std::function<compute::Status()>& alive) override;
-  compute::Result<int> Exec(const std::string& command,
-                            const std::map<std::string, std::string>& env, const std::string& input,
-                            const OutputFn& on_output,
-                            const std::atomic<bool>* cancel = nullptr) override;
-  compute::Status PutData(const std::string& content, const std::string& remote_path,
-                          int mode) override;
-  compute::Status PutFile(const std::string& local_path, const std::string& remote_path) override;
-  compute::Status GetFile(const std::string& remote_path, const std::string& local_path) override;
+  base::Status WaitReady(std::chrono::milliseconds timeout,
+                         const std::function<base::Status()>& alive) override;
+  base::Result<int> Exec(const std::string& command, const std::map<std::string, std::string>& env,
+                         const std::string& input, const OutputFn& on_output,
+                         const std::atomic<bool>* cancel = nullptr) override;
+  base::Status PutData(const std::string& content, const std::string& remote_path,
+                       int mode) override;
+  base::Status PutFile(const std::string& local_path, const std::string& remote_path) override;
+  base::Status GetFile(const std::string& remote_path, const std::string& local_path) override;
 
  private:
   /// A connected socket that has sent the hello line, or an error.
-  compute::Result<int> Connect();
+  base::Result<int> Connect();
 
   int port_;
   std::string token_;

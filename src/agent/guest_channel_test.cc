@@ -17,7 +17,7 @@
 #include <sstream>
 #include <thread>
 
-#include "localcloud/test_util.h"
+#include "base/testing.h"
 
 namespace imago::agent {
 namespace {
@@ -61,15 +61,15 @@ class AgentTest : public ::testing::Test {
     waitpid(pid_, nullptr, 0);
   }
 
-  compute::Result<int> Run(const std::string& cmd, std::string* out, std::string* err,
-                           const std::map<std::string, std::string>& env = {},
-                           const std::string& input = "") {
+  base::Result<int> Run(const std::string& cmd, std::string* out, std::string* err,
+                        const std::map<std::string, std::string>& env = {},
+                        const std::string& input = "") {
     return channel_->Exec(cmd, env, input, [&](bool is_err, const std::string& chunk) {
       (is_err ? err : out)->append(chunk);
     });
   }
 
-  localcloud::TempDir dir_;
+  base::TempDir dir_;
   int port_ = 0;
   pid_t pid_ = -1;
   std::unique_ptr<AgentChannel> channel_;

@@ -1,17 +1,12 @@
 #include "bake/ansible.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "base/subprocess.h"
 
 namespace imago::bake {
 
@@ -113,50 +108,19 @@ Result<int> RunAnsible(const AnsibleRun& run, const agent::OutputFn& on_output,
   };
   if (!run.roles_path.empty()) env.push_back("ANSIBLE_ROLES_PATH=" + run.roles_path);
 
-  int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) != 0)
-    return Status::Unavailable("pipe: " + std::string(strerror(errno)));
-  pid_t pid = fork();
-  if (pid < 0) return Status::Unavailable("fork: " + std::string(strerror(errno)));
-  if (pid == 0) {
-    setpgid(0, 0);
-    dup2(pipefd[1], 1);
-    dup2(pipefd[1], 2);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    for (auto& kv : env) putenv(kv.data());
-    if (chdir(fs::path(run.playbook).parent_path().c_str()) != 0) _exit(126);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    dprintf(2, "cannot run ansible-playbook: %s (install Debian's ansible-core)\n",
-            strerror(errno));
-    _exit(127);
+  base::SubprocessOptions po;
+  po.env = std::move(env);
+  po.cwd = fs::path(run.playbook).parent_path().string();
+  po.merge_stderr = true;  // One stream, in the order Ansible wrote it.
+  po.cancel = cancel;
+  po.on_output = [&](bool, std::string_view chunk) { on_output(false, std::string(chunk)); };
+  auto r = base::RunProcess(argv, po);
+  if (!r.ok()) {
+    return Status::Unavailable("cannot run ansible-playbook: " + r.status().message() +
+                               " (install Debian's ansible-core)");
   }
-  close(pipefd[1]);
-  std::vector<char> buf(1 << 16);
-  bool killed = false;
-  for (;;) {
-    pollfd p{pipefd[0], POLLIN, 0};
-    int ready = poll(&p, 1, 100);
-    if (cancel && cancel->load() && !killed) {
-      kill(-pid, SIGTERM);
-      killed = true;
-    }
-    if (ready <= 0) continue;
-    ssize_t r = read(pipefd[0], buf.data(), buf.size());
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    on_output(false, std::string(buf.data(), static_cast<size_t>(r)));
-  }
-  close(pipefd[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (killed) return Status::Unavailable("cancelled");
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
+  if (r->cancelled) return Status::Unavailable("cancelled");
+  return r->exit_code;
 }
 
 }  // namespace imago::bake

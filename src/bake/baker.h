@@ -1,21 +1,22 @@
 // Baker: builds an image the way the seed does with Packer, on the local
 // cloud: a disk from the source image (copy-on-write), a builder VM booted
-// from it, the provisioners run inside through imago-guest-agent, a clean
-// power-off, an image of the disk in the family, and the builder VM and
-// disk deleted - on success, failure or cancel alike.
-//
-// Every bake has a journal directory, IMAGO_HOME/bakes/ID/: bake.json (what
-// it created), build.log, and a lock held while the bake runs. A bake whose
-// lock is free but whose state is still "running" was killed: RecoverBakes
-// deletes its builder VM and disk.
+// from it (builder_vm.h), the provisioners run inside through
+// imago-guest-agent (provision.h), a clean power-off, an image of the disk in
+// the family, and the builder VM and disk deleted - on success, failure or
+// cancel alike. Every bake keeps a journal (bake_journal.h) so that one
+// killed half way is cleaned up by the next command.
 #ifndef IMAGO_BAKE_BAKER_H_
 #define IMAGO_BAKE_BAKER_H_
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "agent/guest_channel.h"
+#include "bake/bake_journal.h"
+#include "bake/manifest.h"
 #include "bake/spec.h"
 #include "compute/service.h"
 #include "compute/status.h"
@@ -44,6 +45,10 @@ struct BakeOptions {
   bool force = false;                         // Bake even when the cache has the digest.
   const std::atomic<bool>* cancel = nullptr;  // Set by Ctrl-C: stop and clean up.
   const compute::Clock* clock = nullptr;      // nullptr: the system clock.
+  /// Opens the channel to the builder's guest agent at 127.0.0.1:port.
+  /// nullptr: an agent::AgentChannel (tests put a fake guest here).
+  std::function<std::unique_ptr<agent::GuestChannel>(int port, const std::string& token)>
+      open_channel;
 };
 
 struct BakeResult {
@@ -84,19 +89,20 @@ class Baker {
   compute::Result<compute::Image> ResolveSource(const BakeSpec& spec, const BakeOptions& options);
 
  private:
-  compute::Service& service_;
-  BakeReporter& reporter_;
+  // The steps of Bake(), in order (docs/bake.md lists them).
+  compute::Result<std::string> FindCached(const BakeSpec& spec, const BakeOptions& o,
+                                          const std::string& digest, std::string* image_id);
+  compute::Result<std::string> NameImage(const BakeSpec& spec, const BakeOptions& o);
+  compute::Status Provision(const BakeSpec& spec, const BakeOptions& o, agent::GuestChannel& ch,
+                            int agent_port, const std::string& token, BakeJournal& journal,
+                            BakeResult* r);
+  compute::Status MakeImage(const BakeSpec& spec, const BakeOptions& o, const std::string& name,
+                            const std::string& disk, const compute::Image& source,
+                            const std::string& digest, BakeResult* r);
+
+  compute::Service& service_;  // Not owned; outlives the Baker.
+  BakeReporter& reporter_;     // Not owned; outlives the Baker.
 };
-
-/// Cleans up after bakes that were killed: for every journal whose state is
-/// "running" and whose lock is free, deletes its builder VM and disk and
-/// marks it "interrupted". Returns one line per bake cleaned up.
-std::vector<std::string> RecoverBakes(compute::Service& service, const std::string& home);
-
-/// Appends a build to a manifest in the shape of Packer's manifest
-/// post-processor ({"builds": [...], "last_run_uuid": ...}), creating it.
-compute::Status WriteManifest(const std::string& path, const BakeResult& result,
-                              const std::string& run_uuid, int64_t build_time);
 
 }  // namespace imago::bake
 

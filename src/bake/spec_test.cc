@@ -8,7 +8,7 @@
 
 #include "bake/cascade.h"
 #include "bake/digest.h"
-#include "localcloud/test_util.h"
+#include "base/testing.h"
 
 namespace imago::bake {
 namespace {
@@ -25,7 +25,7 @@ class SpecTest : public ::testing::Test {
     auto s = LoadSpec(Write("spec.yaml", yaml));
     return s.ok() ? "(loaded)" : s.status().message();
   }
-  localcloud::TempDir dir_;
+  base::TempDir dir_;
 };
 
 TEST_F(SpecTest, LoadsAFullSpec) {

@@ -16,7 +16,11 @@ int Main(int argc, char** argv) {
   AddOperationsCommands(app, ctx);
   AddNamesCommands(app, ctx);
   AddRotateCommands(app, ctx);
-  AddVmCommands(app, ctx);
+  AddInstancesCommands(app, ctx);
+  AddDisksCommands(app, ctx);
+  AddSnapshotsCommands(app, ctx);
+  AddZonesCommands(app, ctx);
+  AddMetadataCommand(app, ctx);
   AddServeCommand(app, ctx);
   AddBakeCommands(app, ctx);
   app.footer(

@@ -21,7 +21,6 @@
 #include "cli/commands.h"
 #include "compute/json_codec.h"
 #include "lifecycle/naming.h"
-#include "localcloud/machine_types.h"
 
 namespace imago::cli {
 namespace {
@@ -119,6 +118,22 @@ struct BakeFlags {
   bool force = false;
 };
 
+// OK when the zone has the machine type; else why not, with the types it has.
+Status CheckMachineType(compute::Service& svc, const std::string& project, const std::string& zone,
+                        const std::string& name) {
+  auto type = svc.machine_types().Get(project, zone, name);
+  if (type.ok()) return Status::OK();
+  if (type.status().code() != compute::Code::kNotFound) return type.status();
+  std::string known;
+  auto list = svc.machine_types().List(project, zone, {});
+  if (list.ok()) {
+    for (const auto& t : list->items) known += (known.empty() ? "" : ", ") + t.name;
+  }
+  return Status::Invalid("unknown machine type '" + name + "'" +
+                         (known.empty() ? "" : "; use one of " + known) +
+                         " or custom-CPUS-MEMORY_MB (e.g. custom-1-512)");
+}
+
 int RunBake(Context& ctx, const BakeFlags& f) {
   const char* cmd = "bake";
   if (ctx.g.cloud != "local") {
@@ -144,14 +159,15 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   }
   auto plan = bake::PlanBakes(given, pool, f.cascade);
   if (!plan.ok()) return ctx.Fail(cmd, plan.status());
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
   for (const bake::BakeSpec& s : *plan) {
     // Builders run on the local cloud: its machine types.
-    auto type = localcloud::ResolveMachineType("machine_type", s.machine_type);
+    Status type = CheckMachineType(*svc, ctx.g.project, ctx.g.zone, s.machine_type);
     if (!type.ok()) {
       std::string where =
           s.path + (s.machine_type_line ? ":" + std::to_string(s.machine_type_line) : "");
-      return ctx.Fail(cmd,
-                      Status::Invalid(where + ": key 'machine_type': " + type.status().message()));
+      return ctx.Fail(cmd, Status::Invalid(where + ": key 'machine_type': " + type.message()));
     }
     for (const auto& p : s.provisioners) {
       if (p.kind == bake::Provisioner::Kind::kAnsible && !OnPath("ansible-playbook")) {
@@ -161,8 +177,6 @@ int RunBake(Context& ctx, const BakeFlags& f) {
       }
     }
   }
-  compute::Service* svc = ctx.Service(cmd);
-  if (!svc) return ctx.exit_code;
   CliReporter reporter;
   bake::Baker baker(*svc, reporter);
   // Sources that no spec of this run makes must exist now.

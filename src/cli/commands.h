@@ -12,7 +12,11 @@ void AddImagesCommands(CLI::App& root, Context& ctx);
 void AddOperationsCommands(CLI::App& root, Context& ctx);
 void AddNamesCommands(CLI::App& root, Context& ctx);
 void AddRotateCommands(CLI::App& root, Context& ctx);
-void AddVmCommands(CLI::App& root, Context& ctx);
+void AddInstancesCommands(CLI::App& root, Context& ctx);
+void AddDisksCommands(CLI::App& root, Context& ctx);
+void AddSnapshotsCommands(CLI::App& root, Context& ctx);
+void AddZonesCommands(CLI::App& root, Context& ctx);
+void AddMetadataCommand(CLI::App& root, Context& ctx);
 void AddServeCommand(CLI::App& root, Context& ctx);
 void AddBakeCommands(CLI::App& root, Context& ctx);
 

@@ -7,10 +7,8 @@
 #include <iostream>
 
 #include "bake/baker.h"
+#include "cli/cloud_factory.h"
 #include "compute/json_codec.h"
-#include "gce/gce_client.h"
-#include "gce/gcloud_config.h"
-#include "localcloud/local_cloud.h"
 
 namespace imago::cli {
 
@@ -116,7 +114,7 @@ compute::Service* Context::Service(const std::string& command) {
   }
   if (g.cloud == "gce") {
     // Where gcloud works, imago works: its project and zone unless given.
-    gce::GcloudProperties gp = gce::ReadGcloudProperties(gce::GcloudEnvironmentFromProcess());
+    GcloudDefaults gp = ReadGcloudDefaults();
     if (g.project.empty()) g.project = gp.project;
     if (g.zone.empty()) g.zone = gp.zone;
     if (g.project.empty()) {
@@ -132,17 +130,12 @@ compute::Service* Context::Service(const std::string& command) {
             "compute/zone ZONE`");
       return nullptr;
     }
-    auto transport = std::make_shared<gce::CurlTransport>();
-    auto creds = gce::FindCredentials(gce::SourcesFromEnvironment(g.access_token), transport);
-    if (!creds.ok()) {
-      Fail(command, creds.status());
+    auto client = OpenGceClient({g.endpoint, g.access_token});
+    if (!client.ok()) {
+      Fail(command, client.status());
       return nullptr;
     }
-    gce::GceClientOptions go;
-    go.endpoint = g.endpoint;
-    go.transport = transport;
-    go.credentials = *creds;
-    service_ = std::make_unique<gce::GceClient>(go);
+    service_ = std::move(client.value());
     return service_.get();
   }
   if (g.project.empty()) g.project = "local";
@@ -155,30 +148,16 @@ compute::Service* Context::Service(const std::string& command) {
     mkdir(cmd_parent.c_str(), 0755);
     mkdir(parent.c_str(), 0755);
   }
-  localcloud::LocalCloudOptions opts;
-  opts.home = home;
-  opts.clock = &Clock();
-  // QEMU runs this very program as each guest's metadata server.
-  char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) opts.metadata_program.assign(exe, n);
-  if (const char* pause = getenv("IMAGO_TEST_PAUSE_AT")) opts.pause_at = pause;
-  localcloud::RecoveryReport report;
-  auto cloud = localcloud::LocalCloud::Open(opts, &report);
+  LocalCloudSetup setup;
+  setup.home = home;
+  setup.clock = &Clock();
+  std::vector<std::string> notes;
+  auto cloud = OpenLocalCloud(setup, &notes);
   if (!cloud.ok()) {
     Fail(command, cloud.status());
     return nullptr;
   }
-  if (report.operations_undone || report.temp_files_removed || report.content_files_removed) {
-    std::cerr << "imago: recovered from an interrupted run: " << report.operations_undone
-              << " operation(s) undone, " << report.temp_files_removed << " temporary file(s) and "
-              << report.content_files_removed << " unreferenced content file(s) removed\n";
-  }
-  if (report.instances_terminated || report.orphan_vms_stopped) {
-    std::cerr << "imago: " << report.instances_terminated
-              << " instance(s) whose VM had ended marked TERMINATED, " << report.orphan_vms_stopped
-              << " VM(s) no instance owned stopped\n";
-  }
+  for (const std::string& line : notes) std::cerr << "imago: " << line << "\n";
   service_ = std::move(cloud.value());
   // Bakes that were killed leave a builder VM and disk: remove them now.
   for (const std::string& line : bake::RecoverBakes(*service_, home)) {

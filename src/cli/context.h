@@ -88,8 +88,10 @@ class Context {
   bool Confirm(const std::string& question) const;
 
  private:
-  std::unique_ptr<compute::Service> service_;
+  // The clock first: the local cloud keeps a pointer to it, so it must be
+  // destroyed after the service.
   std::unique_ptr<compute::Clock> clock_;
+  std::unique_ptr<compute::Service> service_;
 };
 
 /// Parses "k=v,k2=v2" (a value may be empty). 400 naming `flag` when a pair has no '='.

@@ -53,13 +53,13 @@ Status ModifyLabels(compute::Service& svc, const std::string& project, const std
                     const std::function<void(compute::Labels*)>& change, Image* out) {
   Status st;
   for (int attempt = 0; attempt < 20; ++attempt) {
-    auto im = svc.GetImage(project, name);
+    auto im = svc.images().Get(project, name);
     if (!im.ok()) return im.status();
     compute::Labels labels = im->labels;
     change(&labels);
-    auto op = svc.SetImageLabels(project, name, labels, im->label_fingerprint, {});
+    auto op = svc.images().SetLabels(project, name, labels, im->label_fingerprint, {});
     if (op.ok()) {
-      auto now = svc.GetImage(project, name);
+      auto now = svc.images().Get(project, name);
       if (!now.ok()) return now.status();
       *out = std::move(now.value());
       return Status::OK();
@@ -139,7 +139,7 @@ int RunCreate(Context& ctx, CreateFlags& f) {
   if (!f.source_file.empty()) {
     opts.progress = [&](uint64_t d, uint64_t t) { progress.Update(d, t); };
   }
-  auto op = svc->InsertImage(ctx.g.project, im, opts);
+  auto op = svc->images().Insert(ctx.g.project, im, opts);
   progress.Finish();
   if (!op.ok()) return ctx.Fail(cmd, op.status());
   if (op->failed()) {
@@ -147,7 +147,7 @@ int RunCreate(Context& ctx, CreateFlags& f) {
                                 op->errors.front().message));
   }
   ctx.WarnAbout(*op);
-  auto created = svc->GetImage(ctx.g.project, f.name);
+  auto created = svc->images().Get(ctx.g.project, f.name);
   if (!created.ok()) return ctx.Fail(cmd, created.status());
   if (!f.source_image_family.empty()) {
     std::cerr << "Resolved family " << f.source_image_family << " to image "
@@ -162,7 +162,7 @@ int RunDescribe(Context& ctx, const std::string& name) {
   const char* cmd = "images.describe";
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
-  auto im = svc->GetImage(ctx.g.project, name);
+  auto im = svc->images().Get(ctx.g.project, name);
   if (!im.ok()) return ctx.Fail(cmd, im.status());
   PrintResource(std::cout, ctx.OutputFormat(Format::kYaml), compute::ToJson(*im));
   return kExitOk;
@@ -172,7 +172,7 @@ int RunDescribeFromFamily(Context& ctx, const std::string& family) {
   const char* cmd = "images.describe-from-family";
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
-  auto im = svc->GetImageFromFamily(ctx.g.project, family);
+  auto im = svc->images().GetFromFamily(ctx.g.project, family);
   if (!im.ok()) return ctx.Fail(cmd, im.status());
   PrintResource(std::cout, ctx.OutputFormat(Format::kYaml), compute::ToJson(*im));
   return kExitOk;
@@ -196,7 +196,7 @@ int RunList(Context& ctx, const ListFlags& f) {
   compute::ListOptions opts;
   opts.filter = f.filter;
   opts.max_results = f.page_size;
-  auto listed = compute::ListAllImages(*svc, ctx.g.project, opts);
+  auto listed = compute::ListAllImages(svc->images(), ctx.g.project, opts);
   if (!listed.ok()) return ctx.Fail(cmd, listed.status());
   std::vector<Json> rows;
   for (const Image& im : *listed) {
@@ -279,9 +279,9 @@ int RunDeprecate(Context& ctx, const DeprecateFlags& f) {
   if (!svc) return ctx.exit_code;
   compute::MutationOptions opts;
   opts.request_id = f.request_id;
-  auto op = svc->DeprecateImage(ctx.g.project, f.name, d, opts);
+  auto op = svc->images().Deprecate(ctx.g.project, f.name, d, opts);
   if (!op.ok()) return ctx.Fail(cmd, op.status());
-  auto im = svc->GetImage(ctx.g.project, f.name);
+  auto im = svc->images().Get(ctx.g.project, f.name);
   if (!im.ok()) return ctx.Fail(cmd, im.status());
   std::cerr << "Updated [" << im->self_link << "].\n";
   if (ctx.OutputFormat(Format::kTable) != Format::kTable) PrintImage(ctx, *im);
@@ -299,7 +299,7 @@ int RunDelete(Context& ctx, const std::vector<std::string>& names) {
   }
   int rc = kExitOk;
   for (const auto& n : names) {
-    auto op = svc->DeleteImage(ctx.g.project, n, {});
+    auto op = svc->images().Delete(ctx.g.project, n, {});
     if (!op.ok()) {
       int code = ctx.Fail(cmd, op.status());
       if (rc == kExitOk) rc = code;
@@ -378,7 +378,7 @@ int RunUpdate(Context& ctx, const UpdateFlags& f) {
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
   if (patch.family || patch.description) {
-    auto op = svc->PatchImage(ctx.g.project, f.name, patch, {});
+    auto op = svc->images().Patch(ctx.g.project, f.name, patch, {});
     if (!op.ok()) return ctx.Fail(cmd, op.status());
   }
   Image im;
@@ -393,7 +393,7 @@ int RunUpdate(Context& ctx, const UpdateFlags& f) {
         &im);
     if (!st.ok()) return ctx.Fail(cmd, st);
   } else {
-    auto got = svc->GetImage(ctx.g.project, f.name);
+    auto got = svc->images().Get(ctx.g.project, f.name);
     if (!got.ok()) return ctx.Fail(cmd, got.status());
     im = std::move(got.value());
   }

@@ -55,7 +55,7 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
       const char* cmd = "operations.list";
       compute::Service* svc = ctx.Service(cmd);
       if (!svc) return;
-      auto zones = svc->ListZones(ctx.g.project);
+      auto zones = compute::ListAllZones(svc->zones(), ctx.g.project);
       if (!zones.ok()) {
         ctx.Fail(cmd, zones.status());
         return;
@@ -69,8 +69,7 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
         opts.order_by = "creationTimestamp desc";
         size_t from_here = 0;
         while (*limit < 0 || from_here < static_cast<size_t>(*limit)) {
-          auto page = zone.empty() ? svc->ListGlobalOperations(ctx.g.project, opts)
-                                   : svc->ListZoneOperations(ctx.g.project, zone, opts);
+          auto page = svc->operations().List({ctx.g.project, zone}, opts);
           if (!page.ok()) {
             ctx.Fail(cmd, page.status());
             return;
@@ -98,12 +97,12 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
       const char* cmd = "operations.describe";
       compute::Service* svc = ctx.Service(cmd);
       if (!svc) return;
-      auto op = svc->GetGlobalOperation(ctx.g.project, *name);
+      auto op = svc->operations().Get(compute::Scope::Global(ctx.g.project), *name);
       if (!op.ok() && op.status().code() == compute::Code::kNotFound) {
         // Not global: look in the zones.
-        auto zones = svc->ListZones(ctx.g.project);
+        auto zones = compute::ListAllZones(svc->zones(), ctx.g.project);
         for (size_t i = 0; zones.ok() && i < zones->size(); ++i) {
-          auto z = svc->GetZoneOperation(ctx.g.project, (*zones)[i].name, *name);
+          auto z = svc->operations().Get({ctx.g.project, (*zones)[i].name}, *name);
           if (z.ok() || z.status().code() != compute::Code::kNotFound) {
             op = std::move(z);
             break;

@@ -8,12 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "base/file_lock.h"
 #include "cli/commands.h"
 #include "compute/json_codec.h"
 #include "lifecycle/ancestry.h"
 #include "lifecycle/audit.h"
 #include "lifecycle/rotation.h"
-#include "localcloud/file_lock.h"
 
 namespace imago::cli {
 
@@ -43,7 +43,7 @@ Json ChangeJson(const lifecycle::Change& c) {
 }
 
 // Waits up to `seconds` for the rotation lock of this home.
-compute::Result<localcloud::FileLock> RotationLock(Context& ctx, int seconds) {
+compute::Result<base::FileLock> RotationLock(Context& ctx, int seconds) {
   std::string path = ctx.Home() + "/rotate.lock";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   bool told = false;
@@ -51,7 +51,7 @@ compute::Result<localcloud::FileLock> RotationLock(Context& ctx, int seconds) {
   if (fd >= 0) close(fd);
   while (true) {
     bool busy = false;
-    auto lock = localcloud::FileLock::TryAcquire(path, &busy);
+    auto lock = base::FileLock::TryAcquire(path, &busy);
     if (lock.ok()) return lock;
     if (!busy) return lock.status();
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -79,7 +79,7 @@ int RunRotate(Context& ctx, const RotateFlags& f) {
   }
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
-  std::optional<localcloud::FileLock> lock;
+  std::optional<base::FileLock> lock;
   if (!f.dry_run) {
     auto l = RotationLock(ctx, f.wait);
     if (!l.ok()) return ctx.Fail(cmd, l.status());
@@ -194,7 +194,7 @@ int RunOutdated(Context& ctx, const std::string& family) {
   const char* cmd = "images.outdated";
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
-  auto listed = compute::ListAllImages(*svc, ctx.g.project);
+  auto listed = compute::ListAllImages(svc->images(), ctx.g.project);
   if (!listed.ok()) return ctx.Fail(cmd, listed.status());
   const std::vector<compute::Image>& all = *listed;
   std::optional<std::string> f;

@@ -3,8 +3,8 @@
 
 #include <iostream>
 
+#include "cli/cloud_factory.h"
 #include "cli/commands.h"
-#include "localcloud/local_cloud.h"
 #include "server/http_server.h"
 #include "server/rest_api.h"
 
@@ -68,20 +68,19 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
         return;
       }
     }
-    localcloud::LocalCloudOptions lo;
-    lo.home = ctx.Home();
-    lo.clock = &ctx.Clock();
+    LocalCloudSetup setup;
+    setup.home = ctx.Home();
+    setup.clock = &ctx.Clock();
     // Stored links keep GCE's prefix; RestApi points them at this server.
     std::string base = "http://" + opts.host + ":" + std::to_string(http.port()) + "/compute/v1/";
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) lo.metadata_program.assign(exe, n);
-    auto cloud = localcloud::LocalCloud::Open(lo);
+    std::vector<std::string> notes;
+    auto cloud = OpenLocalCloud(setup, &notes);
     if (!cloud.ok()) {
       ctx.Fail(cmd, cloud.status());
       return;
     }
-    auto token = server::LoadOrCreateToken(lo.home);
+    for (const std::string& line : notes) std::cerr << "imago serve: " << line << "\n";
+    auto token = server::LoadOrCreateToken(setup.home);
     if (!token.ok()) {
       ctx.Fail(cmd, token.status());
       return;
@@ -96,7 +95,7 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
       ctx.Warn("--insecure-no-auth: anyone who can reach " + f->listen +
                " can change this cloud. Use it for demos only.");
     }
-    std::cerr << "imago serve: the Compute Engine v1 API of " << lo.home << " at " << base
+    std::cerr << "imago serve: the Compute Engine v1 API of " << setup.home << " at " << base
               << (f->no_auth ? "" : " (clients send the token of `imago serve --print-token`)")
               << "\n";
     g_server = &http;

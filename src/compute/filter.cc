@@ -126,6 +126,36 @@ const FilterSchema& InstanceFilterSchema() {
   return k;
 }
 
+const FilterSchema& ZoneFilterSchema() {
+  static const FilterSchema k = {"kind",   "id",       "creationTimestamp",
+                                 "name",   "status",   "description",
+                                 "region", "selfLink", "availableCpuPlatforms"};
+  return k;
+}
+
+const FilterSchema& RegionFilterSchema() {
+  static const FilterSchema k = {
+      "kind",  "id",     "creationTimestamp", "name",    "status", "description",
+      "zones", "quotas", "quotas.*",          "selfLink"};
+  return k;
+}
+
+const FilterSchema& MachineTypeFilterSchema() {
+  static const FilterSchema k = {"kind",
+                                 "id",
+                                 "creationTimestamp",
+                                 "name",
+                                 "description",
+                                 "guestCpus",
+                                 "memoryMb",
+                                 "maximumPersistentDisks",
+                                 "maximumPersistentDisksSizeGb",
+                                 "isSharedCpu",
+                                 "zone",
+                                 "selfLink"};
+  return k;
+}
+
 const FilterSchema& OperationFilterSchema() {
   static const FilterSchema k = {"kind",
                                  "id",

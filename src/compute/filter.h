@@ -38,6 +38,10 @@ const FilterSchema& OperationFilterSchema();
 const FilterSchema& DiskFilterSchema();
 const FilterSchema& SnapshotFilterSchema();
 const FilterSchema& InstanceFilterSchema();
+/// The fields of zones, regions and machine types.
+const FilterSchema& ZoneFilterSchema();
+const FilterSchema& RegionFilterSchema();
+const FilterSchema& MachineTypeFilterSchema();
 
 /// A parsed filter. Cheap to move; immutable after Parse; Matches() is thread-safe.
 class Filter {

@@ -109,5 +109,28 @@ TEST(JsonCodecTest, LabelFingerprintFollowsContent) {
   EXPECT_EQ(LabelFingerprint({}).size(), 12u);  // base64 of 8 bytes.
 }
 
+TEST(StatusTest, ErrorJsonHasTheGceShape) {
+  Json j = ErrorJson(Status::ResourceNotFound("projects/p/global/images/x"));
+  EXPECT_EQ(j["error"]["code"], 404);
+  EXPECT_EQ(j["error"]["message"], "The resource 'projects/p/global/images/x' was not found");
+  ASSERT_EQ(j["error"]["errors"].size(), 1u);
+  EXPECT_EQ(j["error"]["errors"][0]["reason"], "notFound");
+  EXPECT_EQ(j["error"]["errors"][0]["domain"], "global");
+  Status fp = Status::ConditionNotMet("stale");
+  fp.WithLocation("If-Match");
+  Json k = ErrorJson(fp);
+  EXPECT_EQ(k["error"]["errors"][0]["location"], "If-Match");
+  EXPECT_EQ(k["error"]["errors"][0]["locationType"], "header");
+}
+
+TEST(StatusTest, ErrorJsonRoundTrips) {
+  for (Status st : {Status::ResourceNotFound("a"), Status::ResourceExists("b"),
+                    Status::Invalid("c"), Status::ConditionNotMet("d")}) {
+    Status back = StatusFromErrorJson(st.http_code(), ErrorJson(st));
+    EXPECT_EQ(back.code(), st.code()) << st.ToString();
+    EXPECT_EQ(back.message(), st.message());
+  }
+}
+
 }  // namespace
 }  // namespace imago::compute

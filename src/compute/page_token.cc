@@ -2,48 +2,12 @@
 
 #include <charconv>
 
-#include <openssl/evp.h>
+#include "base/base64.h"
+
 #include <openssl/sha.h>
 
 namespace imago::compute {
 namespace {
-
-std::string Base64Url(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), in.size());
-  out.resize(n);
-  for (char& c : out) {
-    if (c == '+')
-      c = '-';
-    else if (c == '/')
-      c = '_';
-  }
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  return out;
-}
-
-bool FromBase64Url(std::string_view in, std::string* out) {
-  std::string s(in);
-  for (char& c : s) {
-    if (c == '-')
-      c = '+';
-    else if (c == '_')
-      c = '/';
-    else if (!(isalnum(static_cast<unsigned char>(c))))
-      return false;
-  }
-  size_t pad = (4 - s.size() % 4) % 4;
-  if (pad == 3) return false;
-  s.append(pad, '=');
-  std::string buf(s.size() / 4 * 3 + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(buf.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  if (n < 0) return false;
-  buf.resize(n - pad);
-  *out = std::move(buf);
-  return true;
-}
 
 Status Bad(std::string_view token) {
   std::string shown(token.substr(0, 60));
@@ -67,13 +31,13 @@ std::string PageScope(std::string_view what) {
 
 std::string EncodePageToken(const PageCursor& c) {
   std::string raw = "1|" + c.scope + "|" + std::to_string(c.last_time) + "|" + c.last_name;
-  return Base64Url(raw);
+  return base::Base64UrlEncode(raw);
 }
 
 Result<PageCursor> DecodePageToken(std::string_view token, std::string_view scope) {
   if (token.size() > 512) return Bad(token);
   std::string raw;
-  if (!FromBase64Url(token, &raw)) return Bad(token);
+  if (!base::Base64UrlDecode(token, &raw)) return Bad(token);
   // "1|scope|time|name"
   size_t a = raw.find('|');
   if (a == std::string::npos || raw.substr(0, a) != "1") return Bad(token);
@@ -89,6 +53,27 @@ Result<PageCursor> DecodePageToken(std::string_view token, std::string_view scop
   if (ec != std::errc() || p != t.data() + t.size()) return Bad(token);
   cur.last_name = raw.substr(c + 1);
   return cur;
+}
+
+std::string EncodeAggregateToken(size_t scope_index, std::string_view inner) {
+  return base::Base64UrlEncode("a1|" + std::to_string(scope_index) + "|" + std::string(inner));
+}
+
+Status DecodeAggregateToken(std::string_view token, size_t scopes, size_t* scope_index,
+                            std::string* inner) {
+  std::string raw;
+  if (token.size() > 1024 || !base::Base64UrlDecode(token, &raw) || !raw.starts_with("a1|")) {
+    return Bad(token);
+  }
+  size_t bar = raw.find('|', 3);
+  if (bar == std::string::npos) return Bad(token);
+  std::string_view index(raw.data() + 3, bar - 3);
+  size_t i = 0;
+  auto [p, ec] = std::from_chars(index.data(), index.data() + index.size(), i);
+  if (ec != std::errc() || p != index.data() + index.size() || i >= scopes) return Bad(token);
+  *scope_index = i;
+  *inner = raw.substr(bar + 1);
+  return Status::OK();
 }
 
 }  // namespace imago::compute

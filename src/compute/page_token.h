@@ -28,6 +28,14 @@ std::string EncodePageToken(const PageCursor& c);
 /// was made for another listing (`scope` differs).
 Result<PageCursor> DecodePageToken(std::string_view token, std::string_view scope);
 
+/// The token of an aggregated list: which scope it stopped in (an index
+/// into the scopes, in order) and that scope's own page token.
+std::string EncodeAggregateToken(size_t scope_index, std::string_view inner);
+/// 400 naming 'pageToken' when `token` is not one of EncodeAggregateToken's
+/// or names a scope at or past `scopes`.
+Status DecodeAggregateToken(std::string_view token, size_t scopes, size_t* scope_index,
+                            std::string* inner);
+
 }  // namespace imago::compute
 
 #endif  // IMAGO_COMPUTE_PAGE_TOKEN_H_

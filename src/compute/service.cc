@@ -20,28 +20,39 @@ Result<std::vector<T>> ListAll(ListOptions opts, int* calls, const ListFn& list)
 
 }  // namespace
 
-Result<std::vector<Image>> ListAllImages(Service& svc, const std::string& project, ListOptions opts,
-                                         int* calls) {
-  return ListAll<Image>(opts, calls,
-                        [&](const ListOptions& o) { return svc.ListImages(project, o); });
+ComposedService::ComposedService(Service& base)
+    : base_(base),
+      images_(&base.images()),
+      disks_(&base.disks()),
+      snapshots_(&base.snapshots()),
+      instances_(&base.instances()),
+      operations_(&base.operations()) {}
+
+Result<std::vector<Image>> ListAllImages(Images& images, const std::string& project,
+                                         ListOptions opts, int* calls) {
+  return ListAll<Image>(opts, calls, [&](const ListOptions& o) { return images.List(project, o); });
 }
 
-Result<std::vector<Disk>> ListAllDisks(Service& svc, const std::string& project,
+Result<std::vector<Disk>> ListAllDisks(Disks& disks, const std::string& project,
                                        const std::string& zone, ListOptions opts) {
   return ListAll<Disk>(opts, nullptr,
-                       [&](const ListOptions& o) { return svc.ListDisks(project, zone, o); });
+                       [&](const ListOptions& o) { return disks.List(project, zone, o); });
 }
 
-Result<std::vector<Instance>> ListAllInstances(Service& svc, const std::string& project,
+Result<std::vector<Instance>> ListAllInstances(Instances& instances, const std::string& project,
                                                const std::string& zone, ListOptions opts) {
-  return ListAll<Instance>(
-      opts, nullptr, [&](const ListOptions& o) { return svc.ListInstances(project, zone, o); });
+  return ListAll<Instance>(opts, nullptr,
+                           [&](const ListOptions& o) { return instances.List(project, zone, o); });
 }
 
-Result<std::vector<Snapshot>> ListAllSnapshots(Service& svc, const std::string& project,
+Result<std::vector<Snapshot>> ListAllSnapshots(Snapshots& snapshots, const std::string& project,
                                                ListOptions opts) {
   return ListAll<Snapshot>(opts, nullptr,
-                           [&](const ListOptions& o) { return svc.ListSnapshots(project, o); });
+                           [&](const ListOptions& o) { return snapshots.List(project, o); });
+}
+
+Result<std::vector<Zone>> ListAllZones(Zones& zones, const std::string& project) {
+  return ListAll<Zone>({}, nullptr, [&](const ListOptions& o) { return zones.List(project, o); });
 }
 
 }  // namespace imago::compute

@@ -4,6 +4,7 @@
 #define IMAGO_COMPUTE_TYPES_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -115,6 +116,15 @@ struct Operation {
   bool failed() const { return !errors.empty(); }
 };
 
+/// Called with bytes done and bytes in all while a long mutation runs.
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
+/// Options shared by every mutation.
+struct MutationOptions {
+  std::string request_id;  // A UUID, or empty.
+  ProgressFn progress;     // Optional; may be ignored by remote implementations.
+};
+
 /// Parameters of every list method.
 struct ListOptions {
   std::string filter;
@@ -129,6 +139,16 @@ struct ListPage {
   std::vector<T> items;
   std::string next_page_token;
   std::optional<Warning> warning;
+};
+
+/// One page of an aggregatedList: the items of each scope ("zones/local-a",
+/// "regions/local", "global"), in scope order. Every scope of the project
+/// has an entry, empty when nothing of it is on this page.
+template <typename T>
+struct AggregatedPage {
+  std::map<std::string, std::vector<T>> items;
+  std::string next_page_token;
+  std::vector<std::string> unreachables;  // Scopes that could not be read.
 };
 
 /// The labelFingerprint of a label map: base64 of the first 8 bytes of the

@@ -100,33 +100,6 @@ std::string MetadataFingerprint(const std::vector<std::pair<std::string, std::st
   return ShortFingerprint(canon);
 }
 
-Json ToJson(const Zone& z) {
-  Json j = {{"kind", "compute#zone"}, {"name", z.name}};
-  PutInt(j, "id", static_cast<int64_t>(z.id));
-  PutIfSet(j, "description", z.description);
-  PutIfSet(j, "status", z.status);
-  PutIfSet(j, "region", z.region);
-  PutIfSet(j, "selfLink", z.self_link);
-  return j;
-}
-
-Result<Zone> ZoneFromJson(const Json& j) {
-  Zone z;
-  Reader r(j, "zone");
-  r.Kind("compute#zone")
-      .U64("id", &z.id)
-      .Str("name", &z.name)
-      .Str("description", &z.description)
-      .Str("status", &z.status)
-      .Str("region", &z.region)
-      .Str("selfLink", &z.self_link)
-      .Ignore("creationTimestamp")
-      .Ignore("availableCpuPlatforms")
-      .Ignore("supportsPzs");
-  IMAGO_RETURN_IF_ERROR(r.Done());
-  return z;
-}
-
 Json ToJson(const Disk& d) {
   Json j = Json::object();
   j["kind"] = "compute#disk";

@@ -10,7 +10,6 @@
 
 namespace imago::compute {
 
-Json ToJson(const Zone& z);
 Json ToJson(const Disk& d);
 Json ToJson(const Snapshot& s);
 Json ToJson(const AttachedDisk& d);
@@ -26,7 +25,6 @@ Result<AttachedDisk> AttachedDiskFromJson(const Json& j, std::string_view where 
 Result<Metadata> MetadataFromJson(const Json& j, std::string_view where = "metadata");
 Result<Instance> InstanceFromJson(const Json& j, std::string_view where = "instance");
 Result<SerialPortOutput> SerialPortOutputFromJson(const Json& j);
-Result<Zone> ZoneFromJson(const Json& j);
 
 }  // namespace imago::compute
 

@@ -1,4 +1,4 @@
-// The compute/v1 resources a virtual machine is made of: zones, disks,
+// The compute/v1 resources a virtual machine is made of: disks,
 // snapshots, instances, their metadata and serial output. Plain data, named
 // after the API's JSON fields in snake_case; vm_codec.h reads and writes them.
 #ifndef IMAGO_COMPUTE_VM_TYPES_H_
@@ -15,16 +15,6 @@
 #include "compute/types.h"
 
 namespace imago::compute {
-
-/// compute#zone.
-struct Zone {
-  uint64_t id = 0;
-  std::string name;
-  std::string description;
-  std::string status;  // UP.
-  std::string region;  // URL.
-  std::string self_link;
-};
 
 /// compute#disk: a zonal persistent disk.
 struct Disk {

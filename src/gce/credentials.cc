@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
+
+#include "base/base64.h"
 
 namespace imago::gce {
 
@@ -22,21 +25,8 @@ Status Unauthorized(const std::string& m) {
   return Status(compute::Code::kUnauthorized, m);
 }
 
-std::string Base64Url(const unsigned char* data, size_t n) {
-  std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  int len =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(len);
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  return out;
-}
-
 std::string Base64Url(const std::string& s) {
-  return Base64Url(reinterpret_cast<const unsigned char*>(s.data()), s.size());
+  return base::Base64UrlEncode(s);
 }
 
 Result<json> ReadJsonFile(const std::string& path, const std::string& what) {
@@ -128,16 +118,16 @@ Result<std::unique_ptr<ServiceAccountCredentials>> ServiceAccountCredentials::Fr
   c->key_id_ = key.value("private_key_id", "");
   c->token_uri_ = key.value("token_uri", kGoogleTokenUri);
   // Check the PEM now: a bad key is a clear error before any call.
-  BIO* bio = BIO_new_mem_buf(c->pem_.data(), static_cast<int>(c->pem_.size()));
-  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(c->pem_.data(), static_cast<int>(c->pem_.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr,
+      &EVP_PKEY_free);
   if (!pkey) {
     return Unauthorized("the private_key of the service account key " + path +
                         " is not a PEM private key");
   }
-  bool rsa = EVP_PKEY_base_id(pkey) == EVP_PKEY_RSA;
-  EVP_PKEY_free(pkey);
-  if (!rsa)
+  if (EVP_PKEY_base_id(pkey.get()) != EVP_PKEY_RSA)
     return Unauthorized("the private_key of " + path + " is not an RSA key (RS256 needs one)");
   return c;
 }
@@ -157,26 +147,24 @@ Result<std::string> ServiceAccountCredentials::MakeJwt(
                  {"iat", iat},
                  {"exp", iat + 3600}};
   std::string signing_input = Base64Url(header.dump()) + "." + Base64Url(claims.dump());
-  BIO* bio = BIO_new_mem_buf(pem_.data(), static_cast<int>(pem_.size()));
-  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem_.data(), static_cast<int>(pem_.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr,
+      &EVP_PKEY_free);
   if (!pkey) return Refused("its private_key is not a PEM private key");
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   size_t len = 0;
   std::string sig;
-  bool ok = EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, pkey) == 1 &&
-            EVP_DigestSign(ctx, nullptr, &len,
-                           reinterpret_cast<const unsigned char*>(signing_input.data()),
-                           signing_input.size()) == 1;
+  const auto* in = reinterpret_cast<const unsigned char*>(signing_input.data());
+  bool ok = ctx && EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) == 1 &&
+            EVP_DigestSign(ctx.get(), nullptr, &len, in, signing_input.size()) == 1;
   if (ok) {
     sig.resize(len);
-    ok = EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                        reinterpret_cast<const unsigned char*>(signing_input.data()),
+    ok = EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
                         signing_input.size()) == 1;
     sig.resize(len);
   }
-  EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(pkey);
   if (!ok) return Refused("signing the JWT failed");
   return signing_input + "." + Base64Url(sig);
 }

@@ -15,7 +15,7 @@
 #include <fstream>
 #include <thread>
 
-#include "localcloud/test_util.h"
+#include "base/testing.h"
 
 namespace imago::gce {
 namespace {
@@ -146,7 +146,7 @@ class CredentialsTest : public ::testing::Test {
     return s;
   }
 
-  localcloud::TempDir dir_;
+  base::TempDir dir_;
   EVP_PKEY* key_ = nullptr;
   std::string pem_;
   std::unique_ptr<FakeTokenEndpoint> fake_;

@@ -94,7 +94,7 @@ TEST(GceClientAuth, AnExpiredTokenIsRefreshedOnce) {
   FakeComputeEndpoint fake;
   auto creds = std::make_shared<RotatingCredentials>(false);
   GceClient client(Options(fake, creds));
-  auto im = client.GetImage("p", "app-v1");
+  auto im = client.images().Get("p", "app-v1");
   ASSERT_TRUE(im.ok()) << im.status().message();
   EXPECT_EQ(im->name, "app-v1");
   EXPECT_EQ(creds->refreshes, 1);
@@ -105,7 +105,7 @@ TEST(GceClientAuth, ARefusedTokenNamesTheCredentialAndStops) {
   FakeComputeEndpoint fake;
   auto creds = std::make_shared<RotatingCredentials>(true);
   GceClient client(Options(fake, creds));
-  auto im = client.GetImage("p", "app-v1");
+  auto im = client.images().Get("p", "app-v1");
   ASSERT_FALSE(im.ok());
   EXPECT_EQ(im.status().code(), compute::Code::kUnauthorized);
   EXPECT_NE(im.status().message().find("invalid authentication credentials"), std::string::npos);
@@ -120,7 +120,7 @@ TEST(GceClientAuth, PermissionDeniedIsNotRetried) {
   auto creds = std::make_shared<RotatingCredentials>(false);
   creds->refreshes = 1;  // Already fresh.
   GceClient client(Options(fake, creds));
-  auto im = client.GetImage("forbidden", "app-v1");
+  auto im = client.images().Get("forbidden", "app-v1");
   ASSERT_FALSE(im.ok());
   EXPECT_EQ(im.status().code(), compute::Code::kForbidden);
   EXPECT_NE(im.status().message().find("Required 'compute.images.get' permission"),

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "localcloud/test_util.h"
+#include "base/testing.h"
 
 namespace imago::gce {
 namespace {
@@ -37,7 +37,7 @@ class GcloudConfigTest : public ::testing::Test {
     mkdir(env_.config_dir.c_str(), 0755);
     mkdir((env_.config_dir + "/configurations").c_str(), 0755);
   }
-  localcloud::TempDir dir_;
+  base::TempDir dir_;
   GcloudEnvironment env_;
 };
 

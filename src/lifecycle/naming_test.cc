@@ -4,8 +4,8 @@
 
 #include <set>
 
+#include "base/testing.h"
 #include "compute/names.h"
-#include "localcloud/test_util.h"
 
 namespace imago::lifecycle {
 namespace {
@@ -71,7 +71,7 @@ TEST(NamingTest, CheckExplainsEveryProblem) {
 }
 
 TEST(NamingStoreTest, PerFamilyTemplates) {
-  localcloud::TempDir dir;
+  base::TempDir dir;
   NamingStore store(dir.path() + "/naming.json");
   EXPECT_FALSE(store.Get("web")->has_value());
   ASSERT_TRUE(store.Set("web", "{os}-web-{version}-v{date}").ok());

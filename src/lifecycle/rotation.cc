@@ -187,7 +187,7 @@ Result<Plan> PlanRotation(compute::Service& svc, const std::string& project,
   Plan plan;
   plan.now = now;
   // Every image of the project: who uses an image may be in another family.
-  auto all = compute::ListAllImages(svc, project, {}, &plan.list_calls);
+  auto all = compute::ListAllImages(svc.images(), project, {}, &plan.list_calls);
   if (!all.ok()) return all.status();
   auto vms = ListVmResources(svc, project, &plan.list_calls);
   if (!vms.ok()) return vms.status();
@@ -218,10 +218,10 @@ ApplyResult ApplyPlan(compute::Service& svc, const std::string& project, const P
   for (const Change& c : plan.changes) {
     Status st;
     if (c.to == "PURGED") {
-      st = svc.DeleteImage(project, c.image, {}).status();
+      st = svc.images().Delete(project, c.image, {}).status();
     } else {
       if (c.from != c.to || c.purge_on.empty()) {
-        st = svc.DeprecateImage(project, c.image, c.status, {}).status();
+        st = svc.images().Deprecate(project, c.image, c.status, {}).status();
       }
       if (st.ok() && !c.purge_on.empty()) {
         // The purge date goes in a label: DeprecationStatus has no field for it.
@@ -229,9 +229,9 @@ ApplyResult ApplyPlan(compute::Service& svc, const std::string& project, const P
         std::string fingerprint = c.label_fingerprint;
         for (int attempt = 0; attempt < 5; ++attempt) {
           labels[kPurgeLabel] = PurgeLabelValue(*compute::ParseTimestamp(c.purge_on));
-          st = svc.SetImageLabels(project, c.image, labels, fingerprint, {}).status();
+          st = svc.images().SetLabels(project, c.image, labels, fingerprint, {}).status();
           if (st.code() != compute::Code::kConditionNotMet) break;
-          auto im = svc.GetImage(project, c.image);  // Changed since the plan: read again.
+          auto im = svc.images().Get(project, c.image);  // Changed since the plan: read again.
           if (!im.ok()) {
             st = im.status();
             break;

@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "base/testing.h"
 #include "compute/counting_service.h"
 #include "lifecycle/ancestry.h"
-#include "localcloud/local_cloud.h"
-#include "localcloud/test_util.h"
+#include "testenv/test_cloud.h"
 
 namespace imago::lifecycle {
 namespace {
@@ -23,16 +23,13 @@ class RotationTest : public ::testing::Test {
   void SetUp() override {
     t0_ = *compute::ParseTimestamp("2026-01-01T00:00:00Z");
     clock_ = std::make_unique<compute::ManualClock>(t0_);
-    localcloud::LocalCloudOptions o;
-    o.home = dir_.path() + "/home";
-    o.clock = clock_.get();
-    cloud_ = std::move(localcloud::LocalCloud::Open(o).value());
+    cloud_ = testenv::OpenTestCloud({dir_.path() + "/home", clock_.get()});
     std::string src = dir_.path() + "/seed.raw";
-    localcloud::WriteFile(src, 4096, 1);
+    base::WriteFile(src, 4096, 1);
     Image seed;
     seed.name = "seed";
     seed.raw_disk = compute::RawDisk{src, "", ""};
-    ASSERT_TRUE(cloud_->InsertImage("local", seed, {}).ok());
+    ASSERT_TRUE(cloud_->images().Insert("local", seed, {}).ok());
   }
 
   // Creates an image on day `day` (optionally built from `source`).
@@ -43,7 +40,7 @@ class RotationTest : public ::testing::Test {
     im.name = name;
     im.family = family;
     im.source_image = source;
-    auto op = cloud_->InsertImage("local", im, {});
+    auto op = cloud_->images().Insert("local", im, {});
     ASSERT_TRUE(op.ok()) << op.status().message();
   }
 
@@ -59,7 +56,7 @@ class RotationTest : public ::testing::Test {
   }
 
   std::string State(const std::string& name) {
-    auto im = cloud_->GetImage("local", name);
+    auto im = cloud_->images().Get("local", name);
     if (!im.ok()) return "GONE";
     return im->IsDeprecated() ? compute::DeprecationStateName(im->State()) : "READY";
   }
@@ -74,10 +71,10 @@ class RotationTest : public ::testing::Test {
     return "absent";
   }
 
-  localcloud::TempDir dir_;
+  base::TempDir dir_;
   TimeUs t0_;
   std::unique_ptr<compute::ManualClock> clock_;
-  std::unique_ptr<localcloud::LocalCloud> cloud_;
+  std::unique_ptr<compute::Service> cloud_;
 };
 
 // The default policy over 90 days, rotating every day.
@@ -112,9 +109,9 @@ TEST_F(RotationTest, NinetyDaysWithTheDefaultPolicy) {
   clock_->Set(t0_ + 45 * kDay);
   Create("v5", "app", 45);
   Rotate(46);
-  auto v3 = cloud_->GetImage("local", "v3");
+  auto v3 = cloud_->images().Get("local", "v3");
   ASSERT_TRUE(v3->deprecated.has_value());
-  EXPECT_EQ(v3->deprecated->replacement, cloud_->GetImage("local", "v5")->self_link);
+  EXPECT_EQ(v3->deprecated->replacement, cloud_->images().Get("local", "v5")->self_link);
   EXPECT_EQ(v3->deprecated->deprecated.substr(0, 10), "2026-02-16");
   EXPECT_EQ(v3->deprecated->obsolete.substr(0, 10), "2026-02-23");
 }
@@ -172,10 +169,10 @@ TEST_F(RotationTest, NeverTouchesAnImageInUse) {
   Plan p = Rotate(10);
   EXPECT_EQ(State("base-1"), "READY");
   EXPECT_EQ(Why(p, "base-1"), "in use by image app-1");
-  ASSERT_TRUE(cloud_
-                  ->DeprecateImage("local", "app-1",
-                                   compute::DeprecationStatus{DeprecationState::kDeleted}, {})
-                  .ok());
+  ASSERT_TRUE(
+      cloud_->images()
+          .Deprecate("local", "app-1", compute::DeprecationStatus{DeprecationState::kDeleted}, {})
+          .ok());
   Rotate(11);  // A DELETED child no longer holds its parent.
   EXPECT_EQ(State("base-1"), "DEPRECATED");
 }
@@ -188,25 +185,25 @@ TEST_F(RotationTest, NeverTouchesAnImageADiskOrASnapshotUses) {
   compute::Disk d1;
   d1.name = "d1";
   d1.source_image = "base-1";
-  ASSERT_TRUE(cloud_->InsertDisk("local", "local-a", d1, {}).ok());
+  ASSERT_TRUE(cloud_->disks().Insert("local", "local-a", d1, {}).ok());
   compute::Disk d2 = d1;
   d2.name = "d2";
   d2.source_image = "base-2";
-  ASSERT_TRUE(cloud_->InsertDisk("local", "local-b", d2, {}).ok());  // Any zone counts.
+  ASSERT_TRUE(cloud_->disks().Insert("local", "local-b", d2, {}).ok());  // Any zone counts.
   compute::Snapshot s2;
   s2.name = "s2";
-  ASSERT_TRUE(cloud_->CreateSnapshot("local", "local-b", "d2", s2, {}).ok());
+  ASSERT_TRUE(cloud_->disks().CreateSnapshot("local", "local-b", "d2", s2, {}).ok());
   compute::Disk d3;
   d3.name = "d3";
   d3.source_snapshot = "s2";
-  ASSERT_TRUE(cloud_->InsertDisk("local", "local-a", d3, {}).ok());
+  ASSERT_TRUE(cloud_->disks().Insert("local", "local-a", d3, {}).ok());
   Plan p = Rotate(10);
   EXPECT_EQ(State("base-1"), "READY");
   EXPECT_EQ(Why(p, "base-1"), "in use by disk d1");
   EXPECT_EQ(State("base-2"), "READY");
   std::string why = Why(p, "base-2");
   EXPECT_EQ(why, "in use by disk d3 (and 2 more)") << why;  // d3 (from s2), d2, s2.
-  ASSERT_TRUE(cloud_->DeleteDisk("local", "local-a", "d1", {}).ok());
+  ASSERT_TRUE(cloud_->disks().Delete("local", "local-a", "d1", {}).ok());
   Plan after = Rotate(11);
   EXPECT_EQ(State("base-1"), "DEPRECATED") << Why(after, "base-1");
   EXPECT_EQ(State("base-2"), "READY");
@@ -239,10 +236,10 @@ TEST_F(RotationTest, NeverTouchesAnImageLabelledKeep) {
   Create("v1", "app", 0);
   Create("v2", "app", 1);
   Create("v3", "app", 2);
-  auto v1 = cloud_->GetImage("local", "v1");
-  ASSERT_TRUE(
-      cloud_->SetImageLabels("local", "v1", {{"imago-keep", "true"}}, v1->label_fingerprint, {})
-          .ok());
+  auto v1 = cloud_->images().Get("local", "v1");
+  ASSERT_TRUE(cloud_->images()
+                  .SetLabels("local", "v1", {{"imago-keep", "true"}}, v1->label_fingerprint, {})
+                  .ok());
   Plan p = Rotate(10);
   EXPECT_EQ(State("v1"), "READY");
   EXPECT_EQ(Why(p, "v1"), "labelled imago-keep=true");
@@ -270,13 +267,13 @@ TEST_F(RotationTest, SchedulesDatesForManualDeprecations) {
   Create("v1", "app", 0);
   Create("v2", "app", 1);
   Create("v3", "app", 2);
-  ASSERT_TRUE(cloud_
-                  ->DeprecateImage("local", "v1",
-                                   compute::DeprecationStatus{DeprecationState::kObsolete}, {})
-                  .ok());
+  ASSERT_TRUE(
+      cloud_->images()
+          .Deprecate("local", "v1", compute::DeprecationStatus{DeprecationState::kObsolete}, {})
+          .ok());
   Plan p = Rotate(5);
   EXPECT_EQ(Why(p, "v1"), "change: OBSOLETE -> OBSOLETE");
-  EXPECT_EQ(cloud_->GetImage("local", "v1")->deprecated->deleted.substr(0, 10), "2026-01-20");
+  EXPECT_EQ(cloud_->images().Get("local", "v1")->deprecated->deleted.substr(0, 10), "2026-01-20");
 }
 
 TEST_F(RotationTest, AFamilyThatDoesNotExistIsAnError) {
@@ -289,7 +286,7 @@ TEST_F(RotationTest, OutdatedOnAThreeLevelChain) {
   Create("base-1", "base", 0);
   Create("app-1", "app", 1, "base-1");
   Create("prod-1", "prod", 2, "app-1");
-  auto all = [&] { return cloud_->ListImages("local", {})->items; };
+  auto all = [&] { return cloud_->images().List("local", {})->items; };
   auto images = all();
   EXPECT_TRUE(FindOutdated(images, std::nullopt).empty());
   Create("base-2", "base", 3);  // The base moves.

@@ -19,13 +19,13 @@ uint64_t ParseId(const std::string& s) {
 compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::string& project,
                                              int* calls) {
   VmResources out;
-  auto zones = svc.ListZones(project);
+  auto zones = compute::ListAllZones(svc.zones(), project);
   if (calls) ++*calls;
   if (!zones.ok()) return zones.status();
   for (const auto& z : *zones) {
     compute::ListOptions opts;
     while (true) {
-      auto page = svc.ListDisks(project, z.name, opts);
+      auto page = svc.disks().List(project, z.name, opts);
       if (calls) ++*calls;
       if (!page.ok()) return page.status();
       for (auto& d : page->items) out.disks.push_back(std::move(d));
@@ -35,7 +35,7 @@ compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::s
   }
   compute::ListOptions opts;
   while (true) {
-    auto page = svc.ListSnapshots(project, opts);
+    auto page = svc.snapshots().List(project, opts);
     if (calls) ++*calls;
     if (!page.ok()) return page.status();
     for (auto& s : page->items) out.snapshots.push_back(std::move(s));

@@ -109,7 +109,6 @@ Result<ResourceRow> ReadResource(Stmt& s) {
   r.name = s.Text(3);
   r.id = static_cast<uint64_t>(s.Int(4));
   r.creation_us = s.Int(5);
-  r.status = s.Text(6);
   r.content = s.Text(7);
   r.source_image_id = static_cast<uint64_t>(s.Int(8));
   r.resource = Json::parse(s.Text(9), nullptr, false);
@@ -502,7 +501,7 @@ Status Catalog::InsertResource(const ResourceRow& r) {
       .Bind(4, r.name)
       .Bind(5, AsSigned(r.id))
       .Bind(6, r.creation_us)
-      .Bind(7, r.status)
+      .Bind(7, r.status())
       .BindOrNull(8, r.content)
       .Bind(9, AsSigned(r.source_image_id))
       .Bind(10, r.resource.dump())
@@ -515,7 +514,7 @@ Status Catalog::UpdateResource(const ResourceRow& r) {
       "UPDATE resources SET status = ?2, content = ?3, resource = ?4, local = ?5 WHERE id = ?1");
   if (!s.ok()) return s.status();
   s->Bind(1, AsSigned(r.id))
-      .Bind(2, r.status)
+      .Bind(2, r.status())
       .BindOrNull(3, r.content)
       .Bind(4, r.resource.dump())
       .Bind(5, r.local.dump());

@@ -40,7 +40,8 @@ struct OperationRow {
 };
 
 /// A disk, snapshot or instance row: the API resource as JSON plus what
-/// only the local cloud keeps about it.
+/// only the local cloud keeps about it. The resource's status lives in the
+/// resource alone; the catalog copies it into its index column on write.
 struct ResourceRow {
   std::string kind;  // "disk", "snapshot", "instance".
   std::string project;
@@ -48,11 +49,17 @@ struct ResourceRow {
   std::string name;
   uint64_t id = 0;
   int64_t creation_us = 0;
-  std::string status;
   std::string content;           // Blob this resource's data rests on; "" when none.
   uint64_t source_image_id = 0;  // The image it came from, at any distance; 0 when none.
   compute::Json resource;        // The API resource.
   compute::Json local = compute::Json::object();  // Files, process, ports: local-only state.
+
+  /// resource.status ("" when it has none).
+  std::string status() const {
+    return resource.is_object() && resource.contains("status") && resource["status"].is_string()
+               ? resource["status"].get<std::string>()
+               : std::string();
+  }
 };
 
 /// Where a scan of images or operations starts, its order, and which index it may use.
@@ -113,7 +120,8 @@ class Catalog {
   Result<std::optional<ResourceRow>> FindResourceById(uint64_t id);
   /// Inserts; the caller has checked that the name is free.
   compute::Status InsertResource(const ResourceRow& row);
-  /// Rewrites status, content, resource and local of row.id.
+  /// Rewrites content, resource and local of row.id (and the status column
+  /// from resource.status).
   compute::Status UpdateResource(const ResourceRow& row);
   compute::Status DeleteResource(uint64_t id);
   /// Calls `fn` for each row of (kind, project, zone) in scan order until it returns false.

@@ -298,7 +298,7 @@ Result<DiskInfo> ContentStore::Probe(const std::string& src, const std::string& 
 Result<PendingBlob> ContentStore::Reserve(const std::string& name) {
   PendingBlob blob;
   blob.tmp_path = root_ + "/tmp/" + name;
-  auto lock = FileLock::Acquire(blob.tmp_path);
+  auto lock = base::FileLock::Acquire(blob.tmp_path);
   if (!lock.ok()) return lock.status();
   blob.lock = std::move(lock.value());
   return blob;
@@ -385,7 +385,7 @@ int ContentStore::RemoveAbandoned() {
   for (const auto& n : names) {
     std::string p = dir + "/" + n;
     bool busy = false;
-    auto lock = FileLock::TryAcquire(p, &busy);
+    auto lock = base::FileLock::TryAcquire(p, &busy);
     if (!lock.ok()) continue;  // A live writer holds it (or it vanished).
     if (unlink(p.c_str()) == 0) ++removed;
   }

@@ -15,10 +15,10 @@
 #include <cstdint>
 #include <string>
 
+#include "base/file_lock.h"
 #include "compute/service.h"
 #include "compute/status.h"
 #include "localcloud/disk_format.h"
-#include "localcloud/file_lock.h"
 
 namespace imago::localcloud {
 
@@ -31,7 +31,7 @@ struct BlobInfo {
 
 /// A blob written to the temporary area, not yet published. Holds the lock.
 struct PendingBlob {
-  FileLock lock;
+  base::FileLock lock;
   std::string tmp_path;
   BlobInfo info;
   bool published = false;

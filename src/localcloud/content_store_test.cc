@@ -7,10 +7,14 @@
 #include <fstream>
 #include <sstream>
 
-#include "localcloud/test_util.h"
+#include "base/testing.h"
 
 namespace imago::localcloud {
 namespace {
+
+using base::CountFiles;
+using base::TempDir;
+using base::WriteFile;
 
 using compute::Status;
 

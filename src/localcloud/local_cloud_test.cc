@@ -1,4 +1,5 @@
 #include "localcloud/local_cloud.h"
+#include "localcloud/catalog.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -7,10 +8,14 @@
 
 #include <fmt/format.h>
 
-#include "localcloud/test_util.h"
+#include "base/testing.h"
 
 namespace imago::localcloud {
 namespace {
+
+using base::CountFiles;
+using base::TempDir;
+using base::WriteFile;
 
 using compute::Code;
 using compute::DeprecationState;
@@ -46,11 +51,11 @@ class LocalCloudTest : public ::testing::Test {
     im.family = family;
     im.raw_disk = compute::RawDisk{src, "", ""};
     clock_->Advance(60 * compute::kMicrosPerSecond);  // Distinct creation times.
-    return cloud_->InsertImage("local", im, {});
+    return cloud_->images().Insert("local", im, {});
   }
 
   std::string Head(const std::string& family) {
-    auto im = cloud_->GetImageFromFamily("local", family);
+    auto im = cloud_->images().GetFromFamily("local", family);
     return im.ok() ? im->name : "error: " + im.status().message();
   }
 
@@ -69,10 +74,10 @@ TEST_F(LocalCloudTest, SeedWalkthrough) {
   DeprecationStatus d;
   d.state = DeprecationState::kDeprecated;
   d.replacement = "image-v1";
-  auto op = cloud_->DeprecateImage("local", "image-v2", d, {});
+  auto op = cloud_->images().Deprecate("local", "image-v2", d, {});
   ASSERT_TRUE(op.ok()) << op.status().message();
   EXPECT_EQ(Head("my-image-family"), "image-v1");
-  auto v2 = cloud_->GetImage("local", "image-v2");
+  auto v2 = cloud_->images().Get("local", "image-v2");
   ASSERT_TRUE(v2.ok());
   EXPECT_EQ(v2->deprecated->replacement,
             "https://www.googleapis.com/compute/v1/projects/local/global/images/image-v1");
@@ -84,7 +89,7 @@ TEST_F(LocalCloudTest, ImportedImageDescribesItsContent) {
   EXPECT_EQ(op->status, "DONE");
   EXPECT_EQ(op->operation_type, "insert");
   EXPECT_EQ(op->progress, 100);
-  auto im = cloud_->GetImage("local", "img");
+  auto im = cloud_->images().Get("local", "img");
   ASSERT_TRUE(im.ok());
   EXPECT_EQ(im->status, "READY");
   EXPECT_EQ(im->archive_size_bytes, 64 * 1024);
@@ -93,7 +98,7 @@ TEST_F(LocalCloudTest, ImportedImageDescribesItsContent) {
   EXPECT_EQ(im->creation_timestamp.substr(0, 10), "2026-11-26");
   EXPECT_EQ(op->target_id, im->id);
   // By numeric id too.
-  auto by_id = cloud_->GetImage("local", std::to_string(im->id));
+  auto by_id = cloud_->images().Get("local", std::to_string(im->id));
   ASSERT_TRUE(by_id.ok());
   EXPECT_EQ(by_id->name, "img");
   EXPECT_EQ(Blobs(), 1);
@@ -108,26 +113,27 @@ TEST_F(LocalCloudTest, FamilyHeadIsNewestReadyNotDeprecated) {
   ASSERT_TRUE(Create("other", "other").ok());
   EXPECT_EQ(Head("app"), "a3");
   for (auto s : {DeprecationState::kObsolete, DeprecationState::kDeleted}) {
-    ASSERT_TRUE(cloud_->DeprecateImage("local", "a3", DeprecationStatus{s}, {}).ok());
+    ASSERT_TRUE(cloud_->images().Deprecate("local", "a3", DeprecationStatus{s}, {}).ok());
     EXPECT_EQ(Head("app"), "a2");
   }
   // An empty body clears the deprecation; so does ACTIVE.
-  ASSERT_TRUE(cloud_->DeprecateImage("local", "a3", std::nullopt, {}).ok());
+  ASSERT_TRUE(cloud_->images().Deprecate("local", "a3", std::nullopt, {}).ok());
   EXPECT_EQ(Head("app"), "a3");
-  EXPECT_FALSE(cloud_->GetImage("local", "a3")->deprecated.has_value());
-  ASSERT_TRUE(
-      cloud_->DeprecateImage("local", "a3", DeprecationStatus{DeprecationState::kDeprecated}, {})
-          .ok());
-  ASSERT_TRUE(
-      cloud_->DeprecateImage("local", "a3", DeprecationStatus{DeprecationState::kActive}, {}).ok());
-  EXPECT_FALSE(cloud_->GetImage("local", "a3")->deprecated.has_value());
+  EXPECT_FALSE(cloud_->images().Get("local", "a3")->deprecated.has_value());
+  ASSERT_TRUE(cloud_->images()
+                  .Deprecate("local", "a3", DeprecationStatus{DeprecationState::kDeprecated}, {})
+                  .ok());
+  ASSERT_TRUE(cloud_->images()
+                  .Deprecate("local", "a3", DeprecationStatus{DeprecationState::kActive}, {})
+                  .ok());
+  EXPECT_FALSE(cloud_->images().Get("local", "a3")->deprecated.has_value());
   // Every member deprecated: 404 naming the family.
   for (auto n : {"a1", "a2", "a3"}) {
-    ASSERT_TRUE(
-        cloud_->DeprecateImage("local", n, DeprecationStatus{DeprecationState::kDeprecated}, {})
-            .ok());
+    ASSERT_TRUE(cloud_->images()
+                    .Deprecate("local", n, DeprecationStatus{DeprecationState::kDeprecated}, {})
+                    .ok());
   }
-  auto none = cloud_->GetImageFromFamily("local", "app");
+  auto none = cloud_->images().GetFromFamily("local", "app");
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), Code::kNotFound);
   EXPECT_EQ(none.status().message(),
@@ -137,22 +143,22 @@ TEST_F(LocalCloudTest, FamilyHeadIsNewestReadyNotDeprecated) {
 TEST_F(LocalCloudTest, DeprecationValidation) {
   ASSERT_TRUE(Create("a1", "app").ok());
   DeprecationStatus d{DeprecationState::kDeprecated, "no-such-image", "", "", ""};
-  auto op = cloud_->DeprecateImage("local", "a1", d, {});
+  auto op = cloud_->images().Deprecate("local", "a1", d, {});
   ASSERT_FALSE(op.ok());
   EXPECT_NE(op.status().message().find("deprecationStatus.replacement"), std::string::npos);
   d = {DeprecationState::kDeprecated, "a1", "", "", ""};
-  EXPECT_FALSE(cloud_->DeprecateImage("local", "a1", d, {}).ok());  // Itself.
+  EXPECT_FALSE(cloud_->images().Deprecate("local", "a1", d, {}).ok());  // Itself.
   d = {DeprecationState::kDeprecated, "", "", "next tuesday", ""};
-  op = cloud_->DeprecateImage("local", "a1", d, {});
+  op = cloud_->images().Deprecate("local", "a1", d, {});
   ASSERT_FALSE(op.ok());
   EXPECT_NE(op.status().message().find("'deprecationStatus.obsolete': 'next tuesday'"),
             std::string::npos);
   d = {DeprecationState::kDeprecated, "", "", "2026-12-03T00:00:00Z", "2026-12-10T00:00:00Z"};
-  ASSERT_TRUE(cloud_->DeprecateImage("local", "a1", d, {}).ok());
-  auto im = cloud_->GetImage("local", "a1");
+  ASSERT_TRUE(cloud_->images().Deprecate("local", "a1", d, {}).ok());
+  auto im = cloud_->images().Get("local", "a1");
   EXPECT_EQ(im->deprecated->obsolete, "2026-12-03T00:00:00Z");
   EXPECT_EQ(im->deprecated->deleted, "2026-12-10T00:00:00Z");
-  EXPECT_EQ(cloud_->DeprecateImage("local", "nope", d, {}).status().code(), Code::kNotFound);
+  EXPECT_EQ(cloud_->images().Deprecate("local", "nope", d, {}).status().code(), Code::kNotFound);
 }
 
 TEST_F(LocalCloudTest, NameClashesAndBadInputChangeNothing) {
@@ -162,31 +168,31 @@ TEST_F(LocalCloudTest, NameClashesAndBadInputChangeNothing) {
   EXPECT_EQ(dup.status().code(), Code::kAlreadyExists);
   EXPECT_EQ(dup.status().message(),
             "The resource 'projects/local/global/images/img' already exists");
-  auto ops_before = cloud_->ListGlobalOperations("local", {});
+  auto ops_before = cloud_->operations().List(compute::Scope::Global("local"), {});
   Image bad;
   bad.name = "Bad_Name";
   bad.raw_disk = compute::RawDisk{dir_.path() + "/img.raw", "", ""};
-  EXPECT_EQ(cloud_->InsertImage("local", bad, {}).status().code(), Code::kInvalid);
+  EXPECT_EQ(cloud_->images().Insert("local", bad, {}).status().code(), Code::kInvalid);
   bad.name = "ok";
   bad.raw_disk = compute::RawDisk{dir_.path() + "/missing.raw", "", ""};
-  auto missing = cloud_->InsertImage("local", bad, {});
+  auto missing = cloud_->images().Insert("local", bad, {});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("does not exist"), std::string::npos);
   bad.raw_disk.reset();
-  EXPECT_FALSE(cloud_->InsertImage("local", bad, {}).ok());  // No source.
+  EXPECT_FALSE(cloud_->images().Insert("local", bad, {}).ok());  // No source.
   bad.raw_disk = compute::RawDisk{dir_.path() + "/img.raw", "", ""};
   bad.source_image = "img";
-  EXPECT_FALSE(cloud_->InsertImage("local", bad, {}).ok());  // Two sources.
+  EXPECT_FALSE(cloud_->images().Insert("local", bad, {}).ok());  // Two sources.
   bad.source_image.clear();
   bad.labels = {{"Bad", "x"}};
-  EXPECT_FALSE(cloud_->InsertImage("local", bad, {}).ok());
+  EXPECT_FALSE(cloud_->images().Insert("local", bad, {}).ok());
   bad.labels.clear();
   bad.family = "-bad";
-  EXPECT_FALSE(cloud_->InsertImage("local", bad, {}).ok());
-  EXPECT_FALSE(cloud_->InsertImage("Bad Project", bad, {}).ok());
-  auto list = cloud_->ListImages("local", {});
+  EXPECT_FALSE(cloud_->images().Insert("local", bad, {}).ok());
+  EXPECT_FALSE(cloud_->images().Insert("Bad Project", bad, {}).ok());
+  auto list = cloud_->images().List("local", {});
   ASSERT_EQ(list->items.size(), 1u);
-  auto ops_after = cloud_->ListGlobalOperations("local", {});
+  auto ops_after = cloud_->operations().List(compute::Scope::Global("local"), {});
   EXPECT_EQ(ops_after->items.size(), ops_before->items.size());
   EXPECT_EQ(Blobs(), 1);
 }
@@ -199,42 +205,42 @@ TEST_F(LocalCloudTest, RequestIdReplayHasOneEffect) {
   im.raw_disk = compute::RawDisk{src, "", ""};
   compute::MutationOptions opts;
   opts.request_id = "123e4567-e89b-12d3-a456-426614174000";
-  auto first = cloud_->InsertImage("local", im, opts);
+  auto first = cloud_->images().Insert("local", im, opts);
   ASSERT_TRUE(first.ok());
-  auto again = cloud_->InsertImage("local", im, opts);  // Would be a 409 without the id.
+  auto again = cloud_->images().Insert("local", im, opts);  // Would be a 409 without the id.
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(again->name, first->name);
   EXPECT_EQ(again->id, first->id);
   EXPECT_EQ(again->client_operation_id, opts.request_id);
   // Metadata mutations too: the second call returns the first operation.
   opts.request_id = "223e4567-e89b-12d3-a456-426614174000";
-  auto l1 = cloud_->SetImageLabels("local", "r1", {{"a", "1"}},
-                                   cloud_->GetImage("local", "r1")->label_fingerprint, opts);
+  auto l1 = cloud_->images().SetLabels(
+      "local", "r1", {{"a", "1"}}, cloud_->images().Get("local", "r1")->label_fingerprint, opts);
   ASSERT_TRUE(l1.ok());
-  auto l2 = cloud_->SetImageLabels("local", "r1", {{"a", "2"}}, "stale", opts);
+  auto l2 = cloud_->images().SetLabels("local", "r1", {{"a", "2"}}, "stale", opts);
   ASSERT_TRUE(l2.ok());
   EXPECT_EQ(l2->name, l1->name);
-  EXPECT_EQ(cloud_->GetImage("local", "r1")->labels.at("a"), "1");
+  EXPECT_EQ(cloud_->images().Get("local", "r1")->labels.at("a"), "1");
   opts.request_id = "not-a-uuid";
-  EXPECT_EQ(cloud_->DeleteImage("local", "r1", opts).status().code(), Code::kInvalid);
-  EXPECT_TRUE(cloud_->GetImage("local", "r1").ok());
+  EXPECT_EQ(cloud_->images().Delete("local", "r1", opts).status().code(), Code::kInvalid);
+  EXPECT_TRUE(cloud_->images().Get("local", "r1").ok());
 }
 
 TEST_F(LocalCloudTest, LabelsNeedTheCurrentFingerprint) {
   ASSERT_TRUE(Create("img", "").ok());
-  auto im = cloud_->GetImage("local", "img");
+  auto im = cloud_->images().Get("local", "img");
   std::string fp = im->label_fingerprint;
-  ASSERT_TRUE(cloud_->SetImageLabels("local", "img", {{"env", "prod"}}, fp, {}).ok());
-  auto stale = cloud_->SetImageLabels("local", "img", {{"env", "dev"}}, fp, {});
+  ASSERT_TRUE(cloud_->images().SetLabels("local", "img", {{"env", "prod"}}, fp, {}).ok());
+  auto stale = cloud_->images().SetLabels("local", "img", {{"env", "dev"}}, fp, {});
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.status().code(), Code::kConditionNotMet);
   EXPECT_EQ(stale.status().http_code(), 412);
-  auto empty = cloud_->SetImageLabels("local", "img", {{"env", "dev"}}, "", {});
+  auto empty = cloud_->images().SetLabels("local", "img", {{"env", "dev"}}, "", {});
   EXPECT_EQ(empty.status().code(), Code::kConditionNotMet);
-  EXPECT_EQ(cloud_->GetImage("local", "img")->labels.at("env"), "prod");
-  EXPECT_EQ(cloud_
-                ->SetImageLabels("local", "img", {{"BAD", "x"}},
-                                 cloud_->GetImage("local", "img")->label_fingerprint, {})
+  EXPECT_EQ(cloud_->images().Get("local", "img")->labels.at("env"), "prod");
+  EXPECT_EQ(cloud_->images()
+                .SetLabels("local", "img", {{"BAD", "x"}},
+                           cloud_->images().Get("local", "img")->label_fingerprint, {})
                 .status()
                 .code(),
             Code::kInvalid);
@@ -245,20 +251,20 @@ TEST_F(LocalCloudTest, PatchChangesFamilyDescriptionDeprecation) {
   compute::ImagePatch p;
   p.family = "two";
   p.description = "moved";
-  ASSERT_TRUE(cloud_->PatchImage("local", "img", p, {}).ok());
+  ASSERT_TRUE(cloud_->images().Patch("local", "img", p, {}).ok());
   EXPECT_EQ(Head("two"), "img");
-  EXPECT_FALSE(cloud_->GetImageFromFamily("local", "one").ok());
+  EXPECT_FALSE(cloud_->images().GetFromFamily("local", "one").ok());
   compute::ImagePatch dep;
   dep.deprecated = DeprecationStatus{DeprecationState::kDeprecated};
-  ASSERT_TRUE(cloud_->PatchImage("local", "img", dep, {}).ok());
-  EXPECT_FALSE(cloud_->GetImageFromFamily("local", "two").ok());
+  ASSERT_TRUE(cloud_->images().Patch("local", "img", dep, {}).ok());
+  EXPECT_FALSE(cloud_->images().GetFromFamily("local", "two").ok());
   compute::ImagePatch clear;
   clear.family = "";
-  ASSERT_TRUE(cloud_->PatchImage("local", "img", clear, {}).ok());
-  EXPECT_EQ(cloud_->GetImage("local", "img")->family, "");
+  ASSERT_TRUE(cloud_->images().Patch("local", "img", clear, {}).ok());
+  EXPECT_EQ(cloud_->images().Get("local", "img")->family, "");
   compute::ImagePatch bad;
   bad.family = "Bad";
-  EXPECT_FALSE(cloud_->PatchImage("local", "img", bad, {}).ok());
+  EXPECT_FALSE(cloud_->images().Patch("local", "img", bad, {}).ok());
 }
 
 TEST_F(LocalCloudTest, SourceImageStatesAndFamilyResolution) {
@@ -268,41 +274,41 @@ TEST_F(LocalCloudTest, SourceImageStatesAndFamilyResolution) {
   child.name = "app-1";
   child.family = "app";
   child.source_image = "global/images/family/base";
-  auto op = cloud_->InsertImage("local", child, {});
+  auto op = cloud_->images().Insert("local", child, {});
   ASSERT_TRUE(op.ok()) << op.status().message();
   EXPECT_TRUE(op->warnings.empty());
-  auto app = cloud_->GetImage("local", "app-1");
-  auto base2 = cloud_->GetImage("local", "base-2");
+  auto app = cloud_->images().Get("local", "app-1");
+  auto base2 = cloud_->images().Get("local", "base-2");
   // The family is resolved once and the resolved image is recorded.
   EXPECT_EQ(app->source_image, base2->self_link);
   EXPECT_EQ(app->source_image_id, std::to_string(base2->id));
   EXPECT_EQ(app->archive_size_bytes, base2->archive_size_bytes);
   EXPECT_EQ(Blobs(), 2);  // Same content: shared, not copied.
 
-  ASSERT_TRUE(cloud_
-                  ->DeprecateImage("local", "base-2",
-                                   DeprecationStatus{DeprecationState::kDeprecated, "base-1"}, {})
+  ASSERT_TRUE(cloud_->images()
+                  .Deprecate("local", "base-2",
+                             DeprecationStatus{DeprecationState::kDeprecated, "base-1"}, {})
                   .ok());
   child.name = "app-2";
   child.source_image = "base-2";
-  op = cloud_->InsertImage("local", child, {});
+  op = cloud_->images().Insert("local", child, {});
   ASSERT_TRUE(op.ok());
   ASSERT_EQ(op->warnings.size(), 1u);
   EXPECT_EQ(op->warnings[0].code, "DEPRECATED_RESOURCE_USED");
   EXPECT_NE(op->warnings[0].message.find("base-1"), std::string::npos);
 
   for (auto s : {DeprecationState::kObsolete, DeprecationState::kDeleted}) {
-    ASSERT_TRUE(cloud_->DeprecateImage("local", "base-2", DeprecationStatus{s}, {}).ok());
+    ASSERT_TRUE(cloud_->images().Deprecate("local", "base-2", DeprecationStatus{s}, {}).ok());
     child.name = "app-3";
-    auto refused = cloud_->InsertImage("local", child, {});
+    auto refused = cloud_->images().Insert("local", child, {});
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.status().code(), Code::kInvalid);
     EXPECT_NE(refused.status().message().find("New uses are not allowed"), std::string::npos);
   }
   child.source_image = "global/images/family/nothing";
-  EXPECT_EQ(cloud_->InsertImage("local", child, {}).status().code(), Code::kNotFound);
+  EXPECT_EQ(cloud_->images().Insert("local", child, {}).status().code(), Code::kNotFound);
   child.source_image = "ghost";
-  EXPECT_EQ(cloud_->InsertImage("local", child, {}).status().code(), Code::kInvalid);
+  EXPECT_EQ(cloud_->images().Insert("local", child, {}).status().code(), Code::kInvalid);
 }
 
 TEST_F(LocalCloudTest, ParentContentOutlivesTheParent) {
@@ -310,13 +316,13 @@ TEST_F(LocalCloudTest, ParentContentOutlivesTheParent) {
   Image child;
   child.name = "app-1";
   child.source_image = "base-1";
-  ASSERT_TRUE(cloud_->InsertImage("local", child, {}).ok());
+  ASSERT_TRUE(cloud_->images().Insert("local", child, {}).ok());
   auto path = cloud_->ImageContentPath("local", "app-1");
   ASSERT_TRUE(path.ok());
-  ASSERT_TRUE(cloud_->DeleteImage("local", "base-1", {}).ok());
-  EXPECT_EQ(cloud_->GetImage("local", "base-1").status().code(), Code::kNotFound);
+  ASSERT_TRUE(cloud_->images().Delete("local", "base-1", {}).ok());
+  EXPECT_EQ(cloud_->images().Get("local", "base-1").status().code(), Code::kNotFound);
   EXPECT_EQ(access(path->c_str(), R_OK), 0);  // The child still needs it.
-  ASSERT_TRUE(cloud_->DeleteImage("local", "app-1", {}).ok());
+  ASSERT_TRUE(cloud_->images().Delete("local", "app-1", {}).ok());
   EXPECT_NE(access(path->c_str(), F_OK), 0);  // Now nothing does.
   EXPECT_EQ(Blobs(), 0);
 }
@@ -330,7 +336,7 @@ TEST_F(LocalCloudTest, ListFiltersOrdersAndPages) {
   std::vector<std::string> names;
   int pages = 0;
   while (true) {
-    auto page = cloud_->ListImages("local", o);
+    auto page = cloud_->images().List("local", o);
     ASSERT_TRUE(page.ok()) << page.status().message();
     ++pages;
     for (auto& im : page->items) names.push_back(im.name);
@@ -344,7 +350,7 @@ TEST_F(LocalCloudTest, ListFiltersOrdersAndPages) {
   o = {};
   o.filter = "family = odd";
   o.order_by = "creationTimestamp desc";
-  auto odd = cloud_->ListImages("local", o);
+  auto odd = cloud_->images().List("local", o);
   ASSERT_EQ(odd->items.size(), 12u);
   EXPECT_EQ(odd->items.front().name, "img-23");
   EXPECT_EQ(odd->items.back().name, "img-01");
@@ -353,36 +359,36 @@ TEST_F(LocalCloudTest, ListFiltersOrdersAndPages) {
   o = {};
   o.filter = "family = odd";
   o.max_results = 12;
-  EXPECT_TRUE(cloud_->ListImages("local", o)->next_page_token.empty());
+  EXPECT_TRUE(cloud_->images().List("local", o)->next_page_token.empty());
 
   o = {};
   o.order_by = "family";
-  EXPECT_EQ(cloud_->ListImages("local", o).status().code(), Code::kInvalid);
+  EXPECT_EQ(cloud_->images().List("local", o).status().code(), Code::kInvalid);
   o = {};
   o.max_results = 501;
-  EXPECT_EQ(cloud_->ListImages("local", o).status().code(), Code::kInvalid);
+  EXPECT_EQ(cloud_->images().List("local", o).status().code(), Code::kInvalid);
   o = {};
   o.page_token = "garbage";
-  EXPECT_EQ(cloud_->ListImages("local", o).status().code(), Code::kInvalid);
+  EXPECT_EQ(cloud_->images().List("local", o).status().code(), Code::kInvalid);
   o = {};
   o.filter = "colour = red";
-  EXPECT_EQ(cloud_->ListImages("local", o).status().code(), Code::kInvalid);
+  EXPECT_EQ(cloud_->images().List("local", o).status().code(), Code::kInvalid);
 }
 
 TEST_F(LocalCloudTest, PageTokensStayCorrectWhileTheCatalogChanges) {
   for (int i = 0; i < 20; i += 2) ASSERT_TRUE(Create(fmt::format("img-{:02d}", i), "f").ok());
   ListOptions o;
   o.max_results = 4;
-  auto first = cloud_->ListImages("local", o);
+  auto first = cloud_->images().List("local", o);
   ASSERT_EQ(first->items.size(), 4u);  // img-00 .. img-06
   // Meanwhile: one image before the cursor and one after it appear, one after it goes.
   ASSERT_TRUE(Create("img-01", "f").ok());
   ASSERT_TRUE(Create("img-15", "f").ok());
-  ASSERT_TRUE(cloud_->DeleteImage("local", "img-10", {}).ok());
+  ASSERT_TRUE(cloud_->images().Delete("local", "img-10", {}).ok());
   std::vector<std::string> rest;
   o.page_token = first->next_page_token;
   while (true) {
-    auto page = cloud_->ListImages("local", o);
+    auto page = cloud_->images().List("local", o);
     ASSERT_TRUE(page.ok());
     for (auto& im : page->items) rest.push_back(im.name);
     if (page->next_page_token.empty()) break;
@@ -394,18 +400,18 @@ TEST_F(LocalCloudTest, PageTokensStayCorrectWhileTheCatalogChanges) {
   // A token is bound to its listing.
   o.filter = "family = f";
   o.page_token = first->next_page_token;
-  EXPECT_EQ(cloud_->ListImages("local", o).status().code(), Code::kInvalid);
+  EXPECT_EQ(cloud_->images().List("local", o).status().code(), Code::kInvalid);
 }
 
 TEST_F(LocalCloudTest, OperationsAreJournaled) {
   ASSERT_TRUE(Create("img", "f").ok());
-  ASSERT_TRUE(
-      cloud_->DeprecateImage("local", "img", DeprecationStatus{DeprecationState::kDeprecated}, {})
-          .ok());
-  ASSERT_TRUE(cloud_->DeleteImage("local", "img", {}).ok());
+  ASSERT_TRUE(cloud_->images()
+                  .Deprecate("local", "img", DeprecationStatus{DeprecationState::kDeprecated}, {})
+                  .ok());
+  ASSERT_TRUE(cloud_->images().Delete("local", "img", {}).ok());
   ListOptions o;
   o.order_by = "creationTimestamp desc";
-  auto ops = cloud_->ListGlobalOperations("local", o);
+  auto ops = cloud_->operations().List(compute::Scope::Global("local"), o);
   ASSERT_EQ(ops->items.size(), 3u);
   EXPECT_EQ(ops->items[0].operation_type, "delete");
   EXPECT_EQ(ops->items[2].operation_type, "insert");
@@ -414,7 +420,7 @@ TEST_F(LocalCloudTest, OperationsAreJournaled) {
   one.max_results = 1;
   std::vector<std::string> types;
   while (true) {
-    auto page = cloud_->ListGlobalOperations("local", one);
+    auto page = cloud_->operations().List(compute::Scope::Global("local"), one);
     ASSERT_TRUE(page.ok()) << page.status().message();
     for (auto& op : page->items) types.push_back(op.operation_type);
     if (page->next_page_token.empty()) break;
@@ -422,15 +428,16 @@ TEST_F(LocalCloudTest, OperationsAreJournaled) {
   }
   EXPECT_EQ(types, (std::vector<std::string>{"delete", "deprecate", "insert"}));
   o.filter = "operationType = deprecate";
-  EXPECT_EQ(cloud_->ListGlobalOperations("local", o)->items.size(), 1u);
-  auto got = cloud_->GetGlobalOperation("local", ops->items[0].name);
+  EXPECT_EQ(cloud_->operations().List(compute::Scope::Global("local"), o)->items.size(), 1u);
+  auto got = cloud_->operations().Get(compute::Scope::Global("local"), ops->items[0].name);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->status, "DONE");
-  auto by_id = cloud_->WaitGlobalOperation("local", std::to_string(got->id));
+  auto by_id = cloud_->operations().Wait(compute::Scope::Global("local"), std::to_string(got->id));
   ASSERT_TRUE(by_id.ok());
   EXPECT_EQ(by_id->name, got->name);
-  ASSERT_TRUE(cloud_->DeleteGlobalOperation("local", got->name).ok());
-  EXPECT_EQ(cloud_->GetGlobalOperation("local", got->name).status().code(), Code::kNotFound);
+  ASSERT_TRUE(cloud_->operations().Delete(compute::Scope::Global("local"), got->name).ok());
+  EXPECT_EQ(cloud_->operations().Get(compute::Scope::Global("local"), got->name).status().code(),
+            Code::kNotFound);
 }
 
 TEST_F(LocalCloudTest, StateSurvivesReopen) {
@@ -459,7 +466,7 @@ TEST_F(LocalCloudTest, KilledImportIsUndoneOnNextOpen) {
     opts.progress = [](uint64_t done, uint64_t total) {
       if (done * 2 >= total) raise(SIGKILL);  // Die half way through the copy.
     };
-    (void)(*c)->InsertImage("local", im, opts);
+    (void)(*c)->images().Insert("local", im, opts);
     _exit(4);  // Not reached.
   }
   int status = 0;
@@ -473,8 +480,8 @@ TEST_F(LocalCloudTest, KilledImportIsUndoneOnNextOpen) {
   EXPECT_EQ(report.temp_files_removed, 1);
   EXPECT_EQ(CountFiles(dir_.path() + "/home/tmp"), 0);
   EXPECT_EQ(Blobs(), 0);
-  EXPECT_EQ(cloud_->GetImage("local", "half").status().code(), Code::kNotFound);
-  auto ops = cloud_->ListGlobalOperations("local", {});
+  EXPECT_EQ(cloud_->images().Get("local", "half").status().code(), Code::kNotFound);
+  auto ops = cloud_->operations().List(compute::Scope::Global("local"), {});
   ASSERT_EQ(ops->items.size(), 1u);
   EXPECT_EQ(ops->items[0].status, "DONE");
   ASSERT_EQ(ops->items[0].errors.size(), 1u);
@@ -483,7 +490,7 @@ TEST_F(LocalCloudTest, KilledImportIsUndoneOnNextOpen) {
   Image im;
   im.name = "half";
   im.raw_disk = compute::RawDisk{src, "", ""};
-  ASSERT_TRUE(cloud_->InsertImage("local", im, {}).ok());
+  ASSERT_TRUE(cloud_->images().Insert("local", im, {}).ok());
   EXPECT_EQ(Blobs(), 1);
 }
 
@@ -495,7 +502,7 @@ TEST_F(LocalCloudTest, ContentOfADeletedImageIsRemovedEvenAfterACrash) {
   ASSERT_TRUE(path.ok());
   std::string saved = dir_.path() + "/saved";
   ASSERT_EQ(link(path->c_str(), saved.c_str()), 0);
-  ASSERT_TRUE(cloud_->DeleteImage("local", "img", {}).ok());
+  ASSERT_TRUE(cloud_->images().Delete("local", "img", {}).ok());
   // Simulate the crash: put the file back as if the unlink never happened,
   // and the trash row as if it was never cleared.
   ASSERT_EQ(link(saved.c_str(), path->c_str()), 0);

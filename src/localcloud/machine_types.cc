@@ -8,8 +8,8 @@ namespace imago::localcloud {
 
 using compute::Status;
 
-const std::vector<MachineType>& MachineTypes() {
-  static const std::vector<MachineType> k = {
+const std::vector<MachineShape>& MachineShapes() {
+  static const std::vector<MachineShape> k = {
       {"f1-micro", 1, 614},       {"e2-micro", 1, 1024},      {"g1-small", 1, 1740},
       {"e2-small", 1, 2048},      {"e2-medium", 2, 4096},     {"n1-standard-1", 1, 3840},
       {"e2-standard-2", 2, 8192}, {"n1-standard-2", 2, 7680},
@@ -17,10 +17,11 @@ const std::vector<MachineType>& MachineTypes() {
   return k;
 }
 
-compute::Result<MachineType> ResolveMachineType(const std::string& field, const std::string& name) {
-  MachineType type;
+compute::Result<MachineShape> ResolveMachineType(const std::string& field,
+                                                 const std::string& name) {
+  MachineShape type;
   bool found = false;
-  for (const auto& t : MachineTypes()) {
+  for (const auto& t : MachineShapes()) {
     if (t.name == name) {
       type = t;
       found = true;
@@ -32,7 +33,7 @@ compute::Result<MachineType> ResolveMachineType(const std::string& field, const 
     if (sscanf(name.c_str(), "custom-%d-%d%c", &cpus, &mem, &tail) != 2 || cpus < 1 || cpus > 64 ||
         mem < 128) {
       std::string known;
-      for (const auto& t : MachineTypes()) known += (known.empty() ? "" : ", ") + t.name;
+      for (const auto& t : MachineShapes()) known += (known.empty() ? "" : ", ") + t.name;
       return Status::InvalidField(field, name,
                                   "Unknown machine type; use one of " + known +
                                       " or custom-CPUS-MEMORY_MB (e.g. custom-1-512).");

@@ -11,19 +11,19 @@
 
 namespace imago::localcloud {
 
-struct MachineType {
+struct MachineShape {
   std::string name;
   int cpus = 1;
   int memory_mb = 1024;
 };
 
 /// The predefined types, smallest first.
-const std::vector<MachineType>& MachineTypes();
+const std::vector<MachineShape>& MachineShapes();
 
 /// The type `name` names: a predefined one or `custom-CPUS-MEMORY_MB` as in
 /// GCE. 400 naming `field` for anything else, or when the host has less
 /// memory than the type asks.
-compute::Result<MachineType> ResolveMachineType(const std::string& field, const std::string& name);
+compute::Result<MachineShape> ResolveMachineType(const std::string& field, const std::string& name);
 
 /// The machine type an instance gets when it names none.
 constexpr const char* kDefaultMachineType = "e2-micro";

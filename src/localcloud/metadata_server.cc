@@ -9,8 +9,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
 #include "compute/resource_ref.h"
 #include "compute/types.h"
+#include "localcloud/project_number.h"
 
 namespace imago::localcloud {
 
@@ -20,28 +22,9 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kPrefix = "/computeMetadata/v1/";
-constexpr size_t kMaxRequest = 16 * 1024;
 
-// A stable numeric project number (GCE's are numeric; the local cloud has names only).
-std::string ProjectNumber(const std::string& project) {
-  uint64_t h = 1469598103934665603ULL;
-  for (char c : project) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  return std::to_string(100000000000ULL + h % 900000000000ULL);
-}
-
-std::string UrlDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+std::string ProjectNumberText(const std::string& project) {
+  return std::to_string(ProjectNumber(project));
 }
 
 // The instance/ tree as GCE's recursive JSON shows it.
@@ -57,14 +40,14 @@ json InstanceTree(const Instance& in, const std::string& project) {
       {"id", in.id},
       {"name", in.name},
       {"hostname", in.name + "." + zone + ".c." + project + ".internal"},
-      {"zone", "projects/" + ProjectNumber(project) + "/zones/" + zone},
-      {"machineType", "projects/" + ProjectNumber(project) + "/machineTypes/" +
+      {"zone", "projects/" + ProjectNumberText(project) + "/zones/" + zone},
+      {"machineType", "projects/" + ProjectNumberText(project) + "/machineTypes/" +
                           compute::LastSegment(in.machine_type)},
       {"tags", tags},
       {"image", ""},
       {"networkInterfaces",
        json::array({{{"ip", "169.254.0.15"},
-                     {"network", "projects/" + ProjectNumber(project) + "/networks/default"},
+                     {"network", "projects/" + ProjectNumberText(project) + "/networks/default"},
                      {"accessConfigs",
                       json::array({{{"externalIp", "127.0.0.1"}, {"type", "ONE_TO_ONE_NAT"}}})}}})},
       {"serviceAccounts", json::object()}};
@@ -72,7 +55,7 @@ json InstanceTree(const Instance& in, const std::string& project) {
 
 json ProjectTree(const std::string& project) {
   return {{"projectId", project},
-          {"numericProjectId", std::stoull(ProjectNumber(project))},
+          {"numericProjectId", ProjectNumber(project)},
           {"attributes", json::object()}};
 }
 
@@ -134,7 +117,8 @@ MetadataResponse AnswerMetadata(const MetadataRequest& req, const Instance& inst
   while (start < rest.size()) {
     size_t end = rest.find('/', start);
     if (end == std::string::npos) end = rest.size();
-    std::string seg = UrlDecode(rest.substr(start, end - start));
+    std::string seg;
+    if (!UrlDecode(rest.substr(start, end - start), &seg)) return Text(400, "Bad Request\n");
     start = end + 1;
     if (seg.empty()) continue;
     // Attribute keys are taken as they are; other segments are kebab-case.
@@ -142,9 +126,9 @@ MetadataResponse AnswerMetadata(const MetadataRequest& req, const Instance& inst
     in_attributes = seg == "attributes";
     if (node.is_object() && node.contains(key)) {
       node = node[key];
-    } else if (node.is_array() && std::all_of(seg.begin(), seg.end(), ::isdigit) &&
-               std::stoul(seg) < node.size()) {
-      node = node[std::stoul(seg)];
+    } else if (uint64_t index = 0;
+               node.is_array() && base::ParseUint64(seg, &index) && index < node.size()) {
+      node = node[index];
     } else {
       return NotFound();
     }
@@ -189,63 +173,22 @@ MetadataResponse AnswerMetadata(const MetadataRequest& req, const Instance& inst
 
 namespace {
 
-// Reads one request head (up to the blank line) from `fd`; false at EOF or garbage.
+// Reads one request head (up to the blank line) from `fd`; false at EOF,
+// after 30 s of silence, or for anything that is not a request.
 bool ReadRequest(int fd, std::string* buf, MetadataRequest* req) {
   while (buf->find("\r\n\r\n") == std::string::npos) {
-    if (buf->size() > kMaxRequest) return false;
+    if (buf->size() > kMaxMetadataRequest) return false;
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 30000) <= 0) return false;
     char chunk[4096];
     ssize_t n = read(fd, chunk, sizeof chunk);
     if (n <= 0) return false;
-    buf->append(chunk, n);
+    buf->append(chunk, static_cast<size_t>(n));
   }
   size_t head_end = buf->find("\r\n\r\n");
   std::string head = buf->substr(0, head_end);
   buf->erase(0, head_end + 4);
-  size_t line_end = head.find("\r\n");
-  std::string line = head.substr(0, line_end);
-  size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
-  if (sp1 == std::string::npos || sp2 == sp1) return false;
-  *req = MetadataRequest();
-  req->method = line.substr(0, sp1);
-  std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  if (target.starts_with("http://")) {  // Absolute form (a proxy-style request).
-    size_t slash = target.find('/', 7);
-    target = slash == std::string::npos ? "/" : target.substr(slash);
-  }
-  size_t qm = target.find('?');
-  req->path = target.substr(0, qm);
-  if (qm != std::string::npos) {
-    std::string query = target.substr(qm + 1);
-    size_t s = 0;
-    while (s <= query.size()) {
-      size_t e = query.find('&', s);
-      if (e == std::string::npos) e = query.size();
-      std::string kv = query.substr(s, e - s);
-      size_t eq = kv.find('=');
-      if (!kv.empty()) {
-        req->query[UrlDecode(kv.substr(0, eq))] =
-            eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1));
-      }
-      s = e + 1;
-    }
-  }
-  size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
-  while (pos < head.size()) {
-    size_t e = head.find("\r\n", pos);
-    if (e == std::string::npos) e = head.size();
-    std::string h = head.substr(pos, e - pos);
-    size_t colon = h.find(':');
-    if (colon != std::string::npos) {
-      std::string name = h.substr(0, colon);
-      for (char& c : name) c = static_cast<char>(tolower(c));
-      size_t v = h.find_first_not_of(' ', colon + 1);
-      req->headers[name] = v == std::string::npos ? "" : h.substr(v);
-    }
-    pos = e + 2;
-  }
-  return true;
+  return ParseRequestHead(head, req);
 }
 
 const char* Reason(int status) {

@@ -13,16 +13,9 @@
 
 #include "compute/status.h"
 #include "compute/vm_types.h"
+#include "localcloud/metadata_http.h"
 
 namespace imago::localcloud {
-
-/// One parsed HTTP request.
-struct MetadataRequest {
-  std::string method;
-  std::string path;  // Without the query.
-  std::map<std::string, std::string> query;
-  std::map<std::string, std::string> headers;  // Names in lower case.
-};
 
 struct MetadataResponse {
   int status = 200;

@@ -76,6 +76,38 @@ TEST(MetadataServerTest, RecursiveJsonAndEtags) {
   EXPECT_EQ(a.etag, Get("/computeMetadata/v1/instance/attributes/env").etag);
 }
 
+// A guest's bytes are not trusted: bad escapes are refused, never decoded
+// half (the old decoder threw on %zz and read %4z as 4), and numbers too big
+// for an index are a 404, not an exception.
+TEST(MetadataServerTest, MalformedRequestsAreRefused) {
+  std::string out;
+  EXPECT_FALSE(UrlDecode("%zz", &out));
+  EXPECT_FALSE(UrlDecode("%4z", &out));
+  EXPECT_FALSE(UrlDecode("abc%4", &out));
+  EXPECT_FALSE(UrlDecode("%", &out));
+  ASSERT_TRUE(UrlDecode("a%2Fb+c%41", &out));
+  EXPECT_EQ(out, "a/b cA");
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes/%zz").status, 400);
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes/%4z").status, 400);
+  EXPECT_EQ(
+      Get("/computeMetadata/v1/instance/network-interfaces/99999999999999999999999/ip").status,
+      404);
+  MetadataRequest req;
+  EXPECT_FALSE(ParseRequestHead("GET /x?a=%zz HTTP/1.1\r\nMetadata-Flavor: Google", &req));
+  EXPECT_FALSE(ParseRequestHead("nonsense", &req));
+  EXPECT_FALSE(ParseRequestHead(" / HTTP/1.1", &req));
+  EXPECT_FALSE(ParseRequestHead(std::string(kMaxMetadataRequest + 1, 'G'), &req));
+  ASSERT_TRUE(
+      ParseRequestHead("GET /computeMetadata/v1/?recursive=true&alt=json HTTP/1.1\r\n"
+                       "Metadata-Flavor: Google\r\nX-Other:  v",
+                       &req));
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.path, "/computeMetadata/v1/");
+  EXPECT_EQ(req.query["recursive"], "true");
+  EXPECT_EQ(req.headers["metadata-flavor"], "Google");
+  EXPECT_EQ(req.headers["x-other"], "v");
+}
+
 TEST(MetadataServerTest, ServesAConnectionWithHeaders) {
   int in[2], out[2];
   ASSERT_EQ(pipe(in), 0);

@@ -20,11 +20,13 @@
 
 #include <fmt/format.h>
 
-#include "localcloud/file_lock.h"
-#include "localcloud/subprocess.h"
+#include "base/file_lock.h"
+#include "base/subprocess.h"
 
 namespace imago::localcloud {
 
+using base::FirstLine;
+using base::RunProcess;
 using compute::Result;
 using compute::Status;
 using nlohmann::json;
@@ -61,18 +63,6 @@ bool VersionLess(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 // ---------------------------------------------------------------- boot files
 
 Result<BootFiles> ExtractBootFiles(const std::string& disk, const std::string& format,
@@ -92,7 +82,7 @@ Result<BootFiles> ExtractBootFiles(const std::string& disk, const std::string& f
     return Status::Unavailable("cannot create " + cache_dir + ": " + strerror(errno));
   }
   // One extraction at a time per content; a second caller then finds it done.
-  auto lock = FileLock::Acquire(cache_dir + "/lock");
+  auto lock = base::FileLock::Acquire(cache_dir + "/lock");
   if (!lock.ok()) return lock.status();
   if (FileExists(done)) return ExtractBootFiles(disk, format, cache_dir);
 
@@ -249,7 +239,9 @@ Result<int> LaunchVm(const VmSpec& spec) {
   auto args = QemuArgs(spec);
   argv.insert(argv.end(), args.begin(), args.end());
   // -daemonize: the command returns once QEMU is set up, with its status.
-  auto r = RunProcess(argv, spec.run_dir + "/qemu.log");
+  base::SubprocessOptions po;
+  po.stdout_path = spec.run_dir + "/qemu.log";
+  auto r = RunProcess(argv, po);
   if (!r.ok()) return r.status();
   if (r->exit_code != 0) {
     std::string why = FirstLine(r->err);
@@ -264,15 +256,73 @@ Result<int> LaunchVm(const VmSpec& spec) {
   return pid;
 }
 
-bool VmAlive(int pid, const std::string& run_dir) {
-  if (pid <= 0) return false;
+namespace {
+
+// The process's argv, or empty when it is gone.
+std::vector<std::string> ProcArgv(int pid) {
+  std::string raw = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  std::vector<std::string> argv;
+  size_t start = 0;
+  while (start < raw.size()) {
+    size_t end = raw.find('\0', start);
+    if (end == std::string::npos) end = raw.size();
+    argv.push_back(raw.substr(start, end - start));
+    start = end + 1;
+  }
+  return argv;
+}
+
+// True when the process runs a qemu-system-* executable.
+bool RunsQemu(int pid) {
+  char exe[4096];
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof exe - 1);
+  if (n <= 0) return false;
+  std::string path(exe, static_cast<size_t>(n));
+  std::string base = path.substr(path.rfind('/') + 1);
+  return base.starts_with("qemu-system-");
+}
+
+// The RUN directory of `-pidfile RUN/pid` in a QEMU's argv, or "".
+std::string PidfileRunDir(const std::vector<std::string>& argv) {
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == "-pidfile" && argv[i + 1].ends_with("/pid")) {
+      return argv[i + 1].substr(0, argv[i + 1].size() - 4);
+    }
+  }
+  return "";
+}
+
+// The state letter of /proc/PID/stat (R, S, Z, ...) and the parent's pid.
+bool ProcState(int pid, char* state, int* ppid) {
   std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
   size_t paren = stat.rfind(')');
   if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
-  if (stat[paren + 2] == 'Z' || stat[paren + 2] == 'X') return false;
-  std::string cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-  return cmdline.find(run_dir + "/") != std::string::npos;
+  *state = stat[paren + 2];
+  *ppid = atoi(stat.c_str() + paren + 3);
+  return true;
+}
+
+// Is `pid` the QEMU of `run_dir` itself? Judged by what cannot be
+// mistaken: a live process whose executable is QEMU, whose argv says
+// `-pidfile RUN_DIR/pid` (word for word, not a substring), that is not a
+// child QEMU forked (for a guestfwd command: it has QEMU's argv until it
+// execs), and that the pid file, when there is one, names.
+bool IsVmOf(int pid, const std::string& run_dir) {
+  if (pid <= 0) return false;
+  char state = 0;
+  int ppid = 0;
+  if (!ProcState(pid, &state, &ppid) || state == 'Z' || state == 'X') return false;
+  if (!RunsQemu(pid) || PidfileRunDir(ProcArgv(pid)) != run_dir) return false;
+  if (ppid > 1 && RunsQemu(ppid) && PidfileRunDir(ProcArgv(ppid)) == run_dir) return false;
+  std::string recorded = ReadFile(run_dir + "/pid");
+  if (!recorded.empty() && atoi(recorded.c_str()) != pid) return false;
+  return true;
+}
+
+}  // namespace
+
+bool VmAlive(int pid, const std::string& run_dir) {
+  return IsVmOf(pid, run_dir);
 }
 
 // ---------------------------------------------------------------- QMP
@@ -389,22 +439,32 @@ std::vector<std::pair<int, std::string>> FindVms(const std::string& run_root) {
   if (!d) return out;
   std::string prefix = run_root;
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  std::vector<int> pids;
   while (dirent* e = readdir(d)) {
     int pid = atoi(e->d_name);
-    if (pid <= 0) continue;
-    std::string cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-    if (cmdline.find("qemu-system") == std::string::npos) continue;
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    size_t at = cmdline.find("-pidfile " + prefix);
-    if (at == std::string::npos) continue;
-    size_t start = at + 9;
-    size_t end = cmdline.find("/pid", start);
-    if (end == std::string::npos) continue;
-    std::string run_dir = cmdline.substr(start, end - start);
-    if (VmAlive(pid, run_dir)) out.emplace_back(pid, run_dir);
+    if (pid > 0) pids.push_back(pid);
   }
   closedir(d);
+  for (int pid : pids) {
+    if (!RunsQemu(pid)) continue;
+    std::string run_dir = PidfileRunDir(ProcArgv(pid));
+    // RUN_ROOT/ID exactly: one level below the root.
+    if (!run_dir.starts_with(prefix) || run_dir.size() == prefix.size() ||
+        run_dir.find('/', prefix.size()) != std::string::npos) {
+      continue;
+    }
+    if (IsVmOf(pid, run_dir)) out.emplace_back(pid, run_dir);
+  }
   return out;
+}
+
+Status KillVm(int pid, const std::string& run_dir) {
+  if (!IsVmOf(pid, run_dir)) return Status::OK();
+  kill(pid, SIGTERM);  // QEMU quits cleanly on SIGTERM.
+  if (WaitGone(pid, run_dir, std::chrono::seconds(3))) return Status::OK();
+  kill(pid, SIGKILL);
+  if (WaitGone(pid, run_dir, std::chrono::seconds(5))) return Status::OK();
+  return Status::Unavailable(fmt::format("QEMU process {} does not exit", pid));
 }
 
 // ---------------------------------------------------------------- ports

@@ -3,8 +3,10 @@
 // powered off, and found again after imago itself exited or crashed.
 //
 // Every VM runs in its own directory RUN (HOME/run/INSTANCE-ID): RUN/pid,
-// RUN/qmp (the QMP socket), RUN/serial.log, RUN/qemu.log. The QEMU command
-// line contains RUN, which is how a process is recognised as ours.
+// RUN/qmp (the QMP socket), RUN/serial.log, RUN/qemu.log. A process is a
+// VM of RUN when its executable is QEMU, its argv has `-pidfile RUN/pid`
+// word for word, it is not a child QEMU forked, and RUN/pid names it: never
+// a substring of a command line.
 #ifndef IMAGO_LOCALCLOUD_QEMU_H_
 #define IMAGO_LOCALCLOUD_QEMU_H_
 
@@ -68,7 +70,7 @@ bool KvmUsable();
 /// (disks, ports, sockets); on failure, the first error line QEMU printed.
 compute::Result<int> LaunchVm(const VmSpec& spec);
 
-/// True when `pid` is a live QEMU whose command line mentions `run_dir`.
+/// True when `pid` is the live QEMU of `run_dir` (see the top of this file).
 bool VmAlive(int pid, const std::string& run_dir);
 
 /// Sends one QMP command ("system_powerdown", "quit", "stop", "cont",
@@ -83,17 +85,19 @@ compute::Result<nlohmann::json> QmpCommand(
 compute::Status StopVm(int pid, const std::string& run_dir, std::chrono::milliseconds grace,
                        bool* clean = nullptr);
 
-/// Live QEMU processes whose command line mentions a directory below
-/// `run_root` (HOME/run/): pid and the RUN directory.
+/// The live VMs of the RUN directories right below `run_root` (HOME/run/):
+/// pid and RUN directory of each, by the rule at the top of this file.
 std::vector<std::pair<int, std::string>> FindVms(const std::string& run_root);
+
+/// Ends the VM `pid` of `run_dir` with signals to that process alone
+/// (SIGTERM, then SIGKILL): for a VM no instance owns, whose control socket
+/// may not be its own. OK when it is gone (or was never a VM of run_dir).
+compute::Status KillVm(int pid, const std::string& run_dir);
 
 /// A TCP port on 127.0.0.1 that nothing listens on now.
 compute::Result<int> PickFreePort();
 /// True when 127.0.0.1:port can be bound now.
 bool PortFree(int port);
-
-/// Quotes `s` for /bin/sh.
-std::string ShellQuote(const std::string& s);
 
 }  // namespace imago::localcloud
 

@@ -5,31 +5,19 @@
 //
 // Paths are GCE's: /compute/v1/projects/{project}/global/images/...,
 // .../zones/{zone}/instances/..., and so on (../shared/reference/gce-api.md).
-// Every answer that is not a 200 has GCE's error shape:
+// The table of methods is router.h; each collection's routes are in
+// routes_*.cc. Every answer that is not a 200 has GCE's error shape:
 //   {"error":{"code":N,"message":"...","errors":[{"message","domain","reason"}]}}
 #ifndef IMAGO_SERVER_REST_API_H_
 #define IMAGO_SERVER_REST_API_H_
 
-#include <map>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "compute/service.h"
+#include "server/http_types.h"
+#include "server/router.h"
 
 namespace imago::server {
-
-struct HttpRequest {
-  std::string method;                        // GET, POST, PATCH, DELETE, ...
-  std::string path;                          // Decoded, without the query.
-  std::map<std::string, std::string> query;  // Decoded; the last value of a repeated key.
-  std::string body;
-};
-
-struct HttpResponse {
-  int status = 200;
-  nlohmann::json body;  // null: an empty body (as GCE's operations.delete answers).
-};
 
 class RestApi {
  public:
@@ -47,6 +35,7 @@ class RestApi {
 
   compute::Service& svc_;
   std::string base_;
+  Router router_;
 };
 
 }  // namespace imago::server

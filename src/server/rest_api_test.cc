@@ -7,9 +7,9 @@
 
 #include <thread>
 
-#include "localcloud/local_cloud.h"
-#include "localcloud/test_util.h"
+#include "base/testing.h"
 #include "server/http_server.h"
+#include "testenv/test_cloud.h"
 
 namespace imago::server {
 namespace {
@@ -19,12 +19,10 @@ using nlohmann::json;
 class RestApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    localcloud::LocalCloudOptions o;
-    o.home = dir_.path() + "/home";
-    cloud_ = std::move(localcloud::LocalCloud::Open(o).value());
+    cloud_ = testenv::OpenTestCloud({dir_.path() + "/home"});
     api_ = std::make_unique<RestApi>(*cloud_, "http://127.0.0.1:9/compute/v1/");
     std::string src = dir_.path() + "/v1.raw";
-    localcloud::WriteFile(src, 1 << 20, 1);
+    base::WriteFile(src, 1 << 20, 1);
     auto r = Call("POST", "global/images",
                   json{{"name", "v1"}, {"family", "app"}, {"rawDisk", {{"source", src}}}}.dump());
     ASSERT_EQ(r.status, 200) << r.body.dump();
@@ -44,8 +42,8 @@ class RestApiTest : public ::testing::Test {
     return r.body["error"]["errors"][0].value("reason", "");
   }
 
-  localcloud::TempDir dir_;
-  std::unique_ptr<localcloud::LocalCloud> cloud_;
+  base::TempDir dir_;
+  std::unique_ptr<compute::Service> cloud_;
   std::unique_ptr<RestApi> api_;
 };
 
@@ -143,10 +141,11 @@ TEST_F(RestApiTest, RequestIdReplaysAndZoneOperations) {
 }
 
 TEST(HttpServerTest, NeedsTheTokenAndLimitsBodies) {
-  localcloud::TempDir dir;
-  localcloud::LocalCloudOptions o;
-  o.home = dir.path() + "/home";
-  auto cloud = std::move(localcloud::LocalCloud::Open(o).value());
+  base::TempDir dir;
+  struct {
+    std::string home;
+  } o{dir.path() + "/home"};
+  auto cloud = testenv::OpenTestCloud({o.home});
   auto token = LoadOrCreateToken(o.home);
   ASSERT_TRUE(token.ok());
   EXPECT_EQ(token->size(), 64u);

@@ -1,0 +1,89 @@
+#include "cli/cloud_factory.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "gce/gce_client.h"
+#include "gce/gcloud_config.h"
+#include "localcloud/local_cloud.h"
+
+namespace imago::cli {
+
+using compute::Result;
+using compute::Status;
+
+namespace {
+
+std::string ThisProgram() {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  return n > 0 ? std::string(exe, static_cast<size_t>(n)) : "";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<compute::Service>> OpenLocalCloud(const LocalCloudSetup& setup,
+                                                         std::vector<std::string>* notes) {
+  localcloud::LocalCloudOptions opts;
+  opts.home = setup.home;
+  opts.clock = setup.clock;
+  opts.recover = setup.recover;
+  if (!setup.self_link_base.empty()) opts.self_link_base = setup.self_link_base;
+  // QEMU runs this very program as each guest's metadata server.
+  opts.metadata_program = ThisProgram();
+  if (const char* pause = getenv("IMAGO_TEST_PAUSE_AT")) opts.pause_at = pause;
+  localcloud::RecoveryReport report;
+  auto cloud = localcloud::LocalCloud::Open(opts, &report);
+  if (!cloud.ok()) return cloud.status();
+  if (notes) {
+    if (report.operations_undone || report.temp_files_removed || report.content_files_removed) {
+      notes->push_back(
+          "recovered from an interrupted run: " + std::to_string(report.operations_undone) +
+          " operation(s) undone, " + std::to_string(report.temp_files_removed) +
+          " temporary file(s) and " + std::to_string(report.content_files_removed) +
+          " unreferenced content file(s) removed");
+    }
+    if (report.instances_terminated || report.orphan_vms_stopped) {
+      notes->push_back(std::to_string(report.instances_terminated) +
+                       " instance(s) whose VM had ended marked TERMINATED, " +
+                       std::to_string(report.orphan_vms_stopped) +
+                       " VM(s) no instance owned stopped");
+    }
+    if (report.unreadable_records) {
+      notes->push_back(std::to_string(report.unreadable_records) +
+                       " interrupted operation(s) had an unreadable journal record and were "
+                       "marked failed without an undo: see `imago operations list`");
+    }
+  }
+  return std::unique_ptr<compute::Service>(std::move(cloud.value()));
+}
+
+Result<std::unique_ptr<compute::Service>> OpenGceClient(const GceSetup& setup) {
+  auto transport = std::make_shared<gce::CurlTransport>();
+  auto creds = gce::FindCredentials(gce::SourcesFromEnvironment(setup.access_token), transport);
+  if (!creds.ok()) return creds.status();
+  gce::GceClientOptions go;
+  go.endpoint = setup.endpoint;
+  go.transport = transport;
+  go.credentials = *creds;
+  return std::unique_ptr<compute::Service>(std::make_unique<gce::GceClient>(go));
+}
+
+GcloudDefaults ReadGcloudDefaults() {
+  gce::GcloudProperties gp = gce::ReadGcloudProperties(gce::GcloudEnvironmentFromProcess());
+  return {gp.project, gp.zone};
+}
+
+Status ServeGuestMetadata(const std::string& home, const std::string& project,
+                          const std::string& zone, const std::string& instance) {
+  localcloud::LocalCloudOptions opts;
+  opts.home = home;
+  opts.recover = false;  // Only reads; never acts on VMs.
+  auto cloud = localcloud::LocalCloud::Open(opts);
+  if (!cloud.ok()) return cloud.status();
+  (*cloud)->ServeMetadata(project, zone, instance);
+  return Status::OK();
+}
+
+}  // namespace imago::cli

@@ -1,0 +1,59 @@
+// The one place that picks a cloud: the local cloud (for commands, for
+// `imago serve`, for the metadata helper QEMU runs) or Compute Engine's REST
+// API. Nothing else above the waist includes src/localcloud or src/gce
+// (scripts/check_layers.sh fails the build when something does).
+#ifndef IMAGO_CLI_CLOUD_FACTORY_H_
+#define IMAGO_CLI_CLOUD_FACTORY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compute/service.h"
+#include "compute/status.h"
+#include "compute/time_util.h"
+
+namespace imago::cli {
+
+/// How to open the local cloud.
+struct LocalCloudSetup {
+  std::string home;
+  const compute::Clock* clock = nullptr;  // Not owned; must outlive the cloud.
+  /// Where selfLinks point ("" : GCE's own prefix).
+  std::string self_link_base;
+  /// Run crash recovery and VM reconciliation (the metadata helper, which
+  /// only reads, does not).
+  bool recover = true;
+};
+
+/// Opens the local cloud in setup.home, running this very program as each
+/// guest's metadata server. What recovery did goes into `notes`, one line
+/// each, for the caller to print. 503/400 as LocalCloud::Open.
+compute::Result<std::unique_ptr<compute::Service>> OpenLocalCloud(
+    const LocalCloudSetup& setup, std::vector<std::string>* notes = nullptr);
+
+/// How to reach Compute Engine.
+struct GceSetup {
+  std::string endpoint;
+  std::string access_token;  // "" : Google's credential search order.
+};
+
+/// A client of the endpoint with credentials found as Google's libraries
+/// find them. 401 naming what was tried when there are none.
+compute::Result<std::unique_ptr<compute::Service>> OpenGceClient(const GceSetup& setup);
+
+/// The project and zone of gcloud's active configuration ("" when unset).
+struct GcloudDefaults {
+  std::string project;
+  std::string zone;
+};
+GcloudDefaults ReadGcloudDefaults();
+
+/// Serves one guest's connection to the metadata server on stdin/stdout
+/// (`imago __metadata`, run by QEMU). Returns when the guest closes it.
+compute::Status ServeGuestMetadata(const std::string& home, const std::string& project,
+                                   const std::string& zone, const std::string& instance);
+
+}  // namespace imago::cli
+
+#endif  // IMAGO_CLI_CLOUD_FACTORY_H_

@@ -1,0 +1,216 @@
+// imago disks ... and imago snapshots ...: persistent disks and their
+// snapshots, shaped like `gcloud compute disks` and `gcloud compute snapshots`.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/resource_cmd.h"
+#include "compute/json_codec.h"
+#include "compute/resource_ref.h"
+#include "compute/vm_codec.h"
+
+namespace imago::cli {
+
+using compute::Status;
+
+namespace {
+
+std::vector<Column> DiskColumns() {
+  return {{"NAME", [](const Json& j) { return Field(j, "name"); }},
+          {"ZONE", [](const Json& j) { return LastOf(j, "zone"); }},
+          {"SIZE_GB", [](const Json& j) { return Field(j, "sizeGb"); }},
+          {"SOURCE",
+           [](const Json& j) {
+             std::string s = LastOf(j, "sourceImage");
+             return s.empty() ? LastOf(j, "sourceSnapshot") : s;
+           }},
+          {"USERS",
+           [](const Json& j) {
+             std::string out;
+             if (j.contains("users")) {
+               for (const auto& u : j["users"]) {
+                 out += (out.empty() ? "" : ",") + compute::LastSegment(u.get<std::string>());
+               }
+             }
+             return out;
+           }},
+          {"STATUS", [](const Json& j) { return Field(j, "status"); }}};
+}
+
+std::vector<Column> SnapshotColumns() {
+  return {{"NAME", [](const Json& j) { return Field(j, "name"); }},
+          {"DISK_SIZE_GB", [](const Json& j) { return Field(j, "diskSizeGb"); }},
+          {"SRC_DISK",
+           [](const Json& j) {
+             std::string d = Field(j, "sourceDisk");
+             size_t p = d.find("/zones/");
+             return p == std::string::npos ? d : d.substr(p + 7);
+           }},
+          {"STORAGE_BYTES", [](const Json& j) { return Field(j, "storageBytes"); }},
+          {"STATUS", [](const Json& j) { return Field(j, "status"); }}};
+}
+
+struct CreateFlags {
+  std::string name, image, image_family, snapshot, labels, description, request_id;
+  int64_t size = 0;
+};
+
+int RunCreate(Context& ctx, const CreateFlags& f) {
+  const char* cmd = "disks.create";
+  if (!f.image.empty() + !f.image_family.empty() + !f.snapshot.empty() > 1) {
+    return ctx.Usage(cmd, "give at most one of --image, --image-family, --source-snapshot");
+  }
+  compute::Disk d;
+  d.name = f.name;
+  d.description = f.description;
+  d.size_gb = f.size;
+  auto labels = ParseKeyValues("--labels", f.labels);
+  if (!labels.ok()) return ctx.Fail(cmd, labels.status());
+  d.labels = *labels;
+  d.source_image = !f.image_family.empty() ? "global/images/family/" + f.image_family : f.image;
+  d.source_snapshot = f.snapshot;
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  compute::MutationOptions opts;
+  opts.request_id = f.request_id;
+  if (int rc = ctx.Check(cmd, svc->disks().Insert(ctx.g.project, ctx.g.zone, d, opts))) return rc;
+  auto created = svc->disks().Get(ctx.g.project, ctx.g.zone, f.name);
+  if (!created.ok()) return ctx.Fail(cmd, created.status());
+  std::cerr << "Created [" << created->self_link << "].\n";
+  PrintOne(ctx, *created, DiskColumns());
+  return kExitOk;
+}
+
+int RunSnapshot(Context& ctx, const std::string& disk, const std::string& name,
+                const std::string& description) {
+  const char* cmd = "disks.snapshot";
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  compute::Snapshot s;
+  s.name = name;
+  s.description = description;
+  std::cerr << "Creating snapshot(s) " << name << "...";
+  auto op = svc->disks().CreateSnapshot(ctx.g.project, ctx.g.zone, disk, s, {});
+  std::cerr << (op.ok() && !op->failed() ? "done.\n" : "failed.\n");
+  if (int rc = ctx.Check(cmd, op)) return rc;
+  auto created = svc->snapshots().Get(ctx.g.project, name);
+  if (!created.ok()) return ctx.Fail(cmd, created.status());
+  PrintOne(ctx, *created, SnapshotColumns());
+  return kExitOk;
+}
+
+// `describe NAME`: the resource `get` returns, YAML by default.
+template <typename Get>
+void AddDescribe(CLI::App* g, Context& ctx, const char* cmd, const char* help, const char* example,
+                 Get get) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* c = g->add_subcommand("describe", help);
+  c->add_option("NAME", *name, "Name or id")->required();
+  c->footer(std::string("Example:\n  ") + example);
+  c->callback([&ctx, name, cmd, get] {
+    compute::Service* svc = ctx.Service(cmd);
+    if (!svc) return;
+    auto r = get(*svc, *name);
+    if (!r.ok()) {
+      ctx.Fail(cmd, r.status());
+      return;
+    }
+    PrintResource(std::cout, ctx.OutputFormat(Format::kYaml), compute::ToJson(*r));
+  });
+}
+
+}  // namespace
+
+void AddDisksCommands(CLI::App& root, Context& ctx) {
+  CLI::App* g = root.add_subcommand("disks", "Persistent disks (copy-on-write over images)");
+  g->require_subcommand(1);
+  {
+    auto f = std::make_shared<CreateFlags>();
+    CLI::App* c = g->add_subcommand("create", "Create a disk: blank, from an image or a snapshot");
+    c->add_option("NAME", f->name, "Disk name")->required();
+    c->add_option("--image", f->image, "Source image");
+    c->add_option("--image-family", f->image_family, "Source family (resolved now)");
+    c->add_option("--source-snapshot", f->snapshot, "Source snapshot");
+    c->add_option("--size", f->size, "Size in GB (default: the source's, or 10 when blank)");
+    c->add_option("--labels", f->labels, "KEY=VALUE,...");
+    c->add_option("--description", f->description, "Description");
+    c->add_option("--request-id", f->request_id, "A UUID making retries of this call safe");
+    c->footer("Example:\n  imago disks create data --image-family base --size 2");
+    c->callback([&ctx, f] { ctx.exit_code = RunCreate(ctx, *f); });
+  }
+  {
+    auto filter = std::make_shared<std::string>();
+    auto limit = std::make_shared<int64_t>(-1);
+    CLI::App* c = g->add_subcommand("list", "List disks of the zone");
+    c->add_option("--filter", *filter, "API filter, e.g. 'status = READY'");
+    c->add_option("--limit", *limit, "At most this many");
+    c->footer("Example:\n  imago disks list --format json");
+    c->callback([&ctx, filter, limit] {
+      compute::Service* svc = ctx.Service("disks.list");
+      if (!svc) return;
+      ctx.exit_code = RunList<compute::Disk>(
+          ctx, "disks.list", *filter, *limit, DiskColumns(), [&](const compute::ListOptions& o) {
+            return svc->disks().List(ctx.g.project, ctx.g.zone, o);
+          });
+    });
+  }
+  AddDescribe(g, ctx, "disks.describe", "Show one disk", "imago disks describe data",
+              [&ctx](compute::Service& svc, const std::string& n) {
+                return svc.disks().Get(ctx.g.project, ctx.g.zone, n);
+              });
+  {
+    CLI::App* c = g->add_subcommand("delete", "Delete disks (refused while attached)");
+    c->footer("Example:\n  imago disks delete data");
+    AddNamesVerb(c, ctx, "disks.delete", "Deleting",
+                 [&ctx](compute::Service& svc, const std::string& n) {
+                   return svc.disks().Delete(ctx.g.project, ctx.g.zone, n, {});
+                 });
+  }
+  {
+    auto disk = std::make_shared<std::string>();
+    auto names = std::make_shared<std::string>();
+    auto description = std::make_shared<std::string>();
+    CLI::App* c = g->add_subcommand("snapshot", "Snapshot a disk (a running VM pauses briefly)");
+    c->add_option("DISK", *disk, "Disk name")->required();
+    c->add_option("--snapshot-names", *names, "Name of the snapshot")->required();
+    c->add_option("--description", *description, "Description");
+    c->footer("Example:\n  imago disks snapshot data --snapshot-names data-20261126");
+    c->callback([&ctx, disk, names, description] {
+      ctx.exit_code = RunSnapshot(ctx, *disk, *names, *description);
+    });
+  }
+}
+
+void AddSnapshotsCommands(CLI::App& root, Context& ctx) {
+  CLI::App* g = root.add_subcommand("snapshots", "Disk snapshots (global)");
+  g->require_subcommand(1);
+  {
+    auto filter = std::make_shared<std::string>();
+    auto limit = std::make_shared<int64_t>(-1);
+    CLI::App* c = g->add_subcommand("list", "List snapshots");
+    c->add_option("--filter", *filter, "API filter");
+    c->add_option("--limit", *limit, "At most this many");
+    c->footer("Example:\n  imago snapshots list");
+    c->callback([&ctx, filter, limit] {
+      compute::Service* svc = ctx.Service("snapshots.list");
+      if (!svc) return;
+      ctx.exit_code = RunList<compute::Snapshot>(
+          ctx, "snapshots.list", *filter, *limit, SnapshotColumns(),
+          [&](const compute::ListOptions& o) { return svc->snapshots().List(ctx.g.project, o); });
+    });
+  }
+  AddDescribe(g, ctx, "snapshots.describe", "Show one snapshot",
+              "imago snapshots describe data-20261126",
+              [&ctx](compute::Service& svc, const std::string& n) {
+                return svc.snapshots().Get(ctx.g.project, n);
+              });
+  {
+    CLI::App* c = g->add_subcommand("delete", "Delete snapshots");
+    c->footer("Example:\n  imago snapshots delete data-20261126");
+    AddNamesVerb(c, ctx, "snapshots.delete", "Deleting",
+                 [&ctx](compute::Service& svc, const std::string& n) {
+                   return svc.snapshots().Delete(ctx.g.project, n, {});
+                 });
+  }
+}
+
+}  // namespace imago::cli

@@ -1,0 +1,36 @@
+#include "cli/resource_cmd.h"
+
+#include "compute/json_codec.h"
+#include "compute/resource_ref.h"
+
+namespace imago::cli {
+
+std::string LastOf(const Json& j, const std::string& key) {
+  return compute::LastSegment(Field(j, key));
+}
+
+void AddNamesVerb(CLI::App* c, Context& ctx, const char* cmd, const char* verb, NameFn fn,
+                  std::function<int(compute::Service&, const std::string&)> describe) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  c->add_option("NAME", *names, "Names")->required();
+  c->callback([&ctx, names, cmd, verb, fn, describe] {
+    compute::Service* svc = ctx.Service(cmd);
+    if (!svc) return;
+    for (const auto& name : *names) {
+      std::cerr << verb << " [" << name << "]...";
+      auto op = fn(*svc, name);
+      std::cerr << (op.ok() && !op->failed() ? "done.\n" : "failed.\n");
+      if (ctx.Check(cmd, op)) return;
+      if (describe) {
+        if (int rc = describe(*svc, name)) {
+          ctx.exit_code = rc;
+          return;
+        }
+      } else if (ctx.OutputFormat(Format::kTable) != Format::kTable) {
+        PrintResource(std::cout, ctx.OutputFormat(Format::kJson), compute::ToJson(*op));
+      }
+    }
+  });
+}
+
+}  // namespace imago::cli

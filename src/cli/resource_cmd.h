@@ -1,0 +1,68 @@
+// What the resource commands (instances, disks, snapshots, zones, ...)
+// share: printing one resource or a list, and running a verb on names.
+#ifndef IMAGO_CLI_RESOURCE_CMD_H_
+#define IMAGO_CLI_RESOURCE_CMD_H_
+
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+#include "cli/output.h"
+#include "compute/service.h"
+
+namespace imago::cli {
+
+/// The last segment of a URL field ("zone" -> "local-a").
+std::string LastOf(const Json& j, const std::string& key);
+
+/// A created or changed resource: a table row for people, the resource
+/// itself with --format json|yaml.
+template <typename T>
+void PrintOne(Context& ctx, const T& resource, const std::vector<Column>& cols) {
+  Json j = ToJson(resource);  // compute::ToJson, found by ADL.
+  Format f = ctx.OutputFormat(Format::kTable);
+  if (f == Format::kTable) {
+    PrintTable(std::cout, {j}, cols);
+  } else {
+    PrintResource(std::cout, f, j);
+  }
+}
+
+/// Lists every page of `list`, keeps the first `limit` (all when negative)
+/// and prints them. Returns the exit code.
+template <typename T, typename ListFn>
+int RunList(Context& ctx, const char* cmd, const std::string& filter, int64_t limit,
+            const std::vector<Column>& cols, const ListFn& list) {
+  compute::ListOptions opts;
+  opts.filter = filter;
+  std::vector<Json> rows;
+  while (true) {
+    compute::Result<compute::ListPage<T>> page = list(opts);
+    if (!page.ok()) return ctx.Fail(cmd, page.status());
+    for (const auto& x : page->items) rows.push_back(ToJson(x));
+    if (page->next_page_token.empty()) break;
+    opts.page_token = page->next_page_token;
+  }
+  if (limit >= 0 && rows.size() > static_cast<size_t>(limit)) rows.resize(limit);
+  PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows, cols);
+  return kExitOk;
+}
+
+/// A mutation of one named resource.
+using NameFn =
+    std::function<compute::Result<compute::Operation>(compute::Service&, const std::string& name)>;
+
+/// Gives `c` a NAME... positional and, when run, calls `fn` for each name
+/// with a "VERB [NAME]...done." line, stopping at the first failure. After
+/// each: `describe`, when given, prints the resource; else the operation
+/// is printed with --format json|yaml.
+void AddNamesVerb(CLI::App* c, Context& ctx, const char* cmd, const char* verb, NameFn fn,
+                  std::function<int(compute::Service&, const std::string&)> describe = nullptr);
+
+}  // namespace imago::cli
+
+#endif  // IMAGO_CLI_RESOURCE_CMD_H_

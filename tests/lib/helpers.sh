@@ -1,0 +1,54 @@
+# Shell helpers shared by the tests (tests/cli/lib.sh sources this), the
+# benchmarks (bench/*.sh) and the demo: one definition of each.
+#
+# VMs are found by their pid files (HOME/run/ID/pid) and the executable of
+# the process a pid file names, never by a substring of a command line.
+
+# The time in seconds, with nanoseconds.
+now() { date +%s.%N; }
+
+# The median of the numbers on stdin (whitespace-separated); for an even
+# count, the mean of the middle two.
+median() {
+  tr -s ' \t' '\n\n' | grep -v '^$' | sort -g |
+    awk '{a[NR]=$1} END {if (NR == 0) exit 1; print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL [SECONDS]: polls URL (every 50 ms, 0.5 s per try) until it
+# answers 2xx, then prints the body. Fails after SECONDS (default 120).
+wait_http() {
+  local url=$1 limit=${2:-120} t0
+  t0=$(date +%s)
+  until curl -sf -m 0.5 "$url" 2>/dev/null; do
+    (($(date +%s) - t0 < limit)) || return 1
+    sleep 0.05
+  done
+}
+
+# vm_pids HOME: the pids of the live VMs of that imago home.
+vm_pids() {
+  local f pid exe
+  for f in "$1"/run/*/pid; do
+    [[ -f $f ]] || continue
+    pid=$(<"$f")
+    [[ $pid =~ ^[0-9]+$ ]] || continue
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    [[ ${exe##*/} == qemu-system-* ]] || continue
+    grep -qz -- "^${f}\$" "/proc/$pid/cmdline" 2>/dev/null || continue  # Its -pidfile, exactly.
+    echo "$pid"
+  done
+}
+
+# qemu_count HOME: how many VMs of that home are alive.
+qemu_count() { vm_pids "$1" | wc -l; }
+
+# kill_vms HOME: ends every VM of that home at once (for clean-up traps).
+kill_vms() {
+  local pid
+  for pid in $(vm_pids "$1"); do kill -9 "$pid" 2>/dev/null || true; done
+}
