@@ -13,13 +13,14 @@
 #   bench/bake_bench.sh [IMAGO] [KIT_DEBIAN] [RUNS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/tests/lib/helpers.sh"
 IMAGO=${1:-$here/build/imago}
 KIT=${2:-$here/build/kit/debian.qcow2}
 RUNS=${3:-3}
 command -v packer >/dev/null || { echo "bake_bench: needs packer (apt-get install packer)" >&2; exit 1; }
 W=$(mktemp -d /tmp/imago-bakebench-XXXXXX)
 export IMAGO_HOME=$W/home
-trap 'pkill -9 -f "qemu-system.*$W/" 2>/dev/null || true; rm -rf "$W" || true' EXIT
+trap 'kill_vms "$IMAGO_HOME"; kill_descendants $$; rm -rf "$W" || true' EXIT
 cd "$W"
 export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_PIPELINING=True ANSIBLE_NOCOLOR=1 \
   ANSIBLE_RETRY_FILES_ENABLED=False
@@ -51,7 +52,6 @@ vmlinuz=$(ls "$W"/kernel/boot/vmlinuz-*)
 cmdline="root=/dev/nvme0n1 rw console=ttyS0 panic=-1"
 nometa="guestfwd=tcp:169.254.169.254:80-cmd:printf 'HTTP/1.0 404 Not Found\\r\\nContent-Length: 0\\r\\n\\r\\n'"
 vars=(-e app_version=1.0.0 -e "greeting=Hello from an immutable VM")
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 cat >packer.json <<JSON
 {
@@ -131,7 +131,6 @@ for r in $(seq 1 "$RUNS"); do
     printf 'run %d %-6s %6.1f s\n' "$r" "$kind" "$t"
   done
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mi=$(echo "${times[imago]}" | median)
 mp=$(echo "${times[packer]}" | median)
 mf=$(echo "${times[floor]}" | median)

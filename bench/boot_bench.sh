@@ -10,11 +10,13 @@
 set -euo pipefail
 : "${IMAGO:?set IMAGO to the imago binary}"
 here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/tests/lib/helpers.sh"
 runs=${1:-5}
 work=$(mktemp -d /tmp/imago-bootbench-XXXXXX)
 export IMAGO_HOME=$work/home
 cleanup() {
-  pkill -9 -f "qemu-system.*$work/" 2>/dev/null || true
+  kill_vms "$IMAGO_HOME"
+  [[ -f $work/bare.pid ]] && kill -9 "$(<"$work/bare.pid")" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -22,12 +24,9 @@ kit=${KIT_DIR:-$here/build/kit}
 [[ -f $kit/busybox.qcow2 ]] || bash "$here/images/busybox/build.sh" "$kit" >/dev/null
 "$IMAGO" images create kit-v1 --source-file "$kit/busybox.qcow2" --family kit >/dev/null 2>&1
 
-now() { date +%s.%N; }
 wait_health() {  # PORT: polls like a load balancer would (every 50 ms, 0.3 s timeout).
   until curl -sf -m 0.3 "http://127.0.0.1:$1/health" >/dev/null 2>&1; do sleep 0.05; done
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
 # The bare command line: the kernel as imago reads it out of the image.

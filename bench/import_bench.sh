@@ -19,8 +19,7 @@ export IMAGO_HOME=$DIR/home
 head -c $((SIZE_MB << 20)) /dev/urandom >"$DIR/src.raw"
 cat "$DIR/src.raw" >/dev/null  # Warm the page cache for every contender alike.
 
-now() { date +%s.%N; }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source "$(cd "$(dirname "$0")/.." && pwd)/tests/lib/helpers.sh"
 
 cp_t=() cps_t=() cph_t=() im_t=()
 settle() { sync; sleep 1; }

@@ -9,11 +9,12 @@
 # image's whole chain, i.e. what every image would take if it stood alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/tests/lib/helpers.sh"
 IMAGO=${1:-$here/build/imago}
 KIT=${2:-$here/build/kit/debian.qcow2}
 W=$(mktemp -d /tmp/imago-layers-XXXXXX)
 export IMAGO_HOME=$W/home
-trap 'pkill -9 -f "qemu-system.*$W/" 2>/dev/null || true; rm -rf "$W" || true' EXIT
+trap 'kill_vms "$IMAGO_HOME"; rm -rf "$W" || true' EXIT
 "$IMAGO" images create kit-debian-v1 --source-file "$KIT" --family kit-debian >/dev/null 2>&1
 mkdir -p "$W/specs"
 for level in base app product; do
@@ -48,7 +49,7 @@ for _ in 1 2 3 4 5; do
   "$IMAGO" bake "$W/specs/base.yaml" --cascade --specs "$W/specs" >/dev/null 2>&1
   hits+=($(( ($(date +%s%N) - t0) / 1000000 )))
 done
-hit_ms=$(printf '%s\n' "${hits[@]}" | sort -n | sed -n 3p)
+hit_ms=$(printf '%s\n' "${hits[@]}" | median)
 stored=$(du -B1 -s "$IMAGO_HOME/blobs/sha256" | cut -f1)
 kit_bytes=$(stat -c %s "$KIT")
 full=0

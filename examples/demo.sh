@@ -4,10 +4,11 @@
 set -euo pipefail
 : "${IMAGO:?set IMAGO to the imago binary}"
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../tests/lib/helpers.sh"
 DEMO=$(mktemp -d /tmp/imago-demo-XXXXXX)
 export IMAGO_HOME=$DEMO/home
 # Under set -e a failing command would end the trap early: each one may fail.
-trap 'pkill -9 -f "qemu-system.*$DEMO/" 2>/dev/null || true; chmod -R u+w "$DEMO" || true; rm -rf "$DEMO" || true' EXIT
+trap 'kill_vms "$IMAGO_HOME"; chmod -R u+w "$DEMO" || true; rm -rf "$DEMO" || true' EXIT
 cd "$DEMO"
 
 bold=$(tput bold 2>/dev/null || true)
@@ -24,14 +25,8 @@ run() {
   "$IMAGO" "$@"
 }
 
-# wait_http NAME URL: until the VM answers 200 there (at most 120 s).
-wait_http() {
-  local t0=$SECONDS
-  until curl -sf -m 0.5 "$2" >/dev/null 2>&1; do
-    ((SECONDS - t0 < 120)) || { echo "$1 did not answer in 120 s" >&2; exit 1; }
-    sleep 0.2
-  done
-}
+# wait_up NAME URL: until the VM answers 200 there (at most 120 s).
+wait_up() { wait_http "$2" 120 >/dev/null || { echo "$1 did not answer in 120 s" >&2; exit 1; }; }
 
 if [[ -n ${KIT:-} && -f $KIT ]]; then
   say "The kit: a bootable machine image built from Debian packages (kernel inside the disk)"
@@ -47,7 +42,7 @@ SH
   run instances create web-1 --image-family kit --ports 80 --metadata release=1 \
     --metadata-from-file startup-script=hello.sh --labels env=demo
   port=$("$IMAGO" instances describe web-1 --format json | jq -r '.forwardedPorts[0].hostPort')
-  wait_http web-1 "http://127.0.0.1:$port/hello.txt"
+  wait_up web-1 "http://127.0.0.1:$port/hello.txt"
   printf '%s$ curl http://127.0.0.1:%s/health%s\n' "$dim" "$port" "$off"
   curl -s "http://127.0.0.1:$port/health"
   printf '%s$ curl http://127.0.0.1:%s/hello.txt%s\n' "$dim" "$port" "$off"
@@ -67,7 +62,7 @@ SH
   run instances stop web-1
   run instances delete web-1
   run disks list
-  printf 'QEMU processes left: %s\n' "$(pgrep -fc "qemu-system.*$DEMO/" || true)"
+  printf 'QEMU processes left: %s\n' "$(qemu_count "$IMAGO_HOME")"
 fi
 
 if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
@@ -93,7 +88,7 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   say "Boot the product image: the app and its health endpoint answer on port 80"
   run instances create shop-1 --image-family example-product --ports 80
   port=$("$IMAGO" instances describe shop-1 --format json | jq -r '.forwardedPorts[0].hostPort')
-  wait_http shop-1 "http://127.0.0.1:$port/cgi-bin/health"
+  wait_up shop-1 "http://127.0.0.1:$port/cgi-bin/health"
   printf '%s$ curl http://127.0.0.1:%s/cgi-bin/health%s\n' "$dim" "$port" "$off"
   curl -s "http://127.0.0.1:$port/cgi-bin/health"
   printf '%s$ curl http://127.0.0.1:%s/cgi-bin/hello%s\n' "$dim" "$port" "$off"

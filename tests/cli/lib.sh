@@ -2,6 +2,7 @@
 # on a fresh $IMAGO_HOME in a temporary directory, and fails on the first
 # broken expectation with a message that says what differed.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/helpers.sh"
 
 : "${IMAGO:?set IMAGO to the imago binary}"
 WORK=$(mktemp -d /tmp/imago-cli-XXXXXX)
@@ -42,7 +43,7 @@ make_qcow2() { qemu-img create -q -f qcow2 "$1" "${2:-64M}"; }
 # and none may outlive it (also when the test fails half way).
 vm_test_cleanup() {
   local rc=$?
-  pkill -9 -f "qemu-system.*$IMAGO_HOME/run/" 2>/dev/null || true
+  kill_vms "$IMAGO_HOME"
   chmod -R u+w "$WORK" 2>/dev/null || true
   rm -rf "$WORK" || true
   exit "$rc"

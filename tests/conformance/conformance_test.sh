@@ -12,13 +12,13 @@ bash "$IMAGO_SRC/images/busybox/build.sh" "$WORK/kit" "$cache" >/dev/null
 imago images create kit-v1 --source-file "$WORK/kit/busybox.qcow2" --family kit >/dev/null 2>&1
 make_qcow2 small.qcow2 16M
 imago images create small-v1 --source-file "$WORK/small.qcow2" >/dev/null 2>&1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$IMAGO" serve --listen "127.0.0.1:$port" 2>serve.log &
 server=$!
 cleanup() {
   local rc=$?
   kill "$server" 2>/dev/null || true
-  pkill -9 -f "qemu-system.*$IMAGO_HOME/run/" 2>/dev/null || true
+  kill_vms "$IMAGO_HOME"
   chmod -R u+w "$WORK" 2>/dev/null || true
   rm -rf "$WORK" || true
   exit "$rc"

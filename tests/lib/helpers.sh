@@ -52,3 +52,21 @@ kill_vms() {
   local pid
   for pid in $(vm_pids "$1"); do kill -9 "$pid" 2>/dev/null || true; done
 }
+
+# kill_descendants PID: ends every process below PID (its children, theirs,
+# ...), found by parentage in /proc. For what a script started in the
+# foreground or background (packer and its QEMU, a bare QEMU): processes that
+# daemonized away from the tree, like imago's VMs, are kill_vms's.
+kill_descendants() {
+  local parent=$1 pid stat ppid kids=()
+  for stat in /proc/[0-9]*/stat; do
+    pid=${stat#/proc/}
+    pid=${pid%/stat}
+    ppid=$(awk '{sub(/.*\) /, ""); print $2}' "$stat" 2>/dev/null) || continue
+    [[ $ppid == "$parent" ]] && kids+=("$pid")
+  done
+  for pid in "${kids[@]}"; do
+    kill_descendants "$pid"
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}

@@ -11,7 +11,7 @@ source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}" "${IMAGO_GUEST_AGENT:?}"
 cache=${KIT_CACHE:-$WORK/cache}
 trap vm_test_cleanup EXIT
-qemus() { pgrep -fc "qemu-system.*$IMAGO_HOME/run/" || true; }
+qemus() { qemu_count "$IMAGO_HOME"; }
 expect_nothing_left() {
   expect_eq "$1: no instance" "$(imago instances list --format json 2>/dev/null | jq length)" 0
   expect_eq "$1: no disk" "$(imago disks list --format json 2>/dev/null | jq length)" 0

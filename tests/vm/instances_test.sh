@@ -21,19 +21,9 @@ imago images create kit-v1 --source-file "$WORK/kit/busybox.qcow2" --family kit 
 
 vm_json() { imago instances describe "$1" --format json; }
 host_port() { vm_json "$1" | jq -r '.forwardedPorts[] | select(.guestPort == 80) | .hostPort'; }
-# wait_http URL [SECONDS]: the body once the guest answers 200.
-wait_http() {
-  local end=$((SECONDS + ${2:-60}))
-  while ((SECONDS < end)); do
-    if body=$(curl -sf -m 0.5 "$1" 2>/dev/null); then
-      printf '%s' "$body"
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "no answer from $1 in ${2:-60} s"
-}
-qemus() { pgrep -f "qemu-system.*$IMAGO_HOME/run/" | wc -l; }
+# answer URL [SECONDS]: the body once the guest answers 200 (wait_http), or fail.
+answer() { wait_http "$1" "${2:-60}" || fail "no answer from $1 in ${2:-60} s"; }
+qemus() { qemu_count "$IMAGO_HOME"; }
 # wait_boots PORT N VM: until boots.txt lists N boots (/www is on the root disk,
 # so the file of the last boot is served until the startup-script rewrites it).
 wait_boots() {
@@ -73,11 +63,11 @@ expect_contains "family resolved and printed" "$(cat err.txt)" "Resolved family 
 expect_contains "table row" "$(cat out.txt)" "RUNNING"
 p1=$(host_port vm1)
 [[ $p1 =~ ^[0-9]+$ ]] || fail "no forwarded port for vm1: '$p1'"
-expect_eq "/health of vm1" "$(wait_http "http://127.0.0.1:$p1/health")" ok
-expect_eq "startup-script of vm1" "$(wait_http "http://127.0.0.1:$p1/proof.txt")" "startup-script ran"
-expect_eq "vm1 reads its own name" "$(wait_http "http://127.0.0.1:$p1/name.txt")" vm1
-expect_eq "vm1 reads its own attribute" "$(wait_http "http://127.0.0.1:$p1/role.txt")" web
-expect_eq "first boot" "$(wait_http "http://127.0.0.1:$p1/boots.txt" | grep -c boot)" 1
+expect_eq "/health of vm1" "$(answer "http://127.0.0.1:$p1/health")" ok
+expect_eq "startup-script of vm1" "$(answer "http://127.0.0.1:$p1/proof.txt")" "startup-script ran"
+expect_eq "vm1 reads its own name" "$(answer "http://127.0.0.1:$p1/name.txt")" vm1
+expect_eq "vm1 reads its own attribute" "$(answer "http://127.0.0.1:$p1/role.txt")" web
+expect_eq "first boot" "$(answer "http://127.0.0.1:$p1/boots.txt" | grep -c boot)" 1
 expect_contains "serial console" "$(imago instances get-serial-port-output vm1 2>/dev/null)" \
   "imago-kit: startup-script exited 0"
 disk1=$(vm_json vm1 | jq -r '.disks[0].source')
@@ -90,8 +80,8 @@ expect_contains "boot disk in use" "$disk1" "/zones/local-a/disks/vm1"
 imago instances create vm2 --image kit-v1 --ports 80 --metadata role=other \
   --metadata-from-file startup-script=boot.sh >/dev/null 2>&1
 p2=$(host_port vm2)
-expect_eq "vm2 reads its own name" "$(wait_http "http://127.0.0.1:$p2/name.txt")" vm2
-expect_eq "vm2 reads its own attribute" "$(wait_http "http://127.0.0.1:$p2/role.txt")" other
+expect_eq "vm2 reads its own name" "$(answer "http://127.0.0.1:$p2/name.txt")" vm2
+expect_eq "vm2 reads its own attribute" "$(answer "http://127.0.0.1:$p2/role.txt")" other
 
 # --- bad input: one line, the documented exit code, nothing created
 before_disks=$(imago disks list --format json | jq length)
@@ -152,7 +142,7 @@ imago disks create data --image kit-v1 >/dev/null 2>&1
 imago instances create db1 --image kit-v1 --ports 80 --metadata role=writer \
   --metadata-from-file startup-script=boot.sh --disk name=data >/dev/null 2>&1
 pd=$(host_port db1)
-expect_eq "db1 wrote the data disk" "$(wait_http "http://127.0.0.1:$pd/data.txt" 90)" "written by db1"
+expect_eq "db1 wrote the data disk" "$(answer "http://127.0.0.1:$pd/data.txt" 90)" "written by db1"
 expect_rc 7 imago instances detach-disk db1 --disk data
 expect_contains "detach needs a stopped instance" "$ERR" "Stop it first"
 imago instances stop db1 >/dev/null 2>&1
@@ -164,11 +154,11 @@ imago instances stop db2 >/dev/null 2>&1
 imago instances attach-disk db2 --disk data >/dev/null 2>&1
 imago instances start db2 >/dev/null 2>&1
 pd2=$(host_port db2)
-expect_eq "db2 reads what db1 wrote" "$(wait_http "http://127.0.0.1:$pd2/data.txt" 90)" "written by db1"
+expect_eq "db2 reads what db1 wrote" "$(answer "http://127.0.0.1:$pd2/data.txt" 90)" "written by db1"
 imago instances delete db1 >/dev/null 2>&1
 
 # --- a killed QEMU: the instance is TERMINATED
-pid2=$(pgrep -f "qemu-system.*$IMAGO_HOME/run/$(vm_json vm2 | jq -r .id)/")
+pid2=$(<"$IMAGO_HOME/run/$(vm_json vm2 | jq -r .id)/pid")
 kill -9 "$pid2"
 sleep 0.3
 expect_eq "killed QEMU shows TERMINATED" "$(vm_json vm2 | jq -r .status)" TERMINATED

@@ -22,7 +22,6 @@ debugfs -R "dump /boot/vmlinuz-$kver vmlinuz" raw.img 2>/dev/null
 [[ -s vmlinuz ]] || fail "no kernel in the image"
 rm raw.img
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 web=$(free_port)
 md=$(free_port)
 # This test checks the kit itself, without imago's runtime (instances_test.sh
