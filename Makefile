@@ -14,12 +14,12 @@ JOBS ?= 2
 # Debian 12 packages: build tools, libraries, and what runs at test time.
 APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev \
-  libre2-dev libgtest-dev libcpp-httplib-dev libcurl4-openssl-dev clang libclang-rt-14-dev \
+  libre2-dev libgtest-dev libcpp-httplib-dev libcurl4-openssl-dev libarchive-dev clang libclang-rt-14-dev \
   qemu-utils coreutils util-linux jq sqlite3 bc \
   qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt \
   debootstrap ansible-core git
 
-.PHONY: all deps build build-asan fuzz-build fuzz conformance-deps kit test test-unit demo bench bench-deps format clean
+.PHONY: schema all deps build build-asan fuzz-build fuzz conformance-deps kit test test-unit demo bench bench-deps format clean
 
 all: build
 
@@ -99,6 +99,12 @@ bench-deps:
 
 bench: build kit bench-deps
 	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh
+
+# The compute/v1 schema table, generated from the pinned @google-cloud/compute
+# package's compute.proto (ctest schema.up_to_date checks it).
+schema: conformance-deps
+	node tools/gen_schema.js > src/compute/schema_gen.cc
+	@sed -n 4p src/compute/schema_gen.cc
 
 format:
 	clang-format -i src/*/*.cc src/*/*.h bench/*.cc bench/*.h fuzz/*.cc

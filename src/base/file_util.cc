@@ -15,6 +15,11 @@ Status Errno(const std::string& what) {
 
 }  // namespace
 
+void UniqueFd::Reset(int fd) {
+  if (fd_ >= 0) close(fd_);
+  fd_ = fd;
+}
+
 Status WriteFileAtomic(const std::string& path, std::string_view content, int mode) {
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

@@ -21,6 +21,10 @@ bool ParseUint64(std::string_view s, uint64_t* out);
 /// The same for a signed 64-bit number (a leading '-' allowed).
 bool ParseInt64(std::string_view s, int64_t* out);
 
+/// True when `s` is well-formed UTF-8 (what JSON text, and so every string
+/// of the API, must be).
+bool IsValidUtf8(std::string_view s);
+
 /// Lower-case hexadecimal of `n` bytes.
 std::string HexOf(const unsigned char* data, size_t n);
 

@@ -25,6 +25,16 @@ TEST(StringsTest, ParsesNumbersWholeOrNotAtAll) {
   EXPECT_FALSE(ParseInt64("4 2", &i));
 }
 
+TEST(StringsTest, Utf8) {
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));          // Cut short.
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // Overlong '/'.
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // A surrogate.
+  EXPECT_FALSE(IsValidUtf8(std::string("ELF\x7f\x02\x01\x01\x00\x90\xff", 10)));
+}
+
 TEST(StringsTest, DigitsAndHex) {
   EXPECT_TRUE(IsAllDigits("0123"));
   EXPECT_FALSE(IsAllDigits(""));

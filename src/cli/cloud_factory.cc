@@ -29,6 +29,8 @@ Result<std::unique_ptr<compute::Service>> OpenLocalCloud(const LocalCloudSetup& 
   opts.home = setup.home;
   opts.clock = setup.clock;
   opts.recover = setup.recover;
+  opts.import_policy.host_files = setup.host_files;
+  opts.import_policy.roots = setup.import_roots;
   if (!setup.self_link_base.empty()) opts.self_link_base = setup.self_link_base;
   // QEMU runs this very program as each guest's metadata server.
   opts.metadata_program = ThisProgram();

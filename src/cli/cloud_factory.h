@@ -24,6 +24,11 @@ struct LocalCloudSetup {
   /// Run crash recovery and VM reconciliation (the metadata helper, which
   /// only reads, does not).
   bool recover = true;
+  /// Image.rawDisk.source may name any file this process reads (the imago
+  /// command: its user's own files); when false, only files below
+  /// `import_roots` (imago serve). Buckets ($HOME/buckets) are open to both.
+  bool host_files = true;
+  std::vector<std::string> import_roots;
 };
 
 /// Opens the local cloud in setup.home, running this very program as each

@@ -1,6 +1,7 @@
 // imago serve: the local cloud behind the Compute Engine v1 REST API.
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/cloud_factory.h"
@@ -26,6 +27,7 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
     bool print_token = false;
     bool no_auth = false;
     int threads = 64;
+    std::vector<std::string> import_roots;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* c = root.add_subcommand(
@@ -38,9 +40,12 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
   c->add_flag("--insecure-no-auth", f->no_auth, "Accept requests without the token (demos only)");
   c->add_option("--threads", f->threads,
                 "Worker threads: at most this many connections at once (default 64)");
+  c->add_option("--import-root", f->import_roots,
+                "A directory whose files clients may name in rawDisk.source (repeatable; none "
+                "by default: clients import from buckets, $IMAGO_HOME/buckets/BUCKET)");
   c->footer(
       "Example:\n"
-      "  imago serve --listen 127.0.0.1:8080 &\n"
+      "  imago serve --listen 127.0.0.1:8080 --import-root ~/disks &\n"
       "  curl -H \"Authorization: Bearer $(imago serve --print-token)\" \\\n"
       "      http://127.0.0.1:8080/compute/v1/projects/local/global/images\n"
       "See docs/serve.md for gcloud, Terraform and the client libraries.");
@@ -71,6 +76,16 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
     LocalCloudSetup setup;
     setup.home = ctx.Home();
     setup.clock = &ctx.Clock();
+    // A client names files only below the roots given here (docs/security.md).
+    setup.host_files = false;
+    for (const std::string& root : f->import_roots) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(root, ec)) {
+        ctx.Usage(cmd, "--import-root " + root + " is not a directory");
+        return;
+      }
+      setup.import_roots.push_back(std::filesystem::absolute(root, ec).string());
+    }
     // Stored links keep GCE's prefix; RestApi points them at this server.
     std::string base = "http://" + opts.host + ":" + std::to_string(http.port()) + "/compute/v1/";
     std::vector<std::string> notes;

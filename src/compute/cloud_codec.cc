@@ -57,7 +57,7 @@ Json ToJson(const Zone& z) {
 
 Result<Zone> ZoneFromJson(const Json& j) {
   Zone z;
-  Reader r(j, "zone");
+  Reader r(j, "zone", "Zone");
   r.Kind("compute#zone")
       .U64("id", &z.id)
       .Str("creationTimestamp", &z.creation_timestamp)
@@ -66,9 +66,8 @@ Result<Zone> ZoneFromJson(const Json& j) {
       .Str("status", &z.status)
       .Str("region", &z.region)
       .Str("selfLink", &z.self_link)
-      .Strs("availableCpuPlatforms", &z.available_cpu_platforms)
-      .Ignore("supportsPzs");
-  IMAGO_RETURN_IF_ERROR(r.Done());
+      .Strs("availableCpuPlatforms", &z.available_cpu_platforms);
+  IMAGO_RETURN_IF_ERROR(r.Done(&z.extra));
   return z;
 }
 
@@ -88,7 +87,7 @@ Json ToJson(const Region& x) {
 
 Result<Region> RegionFromJson(const Json& j) {
   Region x;
-  Reader r(j, "region");
+  Reader r(j, "region", "Region");
   r.Kind("compute#region")
       .U64("id", &x.id)
       .Str("creationTimestamp", &x.creation_timestamp)
@@ -98,7 +97,7 @@ Result<Region> RegionFromJson(const Json& j) {
       .Strs("zones", &x.zones)
       .Str("selfLink", &x.self_link);
   IMAGO_RETURN_IF_ERROR(ReadQuotas(r, &x.quotas));
-  IMAGO_RETURN_IF_ERROR(r.Done());
+  IMAGO_RETURN_IF_ERROR(r.Done(&x.extra));
   return x;
 }
 
@@ -121,7 +120,7 @@ Json ToJson(const MachineType& m) {
 
 Result<MachineType> MachineTypeFromJson(const Json& j) {
   MachineType m;
-  Reader r(j, "machineType");
+  Reader r(j, "machineType", "MachineType");
   r.Kind("compute#machineType")
       .U64("id", &m.id)
       .Str("creationTimestamp", &m.creation_timestamp)
@@ -134,7 +133,7 @@ Result<MachineType> MachineTypeFromJson(const Json& j) {
       .Bool("isSharedCpu", &m.is_shared_cpu)
       .Str("zone", &m.zone)
       .Str("selfLink", &m.self_link);
-  IMAGO_RETURN_IF_ERROR(r.Done());
+  IMAGO_RETURN_IF_ERROR(r.Done(&m.extra));
   return m;
 }
 
@@ -156,7 +155,7 @@ Json ToJson(const Project& p) {
 
 Result<Project> ProjectFromJson(const Json& j) {
   Project p;
-  Reader r(j, "project");
+  Reader r(j, "project", "Project");
   r.Kind("compute#project")
       .U64("id", &p.id)
       .Str("creationTimestamp", &p.creation_timestamp)
@@ -173,7 +172,7 @@ Result<Project> ProjectFromJson(const Json& j) {
       .Str("xpnProjectStatus", &p.xpn_project_status)
       .Str("selfLink", &p.self_link);
   IMAGO_RETURN_IF_ERROR(ReadQuotas(r, &p.quotas));
-  IMAGO_RETURN_IF_ERROR(r.Done());
+  IMAGO_RETURN_IF_ERROR(r.Done(&p.extra));
   return p;
 }
 

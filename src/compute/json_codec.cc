@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "compute/schema.h"
+
 namespace imago::compute {
 
 namespace json_read {
@@ -32,6 +34,10 @@ LenientReading::LenientReading() : before_(g_lenient) {
 }
 LenientReading::~LenientReading() {
   g_lenient = before_;
+}
+
+bool ReadingLeniently() {
+  return g_lenient;
 }
 
 Status UnknownField(std::string_view where, std::string_view key) {
@@ -107,7 +113,8 @@ void PutIfSet(Json& j, const char* key, const std::string& v) {
   if (!v.empty()) j[key] = v;
 }
 
-Reader::Reader(const Json& j, std::string where) : j_(j), where_(std::move(where)) {
+Reader::Reader(const Json& j, std::string where, const char* message)
+    : j_(j), where_(std::move(where)), message_(message) {
   st_ = CheckObject(j_, where_);
 }
 
@@ -171,10 +178,6 @@ Reader& Reader::Ignore(const char* key) {
   Take(key);
   return *this;
 }
-Reader& Reader::Keep(const char* key, Json* extra) {
-  if (Take(key)) (*extra)[key] = j_[key];
-  return *this;
-}
 Reader& Reader::Kind(const char* kind) {
   if (!Take("kind")) return *this;
   std::string k;
@@ -184,10 +187,18 @@ Reader& Reader::Kind(const char* kind) {
   }
   return *this;
 }
-Status Reader::Done() {
+Status Reader::Done(Json* extra) {
   if (!st_.ok() || !j_.is_object()) return st_;
   for (const auto& [k, v] : j_.items()) {
-    if (!seen_.count(k)) IMAGO_RETURN_IF_ERROR(UnknownField(where_, k));
+    if (seen_.count(k)) continue;
+    const FieldDef* f = message_ ? FindField(message_, k) : nullptr;
+    if (!f) {
+      IMAGO_RETURN_IF_ERROR(UnknownField(where_, k));
+      continue;
+    }
+    auto kept = CheckUnmodelled(*f, v, Where(where_, k));
+    if (!kept.ok()) return kept.status();
+    if (extra && !kept->is_null()) (*extra)[k] = std::move(kept.value());
   }
   return Status::OK();
 }
@@ -196,23 +207,7 @@ Status Reader::Done() {
 
 using namespace json_read;  // NOLINT: this file is their main user.
 
-namespace {
-
-// Image fields imago keeps and returns without interpreting them.
-const std::set<std::string>& PassthroughImageFields() {
-  static const std::set<std::string> k = {"guestOsFeatures",
-                                          "licenses",
-                                          "licenseCodes",
-                                          "architecture",
-                                          "storageLocations",
-                                          "shieldedInstanceInitialState",
-                                          "enableConfidentialCompute",
-                                          "satisfiesPzs",
-                                          "satisfiesPzi"};
-  return k;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Json ToJson(const DeprecationStatus& d) {
   Json j = Json::object();
@@ -319,122 +314,71 @@ Result<Labels> LabelsFromJson(const Json& j, std::string_view where) {
 }
 
 Result<DeprecationStatus> DeprecationStatusFromJson(const Json& j, std::string_view where) {
-  IMAGO_RETURN_IF_ERROR(CheckObject(j, where));
   DeprecationStatus d;
-  for (const auto& [k, v] : j.items()) {
-    if (k == "state") {
-      std::string s;
-      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &s));
-      auto st = ParseDeprecationState(s);
-      if (!st) {
-        return Status::InvalidField(Where(where, k), s,
-                                    "Must be one of ACTIVE, DEPRECATED, OBSOLETE, DELETED.");
-      }
-      d.state = *st;
-    } else if (k == "replacement") {
-      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &d.replacement));
-    } else if (k == "deprecated") {
-      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &d.deprecated));
-    } else if (k == "obsolete") {
-      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &d.obsolete));
-    } else if (k == "deleted") {
-      IMAGO_RETURN_IF_ERROR(ReadString(v, where, k, &d.deleted));
-    } else if (k == "kind" || k == "stateOverride") {
-      // Accepted and ignored (stateOverride is beta-only).
-    } else {
-      IMAGO_RETURN_IF_ERROR(UnknownField(where, k));
+  std::string state;
+  Reader r(j, std::string(where), "DeprecationStatus");
+  r.Str("state", &state)
+      .Str("replacement", &d.replacement)
+      .Str("deprecated", &d.deprecated)
+      .Str("obsolete", &d.obsolete)
+      .Str("deleted", &d.deleted)
+      .Ignore("kind")
+      .Ignore("stateOverride");  // Beta only; accepted and ignored.
+  IMAGO_RETURN_IF_ERROR(r.Done());
+  if (!state.empty()) {
+    auto st = ParseDeprecationState(state);
+    if (!st) {
+      return Status::InvalidField(Where(where, "state"), state,
+                                  "Must be one of ACTIVE, DEPRECATED, OBSOLETE, DELETED.");
     }
+    d.state = *st;
   }
   return d;
 }
 
 Result<Image> ImageFromJson(const Json& j, std::string_view where) {
-  IMAGO_RETURN_IF_ERROR(CheckObject(j, where));
   Image im;
-  for (const auto& [k, v] : j.items()) {
-    Status st;
-    if (k == "kind") {
-      std::string kind;
-      st = ReadString(v, where, k, &kind);
-      if (st.ok() && !kind.empty() && kind != "compute#image") {
-        st = Status::InvalidField(Where(where, k), kind, "Must be 'compute#image'.");
-      }
-    } else if (k == "id") {
-      st = ReadUint64(v, where, k, &im.id);
-    } else if (k == "creationTimestamp") {
-      st = ReadString(v, where, k, &im.creation_timestamp);
-    } else if (k == "name") {
-      st = ReadString(v, where, k, &im.name);
-    } else if (k == "description") {
-      st = ReadString(v, where, k, &im.description);
-    } else if (k == "selfLink") {
-      st = ReadString(v, where, k, &im.self_link);
-    } else if (k == "family") {
-      st = ReadString(v, where, k, &im.family);
-    } else if (k == "labels") {
-      auto labels = LabelsFromJson(v, Where(where, k));
-      if (labels.ok()) im.labels = std::move(*labels);
-      st = labels.status();
-    } else if (k == "labelFingerprint") {
-      st = ReadString(v, where, k, &im.label_fingerprint);
-    } else if (k == "status") {
-      st = ReadString(v, where, k, &im.status);
-    } else if (k == "deprecated") {
-      if (!v.is_null()) {
-        auto d = DeprecationStatusFromJson(v, Where(where, k));
-        if (d.ok()) im.deprecated = std::move(*d);
-        st = d.status();
-      }
-    } else if (k == "sourceType") {
-      st = ReadString(v, where, k, &im.source_type);
-      if (st.ok() && !im.source_type.empty() && im.source_type != "RAW") {
-        st = Status::InvalidField(Where(where, k), im.source_type, "Must be 'RAW'.");
-      }
-    } else if (k == "rawDisk") {
-      if (v.is_null()) continue;
-      std::string w = Where(where, k);
-      st = CheckObject(v, w);
-      RawDisk r;
-      for (auto it = v.begin(); st.ok() && v.is_object() && it != v.end(); ++it) {
-        if (it.key() == "source") {
-          st = ReadString(it.value(), w, it.key(), &r.source);
-        } else if (it.key() == "sha1Checksum") {
-          st = ReadString(it.value(), w, it.key(), &r.sha1_checksum);
-        } else if (it.key() == "containerType") {
-          st = ReadString(it.value(), w, it.key(), &r.container_type);
-        } else {
-          st = UnknownField(w, it.key());
-        }
-      }
-      if (st.ok()) im.raw_disk = std::move(r);
-    } else if (k == "sourceDisk") {
-      st = ReadString(v, where, k, &im.source_disk);
-    } else if (k == "sourceDiskId") {
-      st = ReadString(v, where, k, &im.source_disk_id);
-    } else if (k == "sourceImage") {
-      st = ReadString(v, where, k, &im.source_image);
-    } else if (k == "sourceImageId") {
-      st = ReadString(v, where, k, &im.source_image_id);
-    } else if (k == "sourceSnapshot") {
-      st = ReadString(v, where, k, &im.source_snapshot);
-    } else if (k == "sourceSnapshotId") {
-      st = ReadString(v, where, k, &im.source_snapshot_id);
-    } else if (k == "diskSizeGb") {
-      st = ReadInt64(v, where, k, &im.disk_size_gb);
-    } else if (k == "archiveSizeBytes") {
-      st = ReadInt64(v, where, k, &im.archive_size_bytes);
-    } else if (PassthroughImageFields().count(k)) {
-      im.extra[k] = v;
-    } else if (k == "sourceDiskEncryptionKey" || k == "sourceImageEncryptionKey" ||
-               k == "sourceSnapshotEncryptionKey" || k == "imageEncryptionKey") {
-      st = Status::InvalidField(Where(where, k), "...",
-                                "Customer-supplied encryption keys are not supported by imago.");
-    } else if (k == "params") {
-      // Input-only in GCE (resource manager tags); not persisted.
-    } else {
-      st = UnknownField(where, k);
-    }
-    IMAGO_RETURN_IF_ERROR(st);
+  std::string w(where);
+  Reader r(j, w, "Image");
+  r.Kind("compute#image")
+      .U64("id", &im.id)
+      .Str("creationTimestamp", &im.creation_timestamp)
+      .Str("name", &im.name)
+      .Str("description", &im.description)
+      .Str("selfLink", &im.self_link)
+      .Str("family", &im.family)
+      .Map("labels", &im.labels)
+      .Str("labelFingerprint", &im.label_fingerprint)
+      .Str("status", &im.status)
+      .Obj("deprecated",
+           [&](const Json& v, const std::string& at) {
+             auto d = DeprecationStatusFromJson(v, at);
+             if (d.ok()) im.deprecated = std::move(d.value());
+             return d.status();
+           })
+      .Str("sourceType", &im.source_type)
+      .Obj("rawDisk",
+           [&](const Json& v, const std::string& at) {
+             RawDisk raw;
+             Reader rr(v, at, "RawDisk");
+             rr.Str("source", &raw.source)
+                 .Str("sha1Checksum", &raw.sha1_checksum)
+                 .Str("containerType", &raw.container_type);
+             IMAGO_RETURN_IF_ERROR(rr.Done());
+             im.raw_disk = std::move(raw);
+             return Status::OK();
+           })
+      .Str("sourceDisk", &im.source_disk)
+      .Str("sourceDiskId", &im.source_disk_id)
+      .Str("sourceImage", &im.source_image)
+      .Str("sourceImageId", &im.source_image_id)
+      .Str("sourceSnapshot", &im.source_snapshot)
+      .Str("sourceSnapshotId", &im.source_snapshot_id)
+      .I64("diskSizeGb", &im.disk_size_gb)
+      .I64("archiveSizeBytes", &im.archive_size_bytes);
+  IMAGO_RETURN_IF_ERROR(r.Done(&im.extra));
+  if (!im.source_type.empty() && im.source_type != "RAW") {
+    return Status::InvalidField(Where(where, "sourceType"), im.source_type, "Must be 'RAW'.");
   }
   return im;
 }

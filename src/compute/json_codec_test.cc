@@ -44,6 +44,30 @@ TEST(JsonCodecTest, AcceptsNumbersForInt64AndKeepsPassthroughFields) {
   EXPECT_EQ(j["guestOsFeatures"][0]["type"], "UEFI_COMPATIBLE");
 }
 
+// A field of the schema that imago does not model is checked and kept as
+// sent (what Google's clients serialise, empty maps included, is accepted);
+// output-only and input-only ones and empty values are dropped. The local
+// cloud refuses those it cannot honour (encryption keys, ...) on insert:
+// see local_cloud_test.cc.
+TEST(JsonCodecTest, KeepsKnownFieldsItDoesNotModel) {
+  auto r = ImageFromJson(Json::parse(R"({
+    "name": "a", "architecture": "X86_64", "guestOsFeatures": [{"type": "GVNIC"}],
+    "shieldedInstanceInitialState": {"pk": {"content": "eA==", "fileType": "BIN"}},
+    "imageEncryptionKey": {"kmsKeyName": "k"}, "licenses": [], "labels": {},
+    "satisfiesPzs": true, "params": {"resourceManagerTags": {"t": "v"}}, "storageLocations": []})"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->extra["architecture"], "X86_64");
+  EXPECT_EQ(r->extra["guestOsFeatures"][0]["type"], "GVNIC");
+  EXPECT_EQ(r->extra["shieldedInstanceInitialState"]["pk"]["fileType"], "BIN");
+  EXPECT_EQ(r->extra["imageEncryptionKey"]["kmsKeyName"], "k");
+  EXPECT_FALSE(r->extra.contains("licenses"));      // Empty: unset.
+  EXPECT_FALSE(r->extra.contains("satisfiesPzs"));  // Output only.
+  EXPECT_FALSE(r->extra.contains("params"));        // Input only: never stored.
+  Json back = ToJson(*r);
+  EXPECT_EQ(back["architecture"], "X86_64");  // Returned as sent.
+  EXPECT_EQ(back["guestOsFeatures"][0]["type"], "GVNIC");
+}
+
 TEST(JsonCodecTest, RejectsUnknownFieldsAndWrongTypes) {
   struct Case {
     const char* body;
@@ -59,7 +83,10 @@ TEST(JsonCodecTest, RejectsUnknownFieldsAndWrongTypes) {
       {R"({"name":"a","deprecated":{"when":"now"}})", "Unknown name \"when\""},
       {R"({"name":"a","rawDisk":{"source":"/x","size":1}})", "Unknown name \"size\""},
       {R"({"name":"a","kind":"compute#disk"})", "compute#image"},
-      {R"({"name":"a","imageEncryptionKey":{"rawKey":"x"}})", "encryption"},
+      {R"({"name":"a","imageEncryptionKey":{"rawKey":7}})", "image.imageEncryptionKey.rawKey"},
+      {R"({"name":"a","imageEncryptionKey":{"colour":"x"}})", "Unknown name \"colour\""},
+      {R"({"name":"a","architecture":"SPARC"})", "image.architecture' (TYPE_ENUM)"},
+      {R"({"name":"a","guestOsFeatures":{"type":"GVNIC"}})", "TYPE_LIST"},
       {R"([1,2])", "TYPE_MESSAGE"},
   };
   for (const auto& c : cases) {

@@ -29,8 +29,9 @@ Status TypeError(std::string_view where, std::string_view field, const char* typ
 Status UnknownField(std::string_view where, std::string_view key);
 
 /// While one lives, the readers of this thread skip fields they do not know
-/// instead of refusing them: a client reading a server's answers must accept
-/// the fields Google adds over time; a server reading requests must not.
+/// (and enum values they do not know) instead of refusing them: a client
+/// reading a server's answers must accept what Google adds over time; a
+/// server reading requests must not.
 class LenientReading {
  public:
   LenientReading();
@@ -41,6 +42,8 @@ class LenientReading {
  private:
   bool before_;
 };
+/// True while a LenientReading lives on this thread.
+bool ReadingLeniently();
 /// 400 unless `j` is an object.
 Status CheckObject(const Json& j, std::string_view where);
 /// Reads a string (null leaves `out` alone).
@@ -54,16 +57,21 @@ Status ReadBool(const Json& j, std::string_view where, std::string_view field, b
 /// Sets j[key] = v unless v is empty.
 void PutIfSet(Json& j, const char* key, const std::string& v);
 
-/// Reads the fields of one JSON object by name; Done() then refuses any
-/// field no call asked for. The first error wins and later calls do nothing.
-///   Reader r(j, "disk");
+/// Reads the fields of one JSON object by name. Done() then looks at the
+/// fields no call asked for in the schema of `message` (schema.h): a field
+/// of the schema is checked against its type and kept in `extra` as sent
+/// (output-only and input-only fields and empty values are dropped); any
+/// other field is refused. The first error wins and later calls do nothing.
+///   Reader r(j, "disk", "Disk");
 ///   r.Str("name", &d.name).I64("sizeGb", &d.size_gb);
-///   IMAGO_RETURN_IF_ERROR(r.Done());
+///   IMAGO_RETURN_IF_ERROR(r.Done(&d.extra));
 class Reader {
  public:
   using SubFn = std::function<Status(const Json& value, const std::string& where)>;
 
-  Reader(const Json& j, std::string where);
+  /// `message`: the schema's name of the object's message ("Instance"),
+  /// or nullptr for one the schema does not have.
+  Reader(const Json& j, std::string where, const char* message = nullptr);
   Reader& Str(const char* key, std::string* out);
   Reader& I64(const char* key, int64_t* out);
   Reader& U64(const char* key, uint64_t* out);
@@ -78,12 +86,11 @@ class Reader {
   Reader& Arr(const char* key, const SubFn& fn);
   /// Accepted and dropped.
   Reader& Ignore(const char* key);
-  /// Kept verbatim in (*extra)[key].
-  Reader& Keep(const char* key, Json* extra);
   /// Checks `kind` equals `kind` when given.
   Reader& Kind(const char* kind);
-  /// The first error, or 400 naming the first unknown field.
-  Status Done();
+  /// The first error; else the fields no call read: those of the schema go
+  /// to `extra` (when given; dropped otherwise), others are 400 "Unknown name".
+  Status Done(Json* extra = nullptr);
   const std::string& where() const { return where_; }
 
  private:
@@ -91,6 +98,7 @@ class Reader {
 
   const Json& j_;
   std::string where_;
+  const char* message_;
   Status st_;
   std::set<std::string> seen_;
 };

@@ -24,54 +24,40 @@ void PutExtra(Json& j, const Json& extra) {
 
 Result<InitializeParams> InitializeParamsFromJson(const Json& j, const std::string& where) {
   InitializeParams p;
-  Reader r(j, where);
+  Reader r(j, where, "AttachedDiskInitializeParams");
   r.Str("diskName", &p.disk_name)
       .Str("sourceImage", &p.source_image)
       .Str("sourceSnapshot", &p.source_snapshot)
       .I64("diskSizeGb", &p.disk_size_gb)
       .Str("diskType", &p.disk_type)
-      .Map("labels", &p.labels)
-      .Ignore("description")
-      .Ignore("resourceManagerTags")
-      .Ignore("provisionedIops")
-      .Ignore("provisionedThroughput")
-      .Ignore("architecture");
-  IMAGO_RETURN_IF_ERROR(r.Done());
+      .Str("description", &p.description)
+      .Map("labels", &p.labels);
+  IMAGO_RETURN_IF_ERROR(r.Done(&p.extra));
   return p;
 }
 
 Result<AccessConfig> AccessConfigFromJson(const Json& j, const std::string& where) {
   AccessConfig a;
-  Reader r(j, where);
-  r.Kind("compute#accessConfig")
-      .Str("type", &a.type)
-      .Str("name", &a.name)
-      .Str("natIP", &a.nat_ip)
-      .Ignore("networkTier")
-      .Ignore("setPublicPtr")
-      .Ignore("publicPtrDomainName");
-  IMAGO_RETURN_IF_ERROR(r.Done());
+  Reader r(j, where, "AccessConfig");
+  r.Kind("compute#accessConfig").Str("type", &a.type).Str("name", &a.name).Str("natIP", &a.nat_ip);
+  IMAGO_RETURN_IF_ERROR(r.Done(&a.extra));
   return a;
 }
 
 Result<NetworkInterface> NetworkInterfaceFromJson(const Json& j, const std::string& where) {
   NetworkInterface n;
-  Reader r(j, where);
+  Reader r(j, where, "NetworkInterface");
   r.Kind("compute#networkInterface")
       .Str("name", &n.name)
       .Str("network", &n.network)
       .Str("networkIP", &n.network_ip)
-      .Ignore("subnetwork")
-      .Ignore("stackType")
-      .Ignore("nicType")
-      .Ignore("fingerprint")
-      .Ignore("aliasIpRanges")
+      .Str("subnetwork", &n.subnetwork)
       .Arr("accessConfigs", [&](const Json& v, const std::string& w) {
         auto a = AccessConfigFromJson(v, w);
         if (a.ok()) n.access_configs.push_back(std::move(a.value()));
         return a.status();
       });
-  IMAGO_RETURN_IF_ERROR(r.Done());
+  IMAGO_RETURN_IF_ERROR(r.Done(&n.extra));
   return n;
 }
 
@@ -127,7 +113,7 @@ Json ToJson(const Disk& d) {
 
 Result<Disk> DiskFromJson(const Json& j, std::string_view where) {
   Disk d;
-  Reader r(j, std::string(where));
+  Reader r(j, std::string(where), "Disk");
   r.Kind("compute#disk")
       .U64("id", &d.id)
       .Str("creationTimestamp", &d.creation_timestamp)
@@ -146,17 +132,8 @@ Result<Disk> DiskFromJson(const Json& j, std::string_view where) {
       .Map("labels", &d.labels)
       .Str("labelFingerprint", &d.label_fingerprint)
       .Str("lastAttachTimestamp", &d.last_attach_timestamp)
-      .Str("lastDetachTimestamp", &d.last_detach_timestamp)
-      .Keep("physicalBlockSizeBytes", &d.extra)
-      .Keep("architecture", &d.extra)
-      .Keep("guestOsFeatures", &d.extra)
-      .Keep("licenses", &d.extra)
-      .Ignore("params")
-      .Ignore("provisionedIops")
-      .Ignore("provisionedThroughput")
-      .Ignore("satisfiesPzs")
-      .Ignore("satisfiesPzi");
-  IMAGO_RETURN_IF_ERROR(r.Done());
+      .Str("lastDetachTimestamp", &d.last_detach_timestamp);
+  IMAGO_RETURN_IF_ERROR(r.Done(&d.extra));
   return d;
 }
 
@@ -181,7 +158,7 @@ Json ToJson(const Snapshot& s) {
 
 Result<Snapshot> SnapshotFromJson(const Json& j, std::string_view where) {
   Snapshot s;
-  Reader r(j, std::string(where));
+  Reader r(j, std::string(where), "Snapshot");
   r.Kind("compute#snapshot")
       .U64("id", &s.id)
       .Str("creationTimestamp", &s.creation_timestamp)
@@ -194,12 +171,8 @@ Result<Snapshot> SnapshotFromJson(const Json& j, std::string_view where) {
       .I64("diskSizeGb", &s.disk_size_gb)
       .I64("storageBytes", &s.storage_bytes)
       .Map("labels", &s.labels)
-      .Str("labelFingerprint", &s.label_fingerprint)
-      .Keep("storageLocations", &s.extra)
-      .Ignore("storageBytesStatus")
-      .Ignore("snapshotType")
-      .Ignore("params");
-  IMAGO_RETURN_IF_ERROR(r.Done());
+      .Str("labelFingerprint", &s.label_fingerprint);
+  IMAGO_RETURN_IF_ERROR(r.Done(&s.extra));
   return s;
 }
 
@@ -220,15 +193,18 @@ Json ToJson(const AttachedDisk& d) {
     PutIfSet(ip, "sourceSnapshot", p.source_snapshot);
     PutInt(ip, "diskSizeGb", p.disk_size_gb);
     PutIfSet(ip, "diskType", p.disk_type);
+    PutIfSet(ip, "description", p.description);
     if (!p.labels.empty()) ip["labels"] = p.labels;
+    PutExtra(ip, p.extra);
     j["initializeParams"] = ip;
   }
+  PutExtra(j, d.extra);
   return j;
 }
 
 Result<AttachedDisk> AttachedDiskFromJson(const Json& j, std::string_view where) {
   AttachedDisk d;
-  Reader r(j, std::string(where));
+  Reader r(j, std::string(where), "AttachedDisk");
   r.Kind("compute#attachedDisk")
       .Str("type", &d.type)
       .Str("mode", &d.mode)
@@ -239,19 +215,12 @@ Result<AttachedDisk> AttachedDiskFromJson(const Json& j, std::string_view where)
       .Bool("autoDelete", &d.auto_delete)
       .Str("interface", &d.interface_)
       .I64("diskSizeGb", &d.disk_size_gb)
-      .Obj("initializeParams",
-           [&](const Json& v, const std::string& w) {
-             auto p = InitializeParamsFromJson(v, w);
-             if (p.ok()) d.initialize_params = std::move(p.value());
-             return p.status();
-           })
-      .Ignore("licenses")
-      .Ignore("guestOsFeatures")
-      .Ignore("shieldedInstanceInitialState")
-      .Ignore("architecture")
-      .Ignore("forceAttach")
-      .Ignore("savedState");
-  IMAGO_RETURN_IF_ERROR(r.Done());
+      .Obj("initializeParams", [&](const Json& v, const std::string& w) {
+        auto p = InitializeParamsFromJson(v, w);
+        if (p.ok()) d.initialize_params = std::move(p.value());
+        return p.status();
+      });
+  IMAGO_RETURN_IF_ERROR(r.Done(&d.extra));
   return d;
 }
 
@@ -268,12 +237,12 @@ Json ToJson(const Metadata& m) {
 
 Result<Metadata> MetadataFromJson(const Json& j, std::string_view where) {
   Metadata m;
-  Reader r(j, std::string(where));
+  Reader r(j, std::string(where), "Metadata");
   r.Kind("compute#metadata")
       .Str("fingerprint", &m.fingerprint)
       .Arr("items", [&](const Json& v, const std::string& w) {
         std::string key, value;
-        Reader item(v, w);
+        Reader item(v, w, "Items");
         item.Str("key", &key).Str("value", &value);
         IMAGO_RETURN_IF_ERROR(item.Done());
         m.items.emplace_back(std::move(key), std::move(value));
@@ -299,14 +268,17 @@ Json ToJson(const Instance& in) {
     Json x = {{"kind", "compute#networkInterface"}};
     PutIfSet(x, "name", n.name);
     PutIfSet(x, "network", n.network);
+    PutIfSet(x, "subnetwork", n.subnetwork);
     PutIfSet(x, "networkIP", n.network_ip);
     Json acs = Json::array();
     for (const auto& a : n.access_configs) {
       Json y = {{"kind", "compute#accessConfig"}, {"type", a.type}, {"name", a.name}};
       PutIfSet(y, "natIP", a.nat_ip);
+      PutExtra(y, a.extra);
       acs.push_back(y);
     }
     if (!acs.empty()) x["accessConfigs"] = acs;
+    PutExtra(x, n.extra);
     nics.push_back(x);
   }
   if (!nics.empty()) j["networkInterfaces"] = nics;
@@ -334,7 +306,7 @@ Json ToJson(const Instance& in) {
 
 Result<Instance> InstanceFromJson(const Json& j, std::string_view where) {
   Instance in;
-  Reader r(j, std::string(where));
+  Reader r(j, std::string(where), "Instance");
   r.Kind("compute#instance")
       .U64("id", &in.id)
       .Str("creationTimestamp", &in.creation_timestamp)
@@ -368,31 +340,12 @@ Result<Instance> InstanceFromJson(const Json& j, std::string_view where) {
              if (m.ok()) in.metadata = std::move(m.value());
              return m.status();
            })
-      .Arr("forwardedPorts",
-           [&](const Json& v, const std::string& w) {
-             auto p = ForwardedPortFromJson(v, w);
-             if (p.ok()) in.forwarded_ports.push_back(p.value());
-             return p.status();
-           })
-      .Keep("tags", &in.extra)
-      .Keep("scheduling", &in.extra)
-      .Keep("serviceAccounts", &in.extra)
-      .Keep("hostname", &in.extra)
-      .Keep("canIpForward", &in.extra)
-      .Keep("deletionProtection", &in.extra)
-      .Keep("shieldedInstanceConfig", &in.extra)
-      .Keep("minCpuPlatform", &in.extra)
-      .Ignore("params")
-      .Ignore("guestAccelerators")
-      .Ignore("reservationAffinity")
-      .Ignore("displayDevice")
-      .Ignore("confidentialInstanceConfig")
-      .Ignore("advancedMachineFeatures")
-      .Ignore("startRestricted")
-      .Ignore("fingerprint")
-      .Ignore("satisfiesPzs")
-      .Ignore("satisfiesPzi");
-  IMAGO_RETURN_IF_ERROR(r.Done());
+      .Arr("forwardedPorts", [&](const Json& v, const std::string& w) {
+        auto p = ForwardedPortFromJson(v, w);
+        if (p.ok()) in.forwarded_ports.push_back(p.value());
+        return p.status();
+      });
+  IMAGO_RETURN_IF_ERROR(r.Done(&in.extra));
   return in;
 }
 
@@ -405,12 +358,11 @@ Json ToJson(const SerialPortOutput& s) {
 
 Result<SerialPortOutput> SerialPortOutputFromJson(const Json& j) {
   SerialPortOutput s;
-  Reader r(j, "serialPortOutput");
+  Reader r(j, "serialPortOutput", "SerialPortOutput");
   r.Kind("compute#serialPortOutput")
       .Str("contents", &s.contents)
       .I64("start", &s.start)
-      .I64("next", &s.next)
-      .Ignore("selfLink");
+      .I64("next", &s.next);
   IMAGO_RETURN_IF_ERROR(r.Done());
   return s;
 }

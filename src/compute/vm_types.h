@@ -63,7 +63,9 @@ struct InitializeParams {
   std::string source_snapshot;
   int64_t disk_size_gb = 0;
   std::string disk_type;
+  std::string description;
   Labels labels;
+  nlohmann::json extra = nlohmann::json::object();  // Other fields, kept as given.
 };
 
 /// An entry of Instance.disks.
@@ -78,6 +80,7 @@ struct AttachedDisk {
   std::string interface_;  // NVME here; SCSI is accepted on input.
   int64_t disk_size_gb = 0;
   std::optional<InitializeParams> initialize_params;
+  nlohmann::json extra = nlohmann::json::object();  // licenses, guestOsFeatures, ... as given.
 };
 
 /// NetworkInterface.accessConfigs entry.
@@ -85,13 +88,16 @@ struct AccessConfig {
   std::string type = "ONE_TO_ONE_NAT";
   std::string name = "External NAT";
   std::string nat_ip;
+  nlohmann::json extra = nlohmann::json::object();  // networkTier, ... as given.
 };
 
 struct NetworkInterface {
   std::string name;
   std::string network;
   std::string network_ip;
+  std::string subnetwork;
   std::vector<AccessConfig> access_configs;
+  nlohmann::json extra = nlohmann::json::object();  // stackType, nicType, ... as given.
 };
 
 /// Instance.metadata: ordered key/value items and their fingerprint.

@@ -251,48 +251,51 @@ bool ContentStore::Exists(const std::string& digest) const {
 
 namespace {
 
-// Opens `src` for reading and checks it; the caller closes the descriptor.
-Result<int> OpenSource(const std::string& src, const std::string& field, DiskInfo* disk,
-                       uint64_t* size, bool allow_backing = false) {
-  int in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    int e = errno;
-    std::string why = e == ENOENT ? "The file does not exist." : std::string(strerror(e)) + ".";
-    return Status::InvalidField(field, src, "Cannot read the source file: " + why);
-  }
+// Checks an open source: a regular file in a format the store takes.
+Status CheckSource(int in, const std::string& shown, const std::string& field, DiskInfo* disk,
+                   uint64_t* size, bool allow_backing) {
   struct stat sst;
   if (fstat(in, &sst) != 0 || !S_ISREG(sst.st_mode)) {
-    close(in);
-    return Status::InvalidField(field, src, "The source must be a regular file.");
+    return Status::InvalidField(field, shown, "The source must be a regular file.");
   }
   uint8_t head[kDiskHeaderBytes] = {};
   ssize_t hn = pread(in, head, sizeof head, 0);
   if (hn < 0) {
-    int e = errno;
-    close(in);
-    return Status::InvalidField(field, src,
-                                std::string("Cannot read the source file: ") + strerror(e) + ".");
+    return Status::InvalidField(
+        field, shown, std::string("Cannot read the source file: ") + strerror(errno) + ".");
   }
   auto d = SniffDiskFormat(head, static_cast<size_t>(hn), static_cast<uint64_t>(sst.st_size), field,
-                           src, allow_backing);
-  if (!d.ok()) {
-    close(in);
-    return d.status();
-  }
+                           shown, allow_backing);
+  if (!d.ok()) return d.status();
   *disk = d.value();
   *size = static_cast<uint64_t>(sst.st_size);
-  return in;
+  return Status::OK();
 }
 
 }  // namespace
 
-Result<DiskInfo> ContentStore::Probe(const std::string& src, const std::string& field) const {
+Result<base::UniqueFd> OpenSourceFile(const std::string& path, const std::string& field) {
+  int in = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (in < 0) {
+    int e = errno;
+    std::string why = e == ENOENT ? "The file does not exist." : std::string(strerror(e)) + ".";
+    return Status::InvalidField(field, path, "Cannot read the source file: " + why);
+  }
+  return base::UniqueFd(in);
+}
+
+Result<DiskInfo> ContentStore::Probe(int fd, const std::string& shown,
+                                     const std::string& field) const {
   DiskInfo disk;
   uint64_t size = 0;
-  auto fd = OpenSource(src, field, &disk, &size);
-  if (!fd.ok()) return fd.status();
-  close(*fd);
+  IMAGO_RETURN_IF_ERROR(CheckSource(fd, shown, field, &disk, &size, false));
   return disk;
+}
+
+Result<DiskInfo> ContentStore::Probe(const std::string& src, const std::string& field) const {
+  auto fd = OpenSourceFile(src, field);
+  if (!fd.ok()) return fd.status();
+  return Probe(fd->get(), src, field);
 }
 
 Result<PendingBlob> ContentStore::Reserve(const std::string& name) {
@@ -304,7 +307,7 @@ Result<PendingBlob> ContentStore::Reserve(const std::string& name) {
   return blob;
 }
 
-Status ContentStore::Import(const std::string& src, const std::string& field,
+Status ContentStore::Import(int in, const std::string& src, const std::string& field,
                             const compute::ProgressFn& progress, PendingBlob* blob,
                             bool allow_backing) {
   auto fail = [&](Status st) {
@@ -313,32 +316,28 @@ Status ContentStore::Import(const std::string& src, const std::string& field,
   };
   DiskInfo disk;
   uint64_t size = 0;
-  auto in = OpenSource(src, field, &disk, &size, allow_backing);
-  if (!in.ok()) return fail(in.status());
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } in_closer{*in};
-  posix_fadvise(*in, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (Status st = CheckSource(in, src, field, &disk, &size, allow_backing); !st.ok()) {
+    return fail(st);
+  }
+  posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
   int out = blob->lock.fd();
   if (ftruncate(out, 0) != 0) return fail(Errno("cannot truncate " + blob->tmp_path));
   struct stat before;
-  if (fstat(*in, &before) != 0) return fail(Errno("cannot stat " + src));
+  if (fstat(in, &before) != 0) return fail(Errno("cannot stat " + src));
   uint64_t copied = 0;
   bool kernel_copied = false;
-  Status st =
-      KernelCopy(*in, src, out, size, progress, &blob->info.digest, &copied, &kernel_copied);
+  Status st = KernelCopy(in, src, out, size, progress, &blob->info.digest, &copied, &kernel_copied);
   if (st.ok() && !kernel_copied) {
     // The kernel cannot copy between these files: copy through user space.
-    if (lseek(*in, 0, SEEK_SET) != 0 || ftruncate(out, 0) != 0 || lseek(out, 0, SEEK_SET) != 0) {
+    if (lseek(in, 0, SEEK_SET) != 0 || ftruncate(out, 0) != 0 || lseek(out, 0, SEEK_SET) != 0) {
       return fail(Errno("cannot rewind " + src));
     }
-    CopyPipeline pipe(*in, out);
+    CopyPipeline pipe(in, out);
     st = pipe.Run(size, progress, &blob->info.digest, &copied);
   }
   if (!st.ok()) return fail(st);
   struct stat after;
-  if (fstat(*in, &after) != 0) return fail(Errno("cannot stat " + src));
+  if (fstat(in, &after) != 0) return fail(Errno("cannot stat " + src));
   if (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
       after.st_mtim.tv_nsec != before.st_mtim.tv_nsec ||
       after.st_ctim.tv_nsec != before.st_ctim.tv_nsec || copied != size) {
@@ -351,6 +350,17 @@ Status ContentStore::Import(const std::string& src, const std::string& field,
   blob->info.disk = disk;
   if (disk.format == "raw") blob->info.disk.virtual_size = copied;
   return Status::OK();
+}
+
+Status ContentStore::Import(const std::string& src, const std::string& field,
+                            const compute::ProgressFn& progress, PendingBlob* blob,
+                            bool allow_backing) {
+  auto in = OpenSourceFile(src, field);
+  if (!in.ok()) {
+    unlink(blob->tmp_path.c_str());
+    return in.status();
+  }
+  return Import(in->get(), src, field, progress, blob, allow_backing);
 }
 
 Status ContentStore::Publish(PendingBlob* blob) {

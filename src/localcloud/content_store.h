@@ -16,6 +16,7 @@
 #include <string>
 
 #include "base/file_lock.h"
+#include "base/file_util.h"
 #include "compute/service.h"
 #include "compute/status.h"
 #include "localcloud/disk_format.h"
@@ -37,6 +38,10 @@ struct PendingBlob {
   bool published = false;
 };
 
+/// Opens `path` for reading (never blocking on a FIFO, never taking a
+/// terminal); 400 naming `field` when it cannot be opened.
+compute::Result<base::UniqueFd> OpenSourceFile(const std::string& path, const std::string& field);
+
 class ContentStore {
  public:
   explicit ContentStore(std::string root) : root_(std::move(root)) {}
@@ -48,17 +53,26 @@ class ContentStore {
 
   std::string BlobPath(const std::string& digest) const;
 
-  /// Checks that `src` is a readable regular file in a format the store
-  /// takes (see SniffDiskFormat; `field` names the source in errors).
+  /// Checks that the open file `fd` (shown as `shown`) is a regular file in
+  /// a format the store takes (see SniffDiskFormat; `field` names the
+  /// source in errors). The descriptor stays the caller's.
+  compute::Result<DiskInfo> Probe(int fd, const std::string& shown, const std::string& field) const;
+  /// The same for the file at `src`.
   compute::Result<DiskInfo> Probe(const std::string& src, const std::string& field) const;
 
   /// Creates and locks the temporary file `name`.
   compute::Result<PendingBlob> Reserve(const std::string& name);
 
-  /// Copies `src` into the reserved temporary file, hashing it in the same
-  /// pass, and fsyncs it. On failure the temporary file is removed.
-  /// `allow_backing`: the source is the local cloud's own qcow2 delta over
-  /// another blob (never a user's file).
+  /// Copies the open file `fd` (shown as `src` in messages) into the
+  /// reserved temporary file, hashing it in the same pass, and fsyncs it.
+  /// 503 when the file changes while it is read. On failure the temporary
+  /// file is removed. `allow_backing`: the source is the local cloud's own
+  /// qcow2 delta over another blob (never a user's file). The descriptor
+  /// stays the caller's.
+  compute::Status Import(int fd, const std::string& src, const std::string& field,
+                         const compute::ProgressFn& progress, PendingBlob* blob,
+                         bool allow_backing = false);
+  /// The same for the file at `src` (opened here).
   compute::Status Import(const std::string& src, const std::string& field,
                          const compute::ProgressFn& progress, PendingBlob* blob,
                          bool allow_backing = false);

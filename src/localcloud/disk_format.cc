@@ -57,7 +57,21 @@ compute::Result<DiskInfo> SniffDiskFormat(const uint8_t* h, size_t n, uint64_t f
   if (n >= 8 && std::memcmp(h, "conectix", 8) == 0) {
     return Refuse(field, what, std::string("VHD is not supported.") + convert);
   }
+  if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b) {
+    return Refuse(field, what,
+                  "A gzip file is taken only as GCE's raw-disk archive (a tar.gz holding "
+                  "disk.raw), and this one is not readable as that.");
+  }
   return DiskInfo{"raw", file_size};
+}
+
+compute::Status CheckWholeSectors(const DiskInfo& disk, const std::string& field,
+                                  const std::string& what) {
+  if (disk.format != "raw" || disk.virtual_size % 512 == 0) return compute::Status::OK();
+  return Refuse(field, what,
+                "A raw disk is a whole number of 512-byte sectors; this file has " +
+                    std::to_string(disk.virtual_size) +
+                    " bytes (is it a disk image at all? qcow2 and raw are taken).");
 }
 
 int64_t DiskSizeGb(uint64_t virtual_size) {

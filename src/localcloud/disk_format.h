@@ -21,12 +21,19 @@ struct DiskInfo {
 
 /// Reads the first bytes of a file of `file_size` bytes. Refuses (400, naming
 /// `field` and `what`) an empty file, a qcow2 file with a backing file (an
-/// imported image must stand alone) or encryption, and foreign formats
-/// (VMDK, VDI, VHD, VHDX), saying how to convert them. `allow_backing` is
+/// imported image must stand alone) or encryption, foreign formats (VMDK,
+/// VDI, VHD, VHDX, saying how to convert them) and a gzip file (the caller
+/// unpacks GCE's tar.gz archives first). `allow_backing` is
 /// for the local cloud's own deltas (an image of a disk over its source).
 compute::Result<DiskInfo> SniffDiskFormat(const uint8_t* head, size_t n, uint64_t file_size,
                                           const std::string& field, const std::string& what,
                                           bool allow_backing = false);
+
+/// OK unless `disk` is raw and not a whole number of 512-byte sectors (then
+/// it is no disk: a text file, a truncated download): 400 naming `field`.
+/// What an image import asks of a raw file, as GCE asks it of disk.raw.
+compute::Status CheckWholeSectors(const DiskInfo& disk, const std::string& field,
+                                  const std::string& what);
 
 /// GCE's diskSizeGb of a virtual size: whole GiB, rounded up, at least 1.
 int64_t DiskSizeGb(uint64_t virtual_size);

@@ -49,6 +49,23 @@ TEST(DiskFormatTest, RawIsTheFileSize) {
   EXPECT_EQ(DiskSizeGb((1ULL << 30) + 1), 2);
 }
 
+// A raw disk is whole sectors (as GCE's disk.raw must be); anything else
+// (a 6-byte text file, a truncated download) is no disk.
+TEST(DiskFormatTest, RawMustBeWholeSectors) {
+  std::vector<uint8_t> h(kDiskHeaderBytes, 0x41);
+  for (uint64_t size : {6ULL, 5000ULL, (1ULL << 20) + 1}) {
+    compute::Status st = CheckWholeSectors({"raw", size}, "f", "x.raw");
+    ASSERT_FALSE(st.ok()) << size;
+    EXPECT_NE(st.message().find("512-byte sectors"), std::string::npos);
+  }
+  EXPECT_TRUE(CheckWholeSectors({"raw", 5120}, "f", "x.raw").ok());
+  EXPECT_TRUE(CheckWholeSectors({"qcow2", 5000}, "f", "x.qcow2").ok());
+  std::vector<uint8_t> gz = {0x1f, 0x8b, 8, 0};
+  auto d = SniffDiskFormat(gz.data(), gz.size(), 1024, "f", "x.tar.gz");
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("disk.raw"), std::string::npos);
+}
+
 TEST(DiskFormatTest, RefusesWhatCannotBeStored) {
   auto backed = Qcow2(1 << 20, 512);
   auto crypt = Qcow2(1 << 20, 0, 1);

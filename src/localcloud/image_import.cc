@@ -17,6 +17,7 @@
 #include "compute/vm_codec.h"
 #include "localcloud/content_gc.h"
 #include "localcloud/disk_format.h"
+#include "localcloud/import_source.h"
 #include "localcloud/journal.h"
 #include "localcloud/list_util.h"
 #include "localcloud/local_images.h"
@@ -29,17 +30,36 @@ using compute::Operation;
 using compute::Result;
 using compute::Status;
 
-Result<Operation> LocalImages::Import(const std::string& project, Image image,
+Result<Operation> LocalImages::FromRawDisk(const std::string& project, Image image,
+                                           const MutationOptions& opts) {
+  if (!opts.request_id.empty()) IMAGO_RETURN_IF_ERROR(compute::ValidateRequestId(opts.request_id));
+  const std::string source = image.raw_disk->source;
+  auto file = OpenImportSource(source, s_.options().import_policy, s_.home());
+  if (!file.ok()) return file.status();
+  if (!file->gzip) return Import(project, std::move(image), file->fd.get(), source, opts);
+  // GCE's raw-disk archive: its disk.raw, unpacked into a temporary file
+  // held locked (so that recovery removes it if this process dies).
+  std::string tmp = s_.home() + "/tmp/unpack-" + std::to_string(s_.NewId()) + ".raw";
+  auto unpacked = base::FileLock::Acquire(tmp);
+  if (!unpacked.ok()) return unpacked.status();
+  Status st = ExtractDiskRaw(file->fd.get(), source, unpacked->fd());
+  if (!st.ok()) {
+    unlink(tmp.c_str());
+    return st;
+  }
+  auto op = Import(project, std::move(image), unpacked->fd(), source, opts);
+  unlink(tmp.c_str());
+  return op;
+}
+
+Result<Operation> LocalImages::Import(const std::string& project, Image image, int fd,
                                       const std::string& source, const MutationOptions& opts,
                                       const std::string& parent) {
   if (!opts.request_id.empty()) IMAGO_RETURN_IF_ERROR(compute::ValidateRequestId(opts.request_id));
-  if (source.empty() || source[0] != '/') {
-    return Status::InvalidField("image.rawDisk.source", source,
-                                "The local cloud needs an absolute path or a file:// URL.");
-  }
   if (parent.empty()) {
-    auto probe = s_.store().Probe(source, "image.rawDisk.source");
+    auto probe = s_.store().Probe(fd, source, "image.rawDisk.source");
     if (!probe.ok()) return probe.status();
+    IMAGO_RETURN_IF_ERROR(CheckWholeSectors(*probe, "image.rawDisk.source", source));
   }
   // 1. Journal: a RUNNING operation and a PENDING image, with the temporary
   //    file locked first so that recovery can tell this writer is alive.
@@ -102,8 +122,8 @@ Result<Operation> LocalImages::Import(const std::string& project, Image image,
     }));
     return why;  // Synchronous callers get the reason directly.
   };
-  Status copied = s_.store().Import(source, "image.rawDisk.source", opts.progress, &blob.value(),
-                                    !parent.empty());
+  Status copied = s_.store().Import(fd, source, "image.rawDisk.source", opts.progress,
+                                    &blob.value(), !parent.empty());
   blob->info.parent = parent;
   if (!copied.ok()) return finish_failed(copied);
 
@@ -206,7 +226,12 @@ Result<Operation> LocalImages::FromDisk(const std::string& project, Image image,
     image.source_image = d.source_image;
     image.source_image_id = std::to_string(disk.source_image_id);
   }
-  auto op = Import(project, std::move(image), tmp, opts, parent);
+  auto copy = OpenSourceFile(tmp, "image.sourceDisk");
+  if (!copy.ok()) {
+    unlink(tmp.c_str());
+    return copy.status();
+  }
+  auto op = Import(project, std::move(image), copy->get(), tmp, opts, parent);
   unlink(tmp.c_str());
   return op;
 }

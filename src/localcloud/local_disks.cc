@@ -18,6 +18,7 @@
 #include "localcloud/list_util.h"
 #include "localcloud/local_snapshots.h"
 #include "localcloud/sources.h"
+#include "localcloud/unsupported.h"
 
 namespace imago::localcloud {
 
@@ -47,6 +48,17 @@ Result<ResourceRow> LocalDisks::NewRow(const std::string& project, const std::st
   if (!in.source_image.empty() && !in.source_snapshot.empty()) {
     return Status::Invalid("A disk has at most one source: sourceImage or sourceSnapshot.");
   }
+  IMAGO_RETURN_IF_ERROR(RefuseUnsupported(
+      in.extra, field,
+      {{"diskEncryptionKey", kNoEncryption},
+       {"sourceImageEncryptionKey", kNoEncryption},
+       {"sourceSnapshotEncryptionKey", kNoEncryption},
+       {"sourceDisk", "to copy a disk, snapshot it and make the disk from the snapshot"},
+       {"sourceInstantSnapshot", "make the disk from a snapshot (sourceSnapshot)"},
+       {"sourceStorageObject", "import the file as an image and make the disk from it"},
+       {"replicaZones", "disks live in one zone (no regional disks)"},
+       {"asyncPrimaryDisk", "there is no asynchronous replication"},
+       {"storagePool", "there are no storage pools"}}));
   if (in.size_gb < 0 || in.size_gb > 65536) {
     return Status::InvalidField(field + ".sizeGb", std::to_string(in.size_gb),
                                 "A disk is 1 to 65536 GB.");

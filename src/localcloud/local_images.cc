@@ -10,6 +10,7 @@
 #include "localcloud/content_gc.h"
 #include "localcloud/list_util.h"
 #include "localcloud/sources.h"
+#include "localcloud/unsupported.h"
 
 namespace imago::localcloud {
 
@@ -45,6 +46,11 @@ Result<Operation> LocalImages::Insert(const std::string& project, const Image& i
   if (!in.family.empty()) IMAGO_RETURN_IF_ERROR(compute::ValidateName("image.family", in.family));
   IMAGO_RETURN_IF_ERROR(compute::ValidateLabels("image.labels", in.labels));
   IMAGO_RETURN_IF_ERROR(CheckDescription(in.description));
+  IMAGO_RETURN_IF_ERROR(RefuseUnsupported(in.extra, "image",
+                                          {{"imageEncryptionKey", kNoEncryption},
+                                           {"sourceDiskEncryptionKey", kNoEncryption},
+                                           {"sourceImageEncryptionKey", kNoEncryption},
+                                           {"sourceSnapshotEncryptionKey", kNoEncryption}}));
   std::string raw = in.raw_disk ? in.raw_disk->source : "";
   int sources = !raw.empty() + !in.source_image.empty() + !in.source_disk.empty() +
                 !in.source_snapshot.empty();
@@ -70,9 +76,8 @@ Result<Operation> LocalImages::Insert(const std::string& project, const Image& i
   image.self_link = s_.Link(compute::ImagePath(project, image.name));
 
   if (!raw.empty()) {
-    std::string path = raw.starts_with("file://") ? raw.substr(7) : raw;
-    image.raw_disk = compute::RawDisk{raw, "", ""};
-    return Import(project, std::move(image), path, opts);
+    image.raw_disk = compute::RawDisk{raw, "", in.raw_disk->container_type};
+    return FromRawDisk(project, std::move(image), opts);
   }
   if (!in.source_disk.empty()) {
     image.source_disk = in.source_disk;

@@ -52,9 +52,13 @@ class LocalImages final : public compute::Images {
   // (image_import.cc). `parent`: the source is this cloud's own qcow2 delta
   // over that blob, which the new blob then depends on.
   compute::Result<compute::Operation> Import(const std::string& project, compute::Image image,
-                                             const std::string& source,
+                                             int fd, const std::string& shown,
                                              const compute::MutationOptions& opts,
                                              const std::string& parent = "");
+  // Image.rawDisk.source: opened under the import policy (import_source.h);
+  // a tar.gz is unpacked first.
+  compute::Result<compute::Operation> FromRawDisk(const std::string& project, compute::Image image,
+                                                  const compute::MutationOptions& opts);
   // An image of a disk no running instance uses: its delta (image_import.cc).
   compute::Result<compute::Operation> FromDisk(const std::string& project, compute::Image image,
                                                const compute::MutationOptions& opts);

@@ -19,9 +19,11 @@
 #include "localcloud/journal.h"
 #include "localcloud/list_util.h"
 #include "localcloud/local_disks.h"
+#include "localcloud/local_zones.h"
 #include "localcloud/machine_types.h"
 #include "localcloud/metadata_server.h"
 #include "localcloud/qemu.h"
+#include "localcloud/unsupported.h"
 #include "localcloud/vm_boot.h"
 
 namespace imago::localcloud {
@@ -55,6 +57,11 @@ Status ValidateMetadata(const Metadata& m) {
     if (!seen.insert(k).second) {
       return Status::InvalidField("metadata.items.key", k, "Each key may appear once.");
     }
+    if (!base::IsValidUtf8(v)) {
+      return Status::InvalidField("metadata.items.value", k + "=...",
+                                  "A value is UTF-8 text; this one is binary. Encode it (e.g. "
+                                  "base64) and decode it in the guest.");
+    }
     if (v.size() > 256 * 1024) {
       return Status::InvalidField("metadata.items.value", k + "=...",
                                   "A value holds at most 256 KiB.");
@@ -64,6 +71,58 @@ Status ValidateMetadata(const Metadata& m) {
   if (total > 512 * 1024) {
     return Status::Invalid("Metadata holds at most 512 KiB in all; it has " +
                            std::to_string(total) + " bytes.");
+  }
+  return Status::OK();
+}
+
+// What the local cloud cannot do with an instance, refused before anything
+// is made: see unsupported.h.
+Status CheckSupported(const Instance& in) {
+  IMAGO_RETURN_IF_ERROR(RefuseUnsupported(
+      in.extra, "instance",
+      {{"guestAccelerators", "there are no GPUs or other accelerators here"},
+       {"sourceMachineImage", "create the instance from an image (disks[].initializeParams)"},
+       {"sourceMachineImageEncryptionKey", kNoEncryption},
+       {"instanceEncryptionKey", kNoEncryption},
+       {"networkPerformanceConfig", "the VMs' network has one speed"}}));
+  if (in.network_interfaces.size() > 1) {
+    return Status::InvalidField(
+        "instance.networkInterfaces", std::to_string(in.network_interfaces.size()) + " interfaces",
+        "Not supported by the local cloud: an instance has one network interface.");
+  }
+  for (const auto& nic : in.network_interfaces) {
+    for (auto [field, value] :
+         {std::pair{"network", &nic.network}, std::pair{"subnetwork", &nic.subnetwork}}) {
+      if (!value->empty() && compute::LastSegment(*value) != "default") {
+        return Status::InvalidField(std::string("instance.networkInterfaces[0].") + field, *value,
+                                    "Not supported by the local cloud: it has one network, "
+                                    "'default'; leave the field out or name that one.");
+      }
+    }
+  }
+  for (size_t i = 0; i < in.disks.size(); ++i) {
+    const AttachedDisk& d = in.disks[i];
+    std::string where = fmt::format("instance.disks[{}]", i);
+    IMAGO_RETURN_IF_ERROR(
+        RefuseUnsupported(d.extra, where, {{"diskEncryptionKey", kNoEncryption}}));
+    if (d.type != "PERSISTENT" && !d.type.empty()) {
+      return Status::InvalidField(where + ".type", d.type,
+                                  "Not supported by the local cloud: disks are PERSISTENT (no "
+                                  "local SSDs).");
+    }
+    if (d.mode != "READ_WRITE" && !d.mode.empty()) {
+      return Status::InvalidField(where + ".mode", d.mode,
+                                  "Not supported by the local cloud: disks are attached "
+                                  "READ_WRITE.");
+    }
+    if (d.initialize_params) {
+      IMAGO_RETURN_IF_ERROR(
+          RefuseUnsupported(d.initialize_params->extra, where + ".initializeParams",
+                            {{"sourceImageEncryptionKey", kNoEncryption},
+                             {"sourceSnapshotEncryptionKey", kNoEncryption},
+                             {"replicaZones", "disks live in one zone (no regional disks)"},
+                             {"storagePool", "there are no storage pools"}}));
+    }
   }
   return Status::OK();
 }
@@ -214,6 +273,7 @@ Result<Operation> LocalInstances::Insert(const std::string& project, const std::
   IMAGO_RETURN_IF_ERROR(compute::ValidateName("instance.name", req.name));
   IMAGO_RETURN_IF_ERROR(compute::ValidateLabels("instance.labels", req.labels));
   IMAGO_RETURN_IF_ERROR(ValidateMetadata(req.metadata));
+  IMAGO_RETURN_IF_ERROR(CheckSupported(req));
   auto ports = ParsePorts(req.metadata.Get(kPortsKey).value_or(""));
   if (!ports.ok()) return ports.status();
   IMAGO_RETURN_IF_ERROR(CheckHostPortsFree(*ports));
@@ -235,10 +295,20 @@ Result<Operation> LocalInstances::Insert(const std::string& project, const std::
   in.zone = s_.ZoneLink(project, zone);
   in.machine_type = s_.Link(compute::ZonalPath(project, zone, "machineTypes", type_name));
   in.self_link = s_.Link(compute::ZonalPath(project, zone, "instances", in.name));
-  in.network_interfaces = {{"nic0",
-                            s_.Link("projects/" + project + "/global/networks/default"),
-                            kGuestIp,
-                            {{"ONE_TO_ONE_NAT", "External NAT", "127.0.0.1"}}}};
+  compute::NetworkInterface nic;
+  if (!req.network_interfaces.empty()) nic = req.network_interfaces[0];  // Its other fields stay.
+  nic.name = "nic0";
+  nic.network = s_.Link("projects/" + project + "/global/networks/default");
+  if (!nic.subnetwork.empty()) {
+    nic.subnetwork =
+        s_.Link("projects/" + project + "/regions/" + RegionOfZone(zone) + "/subnetworks/default");
+  }
+  nic.network_ip = kGuestIp;
+  compute::AccessConfig nat;
+  if (!nic.access_configs.empty()) nat.extra = nic.access_configs[0].extra;
+  nat.nat_ip = "127.0.0.1";
+  nic.access_configs = {nat};
+  in.network_interfaces = {nic};
   in.forwarded_ports.clear();
   in.status = "PROVISIONING";
   ResourceRow row;
@@ -282,6 +352,8 @@ Result<Operation> LocalInstances::Insert(const std::string& project, const std::
         want.size_gb = p.disk_size_gb;
         want.type = p.disk_type;
         want.labels = p.labels;
+        want.description = p.description;
+        want.extra = p.extra;  // licenses, provisionedIops, ...: the disk's own fields.
         if (d.boot && want.source_image.empty() && want.source_snapshot.empty()) {
           return Status::Invalid(field +
                                  ".initializeParams: a boot disk needs a sourceImage or a "

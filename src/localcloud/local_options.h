@@ -11,6 +11,16 @@
 
 namespace imago::localcloud {
 
+/// Which files Image.rawDisk.source may name (import_source.h).
+struct ImportPolicy {
+  /// Any file this process can read: the imago command, whose user names
+  /// their own files.
+  bool host_files = true;
+  /// Otherwise only files below these directories (imago serve
+  /// --import-root DIR). Buckets (HOME/buckets) are open to both.
+  std::vector<std::string> roots;
+};
+
 struct LocalCloudOptions {
   std::string home;                       // Created when missing.
   const compute::Clock* clock = nullptr;  // Not owned; nullptr: the system clock.
@@ -30,6 +40,8 @@ struct LocalCloudOptions {
   /// at which a mutation announces itself on stderr and sleeps, so that a
   /// test can kill the process exactly there. Empty in normal use.
   std::string pause_at;
+  /// What rawDisk.source may name.
+  ImportPolicy import_policy;
 };
 
 /// What Open() cleaned up after earlier crashes.

@@ -11,6 +11,7 @@
 #include "localcloud/journal.h"
 #include "localcloud/list_util.h"
 #include "localcloud/qemu.h"
+#include "localcloud/unsupported.h"
 
 namespace imago::localcloud {
 
@@ -29,6 +30,11 @@ Result<Operation> LocalSnapshots::CreateFromDisk(const std::string& project,
   IMAGO_RETURN_IF_ERROR(s_.CheckZone(project, zone));
   IMAGO_RETURN_IF_ERROR(compute::ValidateName("snapshot.name", in.name));
   IMAGO_RETURN_IF_ERROR(compute::ValidateLabels("snapshot.labels", in.labels));
+  IMAGO_RETURN_IF_ERROR(
+      RefuseUnsupported(in.extra, "snapshot",
+                        {{"snapshotEncryptionKey", kNoEncryption},
+                         {"sourceDiskEncryptionKey", kNoEncryption},
+                         {"sourceInstantSnapshot", "snapshot the disk itself (sourceDisk)"}}));
   uint64_t disk_id = 0;
   ResourceRow snap;
   int running_pid = 0;

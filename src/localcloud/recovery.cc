@@ -143,6 +143,15 @@ Result<RecoveryReport> Recover(LocalStore& s, LocalInstances& instances) {
     auto record = WorkRecord::Parse(row.work);
     std::string lock_path =
         record.ok() ? LivenessLock(s, row, *record) : s.OperationLockPath(row.op.name);
+    // An import renames its temporary file into the store when it publishes
+    // (the file's lock goes with it) and commits under the store lock: with
+    // that lock held here, a missing temporary file means a dead importer.
+    base::FileLock store_lock;
+    if (record.ok() && record->kind == WorkRecord::Kind::kImport) {
+      auto l = base::FileLock::Acquire(StoreLockPath(s));
+      if (!l.ok()) return l.status();
+      store_lock = std::move(l.value());
+    }
     bool held = false;
     auto lock = base::FileLock::TryAcquire(lock_path, &held);
     if (held) {

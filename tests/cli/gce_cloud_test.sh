@@ -7,8 +7,10 @@ make_qcow2 v1.qcow2 16M
 make_qcow2 v2.qcow2 32M
 imago images create base-v1 --source-file "$WORK/v1.qcow2" >/dev/null 2>&1  # Files stay local.
 imago images create base-v2 --source-file "$WORK/v2.qcow2" >/dev/null 2>&1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$IMAGO" serve --listen "127.0.0.1:$port" 2>serve.log &
+port=$(free_port)
+mkdir -p disks outside
+cp v1.qcow2 disks/ && cp v1.qcow2 outside/
+"$IMAGO" serve --listen "127.0.0.1:$port" --import-root "$WORK/disks" 2>serve.log &
 server=$!
 trap 'kill $server 2>/dev/null || true; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
 for _ in $(seq 1 50); do grep -q "imago serve:" serve.log && break; sleep 0.1; done
@@ -48,10 +50,16 @@ expect_rc 2 env CLOUDSDK_CONFIG="$WORK/no-gcloud" "$IMAGO" --cloud gce --endpoin
 expect_contains "no project says how to set one" "$ERR" "gcloud config set project"
 expect_rc 2 env CLOUDSDK_CONFIG="$WORK/no-gcloud" "$IMAGO" --cloud gce --project local --endpoint "http://127.0.0.1:$port/compute/v1/" instances list
 expect_contains "no zone says how to set one" "$ERR" "compute/zone"
-# Compute Engine cannot read local files; imago serve on loopback can.
+# Compute Engine cannot read local files; imago serve on loopback can, below
+# the directories it was started with (--import-root), and from its buckets.
 expect_rc 2 "$IMAGO" --cloud gce --endpoint https://compute.example.invalid/compute/v1/ images create x --source-file "$WORK/v1.qcow2"
 expect_contains "local file refused for a remote cloud" "$ERR" "gs://BUCKET/OBJECT"
-gce images create from-file --source-file "$WORK/v1.qcow2" >/dev/null 2>&1
+expect_rc 3 gce images create outside --source-file "$WORK/outside/v1.qcow2"
+expect_contains "a file outside the import roots is refused" "$ERR" "--import-root"
+mkdir -p "$IMAGO_HOME/buckets/my-bucket" && cp v2.qcow2 "$IMAGO_HOME/buckets/my-bucket/"
+gce images create from-bucket --source-file gs://my-bucket/v2.qcow2 >/dev/null 2>&1
+expect_eq "an object of a local bucket" "$(imago images describe from-bucket --format json | jq -r .status)" READY
+gce images create from-file --source-file "$WORK/disks/v1.qcow2" >/dev/null 2>&1
 expect_eq "local file through imago serve" "$(imago images describe from-file --format json | jq -r .status)" READY
 # A flag and the environment win over the configuration file.
 expect_rc 4 gce --project other-project images describe image-v1
