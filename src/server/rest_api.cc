@@ -5,6 +5,7 @@
 #include "compute/json_codec.h"
 #include "compute/names.h"
 #include "compute/resource_ref.h"
+#include "server/partial_response.h"
 #include "server/route_util.h"
 
 namespace imago::server {
@@ -59,7 +60,19 @@ RestApi::RestApi(compute::Service& service, std::string self_link_base)
 
 HttpResponse RestApi::Handle(const HttpRequest& req) const {
   try {
+    // A bad selection is refused before anything runs (a mutation included).
+    std::string fields = QueryParam(req, "fields");
+    std::optional<FieldSelection> selection;
+    if (!fields.empty()) {
+      auto sel = ParseFieldSelection(fields);
+      if (!sel.ok()) return Error(sel.status());
+      selection = std::move(sel.value());
+    }
     HttpResponse r = Route(req);
+    // A partial response, as GCE gives one (errors stay whole).
+    if (selection && r.status == 200 && !r.body.is_null()) {
+      r.body = ApplyFieldSelection(*selection, r.body);
+    }
     if (base_ != compute::kDefaultSelfLinkBase) {
       RewriteLinks(&r.body, compute::kDefaultSelfLinkBase, base_);
     }

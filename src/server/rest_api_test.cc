@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <set>
 #include <thread>
 
 #include "base/testing.h"
@@ -138,6 +139,132 @@ TEST_F(RestApiTest, RequestIdReplaysAndZoneOperations) {
   EXPECT_EQ(del.status, 200);
   EXPECT_TRUE(del.body.is_null());
   EXPECT_EQ(Call("GET", "zones").body["items"].size(), 3u);
+}
+
+// What clients call before anything else: regions, zones, machine types,
+// the project, and the aggregated lists, in GCE's shapes.
+TEST_F(RestApiTest, WhatClientsCallFirst) {
+  auto regions = Call("GET", "regions");
+  ASSERT_EQ(regions.status, 200) << regions.body.dump();
+  EXPECT_EQ(regions.body["kind"], "compute#regionList");
+  ASSERT_EQ(regions.body["items"].size(), 1u);
+  auto region = Call("GET", "regions/local");
+  ASSERT_EQ(region.status, 200);
+  EXPECT_EQ(region.body["kind"], "compute#region");
+  EXPECT_EQ(region.body["zones"].size(), 3u);
+  EXPECT_EQ(region.body["zones"][0], "http://127.0.0.1:9/compute/v1/projects/p/zones/local-a");
+  bool cpus = false;
+  for (const auto& q : region.body["quotas"]) {
+    if (q["metric"] == "CPUS") cpus = q["limit"].get<double>() >= 1;
+  }
+  EXPECT_TRUE(cpus) << region.body.dump();
+  EXPECT_EQ(Call("GET", "regions/mars").status, 404);
+  auto zone = Call("GET", "zones/local-b");
+  ASSERT_EQ(zone.status, 200);
+  EXPECT_EQ(zone.body["region"], "http://127.0.0.1:9/compute/v1/projects/p/regions/local");
+  EXPECT_EQ(Call("GET", "zones/local-z").status, 404);
+
+  auto types = Call("GET", "zones/local-a/machineTypes");
+  ASSERT_EQ(types.status, 200);
+  EXPECT_EQ(types.body["kind"], "compute#machineTypeList");
+  bool micro = false;
+  for (const auto& t : types.body["items"]) micro = micro || t["name"] == "e2-micro";
+  EXPECT_TRUE(micro);
+  auto micro_type = Call("GET", "zones/local-a/machineTypes/e2-micro");
+  ASSERT_EQ(micro_type.status, 200);
+  EXPECT_EQ(micro_type.body["guestCpus"], 1);
+  EXPECT_EQ(micro_type.body["memoryMb"], 1024);
+  EXPECT_EQ(micro_type.body["zone"], "local-a");
+  EXPECT_EQ(Call("GET", "zones/local-a/machineTypes/custom-1-512").body["memoryMb"], 512);
+  EXPECT_EQ(Call("GET", "zones/local-a/machineTypes/e2-huge").status, 404);
+  auto agg_types = Call("GET", "aggregated/machineTypes");
+  ASSERT_EQ(agg_types.status, 200);
+  EXPECT_TRUE(agg_types.body["items"]["zones/local-c"].contains("machineTypes"));
+
+  auto project = Call("GET", "");
+  ASSERT_EQ(project.status, 200) << project.body.dump();
+  EXPECT_EQ(project.body["kind"], "compute#project");
+  EXPECT_EQ(project.body["name"], "p");
+  EXPECT_EQ(project.body["commonInstanceMetadata"]["kind"], "compute#metadata");
+  std::set<std::string> metrics;
+  for (const auto& q : project.body["quotas"]) metrics.insert(q["metric"]);
+  EXPECT_TRUE(metrics.count("CPUS_ALL_REGIONS") && metrics.count("IMAGES"));
+
+  ASSERT_EQ(Call("POST", "zones/local-b/disks", R"({"name":"agg","sizeGb":"1"})").status, 200);
+  auto disks = Call("GET", "aggregated/disks");
+  ASSERT_EQ(disks.status, 200);
+  EXPECT_EQ(disks.body["kind"], "compute#diskAggregatedList");
+  EXPECT_EQ(disks.body["items"]["zones/local-b"]["disks"][0]["name"], "agg");
+  EXPECT_EQ(disks.body["items"]["zones/local-a"]["warning"]["code"], "NO_RESULTS_ON_PAGE");
+  auto instances = Call("GET", "aggregated/instances");
+  ASSERT_EQ(instances.status, 200);
+  EXPECT_EQ(instances.body["items"].size(), 3u);
+  // Operations of every scope, a page at a time across them.
+  std::set<std::string> scopes;
+  std::string token;
+  int pages = 0;
+  do {
+    std::map<std::string, std::string> q = {{"maxResults", "1"}};
+    if (!token.empty()) q["pageToken"] = token;
+    auto ops = Call("GET", "aggregated/operations", "", q);
+    ASSERT_EQ(ops.status, 200) << ops.body.dump();
+    for (const auto& [scope, entry] : ops.body["items"].items()) {
+      if (entry.contains("operations")) scopes.insert(scope);
+    }
+    token = ops.body.value("nextPageToken", "");
+  } while (!token.empty() && ++pages < 20);
+  EXPECT_TRUE(scopes.count("global") && scopes.count("zones/local-b"));
+}
+
+// The `fields` parameter trims answers as GCE does; a bad one is a 400.
+TEST_F(RestApiTest, FieldsGiveAPartialResponse) {
+  auto list = Call("GET", "global/images", "", {{"fields", "items(name,family),kind"}});
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.body, (json{{"kind", "compute#imageList"},
+                             {"items", {{{"name", "v1"}, {"family", "app"}}}}}));
+  auto one = Call("GET", "global/images/v1", "", {{"fields", "name,status"}});
+  EXPECT_EQ(one.body, (json{{"name", "v1"}, {"status", "READY"}}));
+  auto bad = Call("GET", "global/images", "", {{"fields", "items(name"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Reason(bad), "invalid");
+  auto missing = Call("GET", "global/images/none", "", {{"fields", "name"}});
+  EXPECT_EQ(missing.status, 404);  // Errors are never trimmed.
+  EXPECT_EQ(missing.body["error"]["code"], 404);
+}
+
+// What Google's Node client sends for disks.insert (every map field, empty or
+// not) is accepted; fields of the schema imago does not model are kept and
+// returned; those it cannot honour are refused by name; unknown ones stay 400.
+TEST_F(RestApiTest, TheWholeSchemaIsAccepted) {
+  auto node = Call("POST", "zones/local-a/disks",
+                   R"({"asyncSecondaryDisks":{},"labels":{},"name":"d1","sizeGb":"1"})");
+  ASSERT_EQ(node.status, 200) << node.body.dump();
+  auto rich = Call("POST", "zones/local-a/disks", R"({
+    "name": "d2", "sizeGb": "1", "physicalBlockSizeBytes": "4096", "architecture": "X86_64",
+    "guestOsFeatures": [{"type": "GVNIC"}], "resourcePolicies": [],
+    "params": {"resourceManagerTags": {"tagKeys/1": "tagValues/2"}}, "satisfiesPzs": true})");
+  ASSERT_EQ(rich.status, 200) << rich.body.dump();
+  auto d2 = Call("GET", "zones/local-a/disks/d2");
+  EXPECT_EQ(d2.body["physicalBlockSizeBytes"], "4096");
+  EXPECT_EQ(d2.body["architecture"], "X86_64");
+  EXPECT_EQ(d2.body["guestOsFeatures"][0]["type"], "GVNIC");
+  EXPECT_FALSE(d2.body.contains("params"));        // Input only.
+  EXPECT_FALSE(d2.body.contains("satisfiesPzs"));  // Output only: not the client's to set.
+  auto keyed =
+      Call("POST", "zones/local-a/disks", R"({"name":"d3","diskEncryptionKey":{"rawKey":"a2V5"}})");
+  EXPECT_EQ(keyed.status, 400);
+  EXPECT_NE(
+      keyed.body["error"]["message"].get<std::string>().find(
+          "disk.diskEncryptionKey': '{\"rawKey\":\"a2V5\"}'. Not supported by the local cloud"),
+      std::string::npos)
+      << keyed.body.dump();
+  auto unknown = Call("POST", "zones/local-a/disks", R"({"name":"d4","colour":"red"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body["error"]["message"].get<std::string>().find("Unknown name \"colour\""),
+            std::string::npos);
+  auto bad_enum = Call("POST", "zones/local-a/disks", R"({"name":"d5","architecture":"Z80"})");
+  EXPECT_EQ(bad_enum.status, 400);
+  EXPECT_EQ(Call("GET", "zones/local-a/disks/d3").status, 404);
 }
 
 TEST(HttpServerTest, NeedsTheTokenAndLimitsBodies) {
