@@ -28,9 +28,11 @@ HttpResponse Reply(const compute::Result<T>& r) {
   return {200, ToJson(*r)};  // compute::ToJson, found by ADL.
 }
 
-/// 200 with an empty body (operations.delete), or the error.
+/// 200 with `{}` (operations.delete: the API gives no response schema), or
+/// the error. `{}` rather than no body: every client decodes it, where an
+/// empty 200 breaks google-gax ("Received null response").
 inline HttpResponse ReplyEmpty(const compute::Status& st) {
-  return st.ok() ? HttpResponse{200, nullptr} : Error(st);
+  return st.ok() ? HttpResponse{200, compute::Json::object()} : Error(st);
 }
 
 /// The request body as a JSON object. An empty body is 400 `required`

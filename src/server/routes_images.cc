@@ -1,5 +1,6 @@
 // images: global/images[/{image}[/deprecate|/setLabels]], global/images/family/{family}.
 #include "compute/json_codec.h"
+#include "compute/schema.h"
 #include "server/route_util.h"
 
 namespace imago::server {
@@ -16,12 +17,17 @@ HttpResponse Insert(const Call& c) {
   return Reply(c.svc.images().Insert(c.project, *im, Mutation(c.req)));
 }
 
+// images.patch changes family, description and deprecated. Clients send
+// more: google-gax every map field empty, read-modify-write clients the whole
+// image back. So a field is taken when it is output-only, empty, or equal to
+// the image's value; a field that would change anything else is a 400.
 HttpResponse Patch(const Call& c) {
   auto body = Body(c.req);
   if (!body.ok()) return Error(body.status());
   auto im = compute::ImageFromJson(*body);
   if (!im.ok()) return Error(im.status());
   compute::ImagePatch patch;
+  std::optional<compute::Json> current;  // Read once, when first needed.
   for (const auto& [k, v] : body->items()) {
     if (k == "family") {
       patch.family = im->family;
@@ -29,10 +35,22 @@ HttpResponse Patch(const Call& c) {
       patch.description = im->description;
     } else if (k == "deprecated") {
       patch.deprecated = im->deprecated.value_or(compute::DeprecationStatus{});
-    } else if (k != "name" && k != "kind" && k != "labelFingerprint") {
-      return Error(Status::InvalidField("image." + k, v.dump(),
-                                        "This field cannot be patched; images.patch "
-                                        "changes family, description and deprecated."));
+    } else {
+      const compute::FieldDef* f = compute::FindField("Image", k);
+      if (k == "labelFingerprint" || compute::IsEmptyValue(v) ||
+          (f != nullptr && f->access != compute::FieldAccess::kInputOutput)) {
+        continue;
+      }
+      if (!current) {
+        auto got = c.svc.images().Get(c.project, c[0]);
+        if (!got.ok()) return Error(got.status());
+        current = compute::ToJson(*got);
+      }
+      if (current->value(k, compute::Json()) != v) {
+        return Error(Status::InvalidField("image." + k, v.dump(),
+                                          "This field cannot be patched; images.patch "
+                                          "changes family, description and deprecated."));
+      }
     }
   }
   return Reply(c.svc.images().Patch(c.project, c[0], patch, Mutation(c.req)));
