@@ -469,6 +469,45 @@ TEST_F(LocalCloudTest, RefusesCustomerSuppliedEncryptionKeys) {
   EXPECT_FALSE(cloud_->images().Get("local", "keyed").ok());
 }
 
+TEST_F(LocalCloudTest, DiskTypesAreGcesOfTheDisksZone) {
+  struct Case {
+    const char* type;
+    bool ok;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"pd-ssd", true},
+           {"zones/local-a/diskTypes/pd-balanced", true},
+           {"projects/local/zones/local-a/diskTypes/hyperdisk-balanced", true},
+           {"https://compute.googleapis.com/compute/v1/projects/local/zones/local-a/diskTypes/"
+            "pd-standard",
+            true},
+           {"pd-turbo", false},
+           {"zones/local-a/diskTypes/no-such-type", false},
+           {"zones/local-b/diskTypes/pd-ssd", false},  // Another zone's type.
+           {"projects/other/zones/local-a/diskTypes/pd-ssd", false},
+           {"zones/local-a/diskTypes/", false},
+       }) {
+    compute::Disk d;
+    d.name = "typed";
+    d.size_gb = 1;
+    d.type = c.type;
+    auto op = cloud_->disks().Insert("local", "local-a", d, {});
+    EXPECT_EQ(op.ok(), c.ok) << c.type << ": " << op.status().message();
+    if (op.ok()) {
+      auto got = cloud_->disks().Get("local", "local-a", "typed");
+      ASSERT_TRUE(got.ok());
+      EXPECT_TRUE(got->type.ends_with("/zones/local-a/diskTypes/" +
+                                      std::string(compute::LastSegment(c.type))))
+          << got->type;
+      ASSERT_TRUE(cloud_->disks().Delete("local", "local-a", "typed", {}).ok());
+    } else {
+      EXPECT_NE(op.status().message().find("disk.type"), std::string::npos)
+          << op.status().message();
+      EXPECT_FALSE(cloud_->disks().Get("local", "local-a", "typed").ok());
+    }
+  }
+}
+
 TEST_F(LocalCloudTest, KilledImportIsUndoneOnNextOpen) {
   std::string src = dir_.path() + "/big.raw";
   WriteFile(src, 64 << 20, 9);

@@ -6,7 +6,10 @@ Usage: robustness.py PORT TOKEN COUNT SEED
 Kinds of requests (all malformed; none may succeed):
   paths     random paths and methods, and near-misses of real ones
   json      real routes with broken JSON: truncated, garbage, deep nesting
-  types     real routes with fields of the wrong type or unknown fields
+  types     real routes with fields of the wrong type or unknown fields, and
+            schema fields the local cloud refuses (encryption keys, GPUs, ...)
+  hostile   images.insert with rawDisk.source naming host files, other
+            users' paths, traversal out of a bucket, devices, remote URLs
   query     real routes with bad query values (maxResults, filter, pageToken, requestId)
   noauth    no token or a wrong one
   big       bodies over the server's limit (4 MiB)
@@ -34,10 +37,67 @@ ROUTES_POST = [
     P + "/global/images", P + "/zones/local-a/disks", P + "/zones/local-a/instances",
     P + "/global/images/small-v1/setLabels", P + "/global/images/small-v1/deprecate",
     P + "/zones/local-a/disks/keep/createSnapshot", P + "/zones/local-a/instances/nope/setMetadata",
-    P + "/zones/local-a/instances/nope/attachDisk",
+    P + "/zones/local-a/instances/nope/attachDisk", P + "/zones/local-a/instances/nope/start",
+    P + "/zones/local-a/instances/nope/stop", P + "/zones/local-a/instances/nope/reset",
+    P + "/zones/local-a/instances/nope/detachDisk?deviceName=x",
 ]
 ROUTES_GET = [P + "/global/images", P + "/global/operations", P + "/zones/local-a/disks",
-              P + "/zones/local-a/instances", P + "/global/snapshots", P + "/zones/local-a/operations"]
+              P + "/zones/local-a/instances", P + "/global/snapshots", P + "/zones/local-a/operations",
+              P + "/regions", P + "/zones/local-a/machineTypes", P + "/aggregated/disks",
+              P + "/aggregated/instances", P + "/aggregated/operations", P + "/aggregated/machineTypes"]
+# Reads that succeed with good parameters; a malformed `fields` must be a 400.
+ROUTES_GET_ONE = ["/compute/v1/projects/local", P + "/regions/local", P + "/zones/local-a",
+                  P + "/zones/local-a/machineTypes/e2-micro", P + "/global/images/small-v1"]
+# rawDisk.source values no request may import: files of the host, paths out
+# of the buckets (HOME/buckets), devices, /proc, URLs of other hosts.
+HOSTILE_SOURCES = [
+    "/etc/passwd", "/etc/shadow", "file:///etc/passwd", "/proc/self/mem", "/proc/self/environ",
+    "/dev/zero", "/dev/sda", "/root/.ssh/id_rsa", "../../catalog.db", "catalog.db", "./disks",
+    "/", "", " ", "\u0000/etc/passwd", "/etc/passwd\u0000.tar.gz",
+    "gs://b/../../catalog.db", "gs://b/..%2f..%2fcatalog.db", "gs://../etc/passwd", "gs:///etc/passwd",
+    "gs://b/", "gs://b", "gs://nosuch/x.tar.gz", "gs://b/%00",
+    "https://storage.googleapis.com/b/../../catalog.db", "https://storage.googleapis.com/../../etc/passwd",
+    "https://storage.googleapis.com/b/%2e%2e/%2e%2e/catalog.db",
+    "https://example.com/disk.tar.gz", "http://127.0.0.1:1/disk.tar.gz", "http://169.254.169.254/computeMetadata/v1/",
+    "ftp://storage.googleapis.com/b/x", "storage.googleapis.com/b/x", "https://storage.cloud.google.com/b/x",
+    # robustness_test.sh puts these in bucket b: symlinks out of it.
+    "gs://b/link.tar.gz", "gs://b/passwd.tar.gz", "gs://b/etc/passwd", "gs://b/dir.tar.gz",
+    "https://storage.googleapis.com/b/link.tar.gz", "https://storage.googleapis.com/b/etc/shadow",
+]
+# Schema fields whose values the local cloud cannot honour, or of the wrong
+# type: each must be a 400 in GCE's shape, whatever else the body says.
+def refused_fields(rng, name):
+    images, disks, instances = P + "/global/images", P + "/zones/local-a/disks", P + "/zones/local-a/instances"
+    vm = {"name": name, "machineType": "zones/local-a/machineTypes/e2-micro",
+          "disks": [{"boot": True, "initializeParams": {"sourceImage": "global/images/small-v1"}}]}
+    boot = {"boot": True, "initializeParams": {"sourceImage": "global/images/small-v1"}}
+    return rng.choice([
+        (images, {"name": name, "sourceImage": "small-v1", "imageEncryptionKey": {"rawKey": "a" * 44}}),
+        (images, {"name": name, "sourceImage": "small-v1", "architecture": "PDP11"}),
+        (images, {"name": name, "sourceImage": "small-v1", "guestOsFeatures": [{"type": "NO_SUCH_FEATURE"}]}),
+        (images, {"name": name, "sourceImage": "small-v1", "storageLocations": "us"}),
+        (images, {"name": name, "sourceImage": "small-v1", "shieldedInstanceInitialState": {"pk": 5}}),
+        (images, {"name": name, "sourceImage": "small-v1", "rawDisk": {"source": "gs://b/x.tar.gz"}}),
+        (disks, {"name": name, "sourceImage": "small-v1", "diskEncryptionKey": {"rawKey": "a" * 44}}),
+        (disks, {"name": name, "sizeGb": "1", "replicaZones": ["zones/local-a", "zones/local-b"]}),
+        (disks, {"name": name, "sizeGb": "1", "type": "zones/local-a/diskTypes/no-such-type"}),
+        (disks, {"name": name, "sizeGb": "1", "type": "zones/local-b/diskTypes/pd-ssd"}),
+        (disks, {"name": name, "sourceDisk": "zones/local-a/disks/keep"}),
+        (disks, {"name": name, "sizeGb": "1", "storagePool": "x"}),
+        (instances, {**vm, "guestAccelerators": [{"acceleratorType": "nvidia-tesla-t4", "acceleratorCount": 1}]}),
+        (instances, {**vm, "disks": [{**boot, "type": "SCRATCH"}]}),
+        (instances, {**vm, "disks": [{**boot, "mode": "READ_ONLY"}]}),
+        (instances, {**vm, "disks": [{**boot, "initializeParams": {"sourceImage": "global/images/small-v1",
+                                                                    "diskType": "pd-turbo"}}]}),
+        (instances, {**vm, "disks": [{**boot, "initializeParams": {"sourceImage": "global/images/small-v1", "nope": 1}}]}),
+        (instances, {**vm, "networkInterfaces": [{"network": "global/networks/other"}]}),
+        (instances, {**vm, "networkInterfaces": [{"network": "global/networks/default"}, {"network": "global/networks/default"}]}),
+        (instances, {**vm, "scheduling": {"onHostMaintenance": "SOMETIMES"}}),
+        (instances, {**vm, "shieldedInstanceConfig": {"enableVtpm": "yes"}}),
+        (instances, {**vm, "sourceMachineImage": "global/machineImages/m"}),
+    ])
+
+
 lock = threading.Lock()
 stats = {"answers": 0, "closed": 0}
 failures = []
@@ -129,7 +189,8 @@ def worker(wid, n):
     for i in range(n):
         if i:
             prev = kind
-        kind = rng.choice(["paths", "json", "json", "types", "types", "query", "noauth", "raw", "paths"])
+        kind = rng.choice(["paths", "json", "json", "types", "types", "query", "noauth", "raw", "paths",
+                           "refused", "hostile", "fields"])
         if i % 500 == 0:
             kind = "big"
         if i % 700 == 1:
@@ -162,6 +223,30 @@ def worker(wid, n):
                 b = json.dumps(wrong_types(rng))
                 st, body = one_request(conn, "POST", path, body=b)
                 check_answer(kind, f"POST {path} {b[:100]}", st, body)
+            elif kind == "refused":
+                path, b = refused_fields(rng, "r" + str(rng.randrange(10**9)))
+                b = json.dumps(b)
+                st, body = one_request(conn, "POST", path, body=b)
+                check_answer(kind, f"POST {path} {b[:160]}", st, body)
+            elif kind == "hostile":
+                src = rng.choice(HOSTILE_SOURCES)
+                b = json.dumps({"name": "h" + str(rng.randrange(10**9)), "rawDisk": {"source": src}})
+                st, body = one_request(conn, "POST", P + "/global/images", body=b)
+                check_answer(kind, f"POST images rawDisk.source={src!r}", st, body)
+            elif kind == "fields":
+                path = rng.choice(ROUTES_GET + ROUTES_GET_ONE)
+                bad = rng.random() < 0.7
+                sel = rng.choice(["items(name", "(", ")", "a,,b", "items()", "a/", "/a", "a b", "items(name))",
+                                  "\\u00e9", "*(", "a(b(c(d", ",", "a;b", "items(name)x"]) if bad \
+                    else rand_text(rng, rng.randrange(1, 30))
+                q = "fields=" + quote(sel)
+                st, body = one_request(conn, "GET", path + "?" + q)
+                if st == 200 and not bad:  # Random text may be a valid selection.
+                    json.loads(body)
+                    with lock:
+                        stats["answers"] += 1
+                else:
+                    check_answer(kind, f"GET {path}?{q}", st, body)
             elif kind == "query":
                 path = rng.choice(ROUTES_GET)
                 q = rng.choice([
