@@ -62,6 +62,15 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
       return;
     }
     opts.port = static_cast<int>(p);
+    // Plain HTTP: beyond this machine the token and every disk's bytes
+    // would cross the network in clear (docs/security.md).
+    bool loopback = server::IsLoopbackHost(opts.host);
+    if (f->no_auth && !loopback) {
+      ctx.Usage(cmd, "--insecure-no-auth is for loopback only: on " + f->listen +
+                         " anyone on the network could run VMs and read every disk; listen on "
+                         "127.0.0.1");
+      return;
+    }
     opts.no_auth = f->no_auth;
     opts.threads = std::max(1, f->threads);
     // Bind first: the port goes into every selfLink the local cloud writes.
@@ -109,6 +118,11 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
     if (f->no_auth) {
       ctx.Warn("--insecure-no-auth: anyone who can reach " + f->listen +
                " can change this cloud. Use it for demos only.");
+    }
+    if (!loopback) {
+      ctx.Warn("listening on " + f->listen +
+               " without TLS: the token and all traffic cross the network in clear. Prefer "
+               "127.0.0.1 with an SSH tunnel or a TLS proxy in front.");
     }
     std::cerr << "imago serve: the Compute Engine v1 API of " << setup.home << " at " << base
               << (f->no_auth ? "" : " (clients send the token of `imago serve --print-token`)")

@@ -180,6 +180,10 @@ Status LocalDisks::CreateFile(const ResourceRow& disk) {
     unlink(file.c_str());
     return Status::Unavailable("cannot create the disk file: " + base::FirstLine(r->err));
   }
+  // A guest's data: its owner's alone, whatever the umask.
+  if (chmod(file.c_str(), 0600) != 0) {
+    return Status::Unavailable("cannot set the mode of " + file + ": " + strerror(errno));
+  }
   return Status::OK();
 }
 

@@ -235,6 +235,13 @@ Result<int> LaunchVm(const VmSpec& spec) {
   }
   unlink((spec.run_dir + "/pid").c_str());
   unlink((spec.run_dir + "/qmp").c_str());
+  // QEMU's -daemonize sets umask 027: the console it appends to is made
+  // here, 0600, and its control socket is narrowed once it exists.
+  std::string serial = spec.run_dir + "/serial.log";
+  int serial_fd = open(serial.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (serial_fd < 0) return Status::Unavailable("cannot create " + serial + ": " + strerror(errno));
+  fchmod(serial_fd, 0600);
+  close(serial_fd);
   std::vector<std::string> argv = {"qemu-system-x86_64"};
   auto args = QemuArgs(spec);
   argv.insert(argv.end(), args.begin(), args.end());
@@ -253,6 +260,7 @@ Result<int> LaunchVm(const VmSpec& spec) {
   std::string pid_text = ReadFile(spec.run_dir + "/pid");
   int pid = atoi(pid_text.c_str());
   if (pid <= 0) return Status::Unavailable("QEMU started but wrote no pid file");
+  chmod((spec.run_dir + "/qmp").c_str(), 0600);
   return pid;
 }
 

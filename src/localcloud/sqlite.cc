@@ -1,9 +1,12 @@
 #include "localcloud/sqlite.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -71,6 +74,13 @@ bool Stmt::IsNull(int col) const {
 }
 
 compute::Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+  // Made 0600 whatever the umask (SQLite gives its -wal and -shm files the
+  // database's mode).
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Status::Unavailable("cannot open catalog " + path + ": " + strerror(errno));
+  }
+  close(fd);
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,

@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -146,7 +147,17 @@ compute::Result<std::string> LoadOrCreateToken(const std::string& home) {
   std::string path = home + "/serve-token";
   std::ifstream in(path);
   std::string token;
-  if (in && std::getline(in, token) && token.size() >= 32) return token;
+  if (in && std::getline(in, token) && token.size() >= 32) {
+    // A token others can read is not a secret (as ssh treats its keys).
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      char mode[8];
+      snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+      return Status::Invalid(path + " is readable by others (mode " + mode + "): run chmod 600 " +
+                             path + ", or delete it for a new token.");
+    }
+    return token;
+  }
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1) return Status::Unavailable("no random bytes for a token");
   static const char* kHex = "0123456789abcdef";
@@ -166,6 +177,14 @@ compute::Result<std::string> LoadOrCreateToken(const std::string& home) {
     return Status::Unavailable("cannot write " + path);
   }
   return token;
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  std::string h = host;
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h == "localhost" || h == "::1") return true;
+  unsigned char addr[4];
+  return inet_pton(AF_INET, h.c_str(), addr) == 1 && addr[0] == 127;
 }
 
 }  // namespace imago::server

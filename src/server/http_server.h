@@ -61,8 +61,13 @@ class HttpServer {
 };
 
 /// The bearer token of `imago serve` in `home` (home/serve-token, mode 0600),
-/// made on first use from 32 random bytes.
+/// made on first use from 32 random bytes. 400 when the file exists with a
+/// mode that lets others read it.
 compute::Result<std::string> LoadOrCreateToken(const std::string& home);
+
+/// True when `host` (of --listen) names only this machine: 127.0.0.0/8,
+/// ::1 or localhost.
+bool IsLoopbackHost(const std::string& host);
 
 }  // namespace imago::server
 

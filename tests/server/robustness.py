@@ -40,6 +40,7 @@ ROUTES_POST = [
     P + "/zones/local-a/instances/nope/attachDisk", P + "/zones/local-a/instances/nope/start",
     P + "/zones/local-a/instances/nope/stop", P + "/zones/local-a/instances/nope/reset",
     P + "/zones/local-a/instances/nope/detachDisk?deviceName=x",
+    P + "/zones/local-a/instances/nope/setDeletionProtection?deletionProtection=maybe",
 ]
 ROUTES_GET = [P + "/global/images", P + "/global/operations", P + "/zones/local-a/disks",
               P + "/zones/local-a/instances", P + "/global/snapshots", P + "/zones/local-a/operations",
@@ -54,15 +55,15 @@ HOSTILE_SOURCES = [
     "/etc/passwd", "/etc/shadow", "file:///etc/passwd", "/proc/self/mem", "/proc/self/environ",
     "/dev/zero", "/dev/sda", "/root/.ssh/id_rsa", "../../catalog.db", "catalog.db", "./disks",
     "/", "", " ", "\u0000/etc/passwd", "/etc/passwd\u0000.tar.gz",
-    "gs://b/../../catalog.db", "gs://b/..%2f..%2fcatalog.db", "gs://../etc/passwd", "gs:///etc/passwd",
-    "gs://b/", "gs://b", "gs://nosuch/x.tar.gz", "gs://b/%00",
-    "https://storage.googleapis.com/b/../../catalog.db", "https://storage.googleapis.com/../../etc/passwd",
-    "https://storage.googleapis.com/b/%2e%2e/%2e%2e/catalog.db",
+    "gs://my-bucket/../../catalog.db", "gs://my-bucket/..%2f..%2fcatalog.db", "gs://../etc/passwd", "gs:///etc/passwd",
+    "gs://my-bucket/", "gs://my-bucket", "gs://nosuch/x.tar.gz", "gs://my-bucket/%00", "gs://my-bucket/.",
+    "https://storage.googleapis.com/my-bucket/../../catalog.db", "https://storage.googleapis.com/../../etc/passwd",
+    "https://storage.googleapis.com/my-bucket/%2e%2e/%2e%2e/catalog.db",
     "https://example.com/disk.tar.gz", "http://127.0.0.1:1/disk.tar.gz", "http://169.254.169.254/computeMetadata/v1/",
     "ftp://storage.googleapis.com/b/x", "storage.googleapis.com/b/x", "https://storage.cloud.google.com/b/x",
-    # robustness_test.sh puts these in bucket b: symlinks out of it.
-    "gs://b/link.tar.gz", "gs://b/passwd.tar.gz", "gs://b/etc/passwd", "gs://b/dir.tar.gz",
-    "https://storage.googleapis.com/b/link.tar.gz", "https://storage.googleapis.com/b/etc/shadow",
+    # robustness_test.sh puts these in bucket my-bucket: symlinks out of it.
+    "gs://my-bucket/link.tar.gz", "gs://my-bucket/passwd.tar.gz", "gs://my-bucket/etc/passwd", "gs://my-bucket/dir.tar.gz",
+    "https://storage.googleapis.com/my-bucket/link.tar.gz", "https://storage.googleapis.com/my-bucket/etc/shadow",
 ]
 # Schema fields whose values the local cloud cannot honour, or of the wrong
 # type: each must be a 400 in GCE's shape, whatever else the body says.

@@ -9,10 +9,10 @@ make_qcow2 small.qcow2 16M
 imago images create small-v1 --source-file "$WORK/small.qcow2" --family small >/dev/null 2>&1
 imago disks create keep --image small-v1 >/dev/null 2>&1
 # Bucket b (gs://b/...) with ways out of it: robustness.py must not import them.
-mkdir -p "$IMAGO_HOME/buckets/b/dir.tar.gz"
-ln -s "$IMAGO_HOME/catalog.db" "$IMAGO_HOME/buckets/b/link.tar.gz"
-ln -s /etc/passwd "$IMAGO_HOME/buckets/b/passwd.tar.gz"
-ln -s /etc "$IMAGO_HOME/buckets/b/etc"
+mkdir -p "$IMAGO_HOME/buckets/my-bucket/dir.tar.gz"
+ln -s "$IMAGO_HOME/catalog.db" "$IMAGO_HOME/buckets/my-bucket/link.tar.gz"
+ln -s /etc/passwd "$IMAGO_HOME/buckets/my-bucket/passwd.tar.gz"
+ln -s /etc "$IMAGO_HOME/buckets/my-bucket/etc"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$IMAGO" serve --listen "127.0.0.1:$port" 2>serve.log &
 server=$!
