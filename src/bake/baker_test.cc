@@ -106,6 +106,11 @@ class FakeInstances final : public compute::Instances {
                                 const compute::Metadata&, const MutationOptions&) override {
     return Unused();
   }
+  Result<Operation> SetDeletionProtection(const std::string&, const std::string&,
+                                          const std::string&, bool,
+                                          const MutationOptions&) override {
+    return Unused();
+  }
 
   std::map<std::string, Instance> vms_;
 

@@ -25,6 +25,7 @@ int Status::http_code() const {
     case Code::kRequired:
     case Code::kResourceInUse:
     case Code::kResourceNotReady:
+    case Code::kInvalidUsage:
       return 400;
     case Code::kUnauthorized:
       return 401;
@@ -60,6 +61,8 @@ const char* Status::reason() const {
       return "resourceInUseByAnotherResource";
     case Code::kResourceNotReady:
       return "resourceNotReady";
+    case Code::kInvalidUsage:
+      return "invalidResourceUsage";
     case Code::kUnauthorized:
       return "required";
     case Code::kForbidden:

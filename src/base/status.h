@@ -21,6 +21,7 @@ enum class Code {
   kRequired,          // 400 required: a required field is missing.
   kResourceInUse,     // 400 resourceInUseByAnotherResource.
   kResourceNotReady,  // 400 resourceNotReady: obsolete/deleted/pending resource used.
+  kInvalidUsage,      // 400 invalidResourceUsage: e.g. deleting a protected instance.
   kUnauthorized,      // 401 required (auth).
   kForbidden,         // 403 forbidden.
   kNotFound,          // 404 notFound.
@@ -45,6 +46,7 @@ class Status {
   static Status ConditionNotMet(std::string m) { return {Code::kConditionNotMet, std::move(m)}; }
   static Status ResourceInUse(std::string m) { return {Code::kResourceInUse, std::move(m)}; }
   static Status NotReady(std::string m) { return {Code::kResourceNotReady, std::move(m)}; }
+  static Status InvalidUsage(std::string m) { return {Code::kInvalidUsage, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 

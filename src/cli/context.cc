@@ -31,6 +31,7 @@ int ExitCodeFor(const Status& st) {
       return kExitConflict;
     case Code::kResourceInUse:
     case Code::kResourceNotReady:
+    case Code::kInvalidUsage:
       return kExitNotReady;
     case Code::kUnavailable:
     case Code::kRateLimited:

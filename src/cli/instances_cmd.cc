@@ -80,6 +80,7 @@ struct CreateFlags {
   std::vector<std::string> disks;
   int64_t boot_disk_size = 0;
   bool keep_boot_disk = false;
+  bool deletion_protection = false;
 };
 
 int RunCreate(Context& ctx, const CreateFlags& f) {
@@ -91,6 +92,7 @@ int RunCreate(Context& ctx, const CreateFlags& f) {
   in.name = f.name;
   in.description = f.description;
   in.machine_type = f.machine_type;
+  if (f.deletion_protection) in.extra["deletionProtection"] = true;
   auto labels = ParseKeyValues("--labels", f.labels);
   if (!labels.ok()) return ctx.Fail(cmd, labels.status());
   in.labels = *labels;
@@ -186,6 +188,22 @@ struct DiskFlags {
   std::string name, disk, device;
   bool auto_delete = false;
 };
+
+int RunUpdate(Context& ctx, const std::string& name, bool protect, bool unprotect) {
+  const char* cmd = "instances.update";
+  if (protect == unprotect) {
+    return ctx.Usage(cmd, "give one of --deletion-protection and --no-deletion-protection");
+  }
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  if (int rc = ctx.Check(cmd, svc->instances().SetDeletionProtection(ctx.g.project, ctx.g.zone,
+                                                                     name, protect, {}))) {
+    return rc;
+  }
+  std::cerr << "Updated [" << name << "]: deletion protection " << (protect ? "on" : "off")
+            << ".\n";
+  return Describe(ctx, *svc, name);
+}
 
 int RunAttachDisk(Context& ctx, const DiskFlags& f) {
   const char* cmd = "instances.attach-disk";
@@ -285,6 +303,8 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
     c->add_flag("--keep-boot-disk", f->keep_boot_disk,
                 "Keep the boot disk when the instance is deleted (autoDelete off)");
     c->add_option("--description", f->description, "Description");
+    c->add_flag("--deletion-protection", f->deletion_protection,
+                "Refuse to delete the instance until this is cleared (instances update)");
     c->add_option("--request-id", f->request_id, "A UUID making retries of this call safe");
     c->footer(
         "Example:\n  imago instances create web-1 --image-family app --ports 80 \\\n"
@@ -352,6 +372,17 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
           return (svc.instances().*fn)(ctx.g.project, ctx.g.zone, n, {});
         },
         describe);
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto on = std::make_shared<bool>(false);
+    auto off = std::make_shared<bool>(false);
+    CLI::App* c = g->add_subcommand("update", "Change an instance's deletion protection");
+    c->add_option("NAME", *name, "Instance name")->required();
+    c->add_flag("--deletion-protection", *on, "Refuse deletes of this instance");
+    c->add_flag("--no-deletion-protection", *off, "Allow deletes again");
+    c->footer("Example:\n  imago instances update db-1 --deletion-protection");
+    c->callback([&ctx, name, on, off] { ctx.exit_code = RunUpdate(ctx, *name, *on, *off); });
   }
   {
     auto name = std::make_shared<std::string>();

@@ -32,7 +32,8 @@ class Instances {
   virtual Result<AggregatedPage<Instance>> AggregatedList(const std::string& project,
                                                           const ListOptions& opts) = 0;
   /// Stops the instance and deletes it with the disks whose autoDelete is
-  /// set; the other disks are detached and kept.
+  /// set; the other disks are detached and kept. 400 invalidResourceUsage,
+  /// changing nothing, while its deletionProtection is set.
   virtual Result<Operation> Delete(const std::string& project, const std::string& zone,
                                    const std::string& instance, const MutationOptions& opts) = 0;
   /// TERMINATED -> RUNNING. Starting a RUNNING instance changes nothing.
@@ -64,6 +65,11 @@ class Instances {
   virtual Result<Operation> SetMetadata(const std::string& project, const std::string& zone,
                                         const std::string& instance, const Metadata& metadata,
                                         const MutationOptions& opts) = 0;
+  /// Sets or clears deletionProtection: while it is set, Delete refuses.
+  virtual Result<Operation> SetDeletionProtection(const std::string& project,
+                                                  const std::string& zone,
+                                                  const std::string& instance, bool protect,
+                                                  const MutationOptions& opts) = 0;
   /// The serial console from byte `start` on (negative: from the end), at
   /// most 1 MiB; `next` is where the next call starts.
   virtual Result<SerialPortOutput> GetSerialPortOutput(const std::string& project,

@@ -476,6 +476,8 @@ Status StatusFromErrorJson(int http_code, const Json& body) {
     code = Code::kResourceInUse;
   else if (reason == "resourceNotReady")
     code = Code::kResourceNotReady;
+  else if (reason == "invalidResourceUsage")
+    code = Code::kInvalidUsage;
   else if (reason == "required" && http_code == 400)
     code = Code::kRequired;
   else if (http_code == 400)

@@ -98,6 +98,14 @@ Result<Operation> GceInstances::SetMetadata(const std::string& project, const st
   return c_.Mutate("POST", One(project, zone, instance) + "/setMetadata", {}, &body, opts);
 }
 
+Result<Operation> GceInstances::SetDeletionProtection(const std::string& project,
+                                                      const std::string& zone,
+                                                      const std::string& instance, bool protect,
+                                                      const MutationOptions& opts) {
+  return c_.Mutate("POST", One(project, zone, instance) + "/setDeletionProtection",
+                   {{"deletionProtection", protect ? "true" : "false"}}, nullptr, opts);
+}
+
 Result<compute::SerialPortOutput> GceInstances::GetSerialPortOutput(const std::string& project,
                                                                     const std::string& zone,
                                                                     const std::string& instance,

@@ -40,6 +40,13 @@ Result<Operation> LocalInstances::StateChange(const std::string& project, const 
           fmt::format("The instance '{}' is {}; try again when it is RUNNING or TERMINATED.",
                       compute::ZonalPath(project, zone, "instances", row.name), status));
     }
+    if (t == "delete" && row.resource.value("deletionProtection", false)) {
+      return Status::InvalidUsage(fmt::format(
+          "Invalid resource usage: 'Resource cannot be deleted if it's protected against "
+          "deletion.' Clear deletionProtection on '{}' first (imago instances update {} "
+          "--no-deletion-protection).",
+          compute::ZonalPath(project, zone, "instances", row.name), row.name));
+    }
     bool running = status == "RUNNING" && VmAlive(row.local.value("pid", 0), s_.RunDir(row.id));
     if (t == "reset" && !running) {
       return Status::NotReady(

@@ -1,6 +1,5 @@
 #include "localcloud/local_instances.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,7 +20,6 @@
 #include "localcloud/local_disks.h"
 #include "localcloud/local_zones.h"
 #include "localcloud/machine_types.h"
-#include "localcloud/metadata_server.h"
 #include "localcloud/qemu.h"
 #include "localcloud/unsupported.h"
 #include "localcloud/vm_boot.h"
@@ -83,8 +81,18 @@ Status CheckSupported(const Instance& in) {
       {{"guestAccelerators", "there are no GPUs or other accelerators here"},
        {"sourceMachineImage", "create the instance from an image (disks[].initializeParams)"},
        {"sourceMachineImageEncryptionKey", kNoEncryption},
-       {"instanceEncryptionKey", kNoEncryption},
-       {"networkPerformanceConfig", "the VMs' network has one speed"}}));
+       {"instanceEncryptionKey", kNoEncryption}}));
+  // Every VM here has the DEFAULT tier; TIER_1 bandwidth cannot be had.
+  if (in.extra.is_object() && in.extra.contains("networkPerformanceConfig")) {
+    const Json& perf = in.extra["networkPerformanceConfig"];
+    std::string tier = perf.is_object() ? perf.value("totalEgressBandwidthTier", "DEFAULT") : "";
+    if (tier != "DEFAULT") {
+      return Status::InvalidField("instance.networkPerformanceConfig.totalEgressBandwidthTier",
+                                  tier,
+                                  "Not supported by the local cloud: the VMs' network has one "
+                                  "speed, DEFAULT.");
+    }
+  }
   if (in.network_interfaces.size() > 1) {
     return Status::InvalidField(
         "instance.networkInterfaces", std::to_string(in.network_interfaces.size()) + " interfaces",
@@ -146,23 +154,6 @@ Status StoppedOnly(const std::string& project, const std::string& zone, const st
       "first (imago instances stop {}).",
       compute::ZonalPath(project, zone, "instances", name), status, verb,
       std::string(verb) == "attaches" ? "to" : "from", name));
-}
-
-std::string ReadFileFrom(const std::string& path, int64_t start, int64_t max, int64_t* size) {
-  *size = 0;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  struct stat st;
-  fstat(fd, &st);
-  *size = st.st_size;
-  std::string out;
-  if (start < st.st_size) {
-    out.resize(static_cast<size_t>(std::min<int64_t>(max, st.st_size - start)));
-    ssize_t n = pread(fd, out.data(), out.size(), start);
-    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  }
-  close(fd);
-  return out;
 }
 
 }  // namespace
@@ -623,39 +614,28 @@ Result<Operation> LocalInstances::SetMetadata(const std::string& project, const 
       zone);
 }
 
-Result<compute::SerialPortOutput> LocalInstances::GetSerialPortOutput(const std::string& project,
-                                                                      const std::string& zone,
-                                                                      const std::string& instance,
-                                                                      int port, int64_t start) {
+Result<Operation> LocalInstances::SetDeletionProtection(const std::string& project,
+                                                        const std::string& zone,
+                                                        const std::string& instance, bool protect,
+                                                        const MutationOptions& opts) {
   IMAGO_RETURN_IF_ERROR(s_.CheckZone(project, zone));
-  if (port != 1) {
-    return Status::InvalidField("port", std::to_string(port),
-                                "The local cloud records serial port 1 only.");
-  }
-  uint64_t id = 0;
-  {
-    std::lock_guard lock(s_.mu());
-    auto r = s_.LoadRow(kInstanceKind, "instances", project, zone, instance);
-    if (!r.ok()) return r.status();
-    id = r->id;
-  }
-  constexpr int64_t kMax = 1 << 20;  // GCE returns at most 1 MiB per call.
-  int64_t size = 0;
-  compute::SerialPortOutput out;
-  std::string path = s_.RunDir(id) + "/serial.log";
-  ReadFileFrom(path, 0, 0, &size);
-  if (start < 0) start = std::max<int64_t>(0, size + start);
-  if (start < size - kMax) start = size - kMax;  // Older output has rolled off, as in GCE.
-  out.contents = ReadFileFrom(path, start, kMax, &size);
-  out.start = start;
-  out.next = start + static_cast<int64_t>(out.contents.size());
-  return out;
-}
-
-void LocalInstances::ServeMetadata(const std::string& project, const std::string& zone,
-                                   const std::string& instance) {
-  ServeMetadataConnection(
-      0, 1, [&]() { return Get(project, zone, instance); }, project);
+  return s_.Mutate(
+      project, "setDeletionProtection", opts,
+      [&](Operation* op) -> Status {
+        auto r = s_.LoadRow(kInstanceKind, "instances", project, zone, instance);
+        if (!r.ok()) return r.status();
+        // Unset is false: the field is kept only while true, as sent.
+        if (protect) {
+          r->resource["deletionProtection"] = true;
+        } else {
+          r->resource.erase("deletionProtection");
+        }
+        IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(*r));
+        op->target_link = r->resource.value("selfLink", "");
+        op->target_id = r->id;
+        return Status::OK();
+      },
+      zone);
 }
 
 }  // namespace imago::localcloud

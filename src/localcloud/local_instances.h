@@ -58,6 +58,9 @@ class LocalInstances final : public compute::Instances {
                                                   const std::string& instance,
                                                   const compute::Metadata& metadata,
                                                   const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> SetDeletionProtection(
+      const std::string& project, const std::string& zone, const std::string& instance,
+      bool protect, const compute::MutationOptions& opts) override;
   compute::Result<compute::SerialPortOutput> GetSerialPortOutput(const std::string& project,
                                                                  const std::string& zone,
                                                                  const std::string& instance,

@@ -34,6 +34,7 @@ Result<Operation> LocalSnapshots::CreateFromDisk(const std::string& project,
       RefuseUnsupported(in.extra, "snapshot",
                         {{"snapshotEncryptionKey", kNoEncryption},
                          {"sourceDiskEncryptionKey", kNoEncryption},
+                         {"sourceInstantSnapshotEncryptionKey", kNoEncryption},
                          {"sourceInstantSnapshot", "snapshot the disk itself (sourceDisk)"}}));
   uint64_t disk_id = 0;
   ResourceRow snap;
@@ -74,7 +75,9 @@ Result<Operation> LocalSnapshots::CreateFromDisk(const std::string& project,
         sn.self_link = s_.Link(compute::GlobalPath(project, "snapshots", sn.name));
         sn.status = "CREATING";
         sn.extra = in.extra.is_object() ? in.extra : Json::object();
-        sn.extra["storageLocations"] = {"local"};
+        // Where it is stored: as asked (a plan made for GCE reads back what
+        // it set), else the one place there is.
+        if (!sn.extra.contains("storageLocations")) sn.extra["storageLocations"] = {"local"};
         snap.kind = kSnapshotKind;
         snap.project = project;
         snap.name = sn.name;

@@ -35,11 +35,17 @@ json InstanceTree(const Instance& in, const std::string& project) {
   json tags = in.extra.contains("tags") && in.extra["tags"].is_object()
                   ? in.extra["tags"].value("items", json::array())
                   : json::array();
+  // The instance's own hostname when it set one (Instance.hostname), else
+  // GCE's zonal DNS name.
+  std::string hostname = in.name + "." + zone + ".c." + project + ".internal";
+  if (in.extra.is_object() && in.extra.contains("hostname") && in.extra["hostname"].is_string()) {
+    hostname = in.extra["hostname"].get<std::string>();
+  }
   return {
       {"attributes", attrs},
       {"id", in.id},
       {"name", in.name},
-      {"hostname", in.name + "." + zone + ".c." + project + ".internal"},
+      {"hostname", hostname},
       {"zone", "projects/" + ProjectNumberText(project) + "/zones/" + zone},
       {"machineType", "projects/" + ProjectNumberText(project) + "/machineTypes/" +
                           compute::LastSegment(in.machine_type)},

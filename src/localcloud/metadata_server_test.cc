@@ -51,6 +51,21 @@ TEST(MetadataServerTest, AnswersTheGcePaths) {
   EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes").status, 301);
 }
 
+TEST(MetadataServerTest, TheInstancesOwnHostnameAndTags) {
+  compute::Instance in = TestInstance();
+  in.extra["hostname"] = "web-1.example.com";
+  in.extra["tags"] = {{"items", {"http-server", "db"}}};
+  MetadataRequest req;
+  req.method = "GET";
+  req.headers["metadata-flavor"] = "Google";
+  req.path = "/computeMetadata/v1/instance/hostname";
+  EXPECT_EQ(AnswerMetadata(req, in, "p").body, "web-1.example.com");
+  req.path = "/computeMetadata/v1/instance/tags";
+  req.query["alt"] = "json";
+  EXPECT_EQ(nlohmann::json::parse(AnswerMetadata(req, in, "p").body),
+            nlohmann::json::parse(R"(["http-server","db"])"));
+}
+
 TEST(MetadataServerTest, NeedsTheFlavorHeader) {
   auto r = Get("/computeMetadata/v1/instance/name", false);
   EXPECT_EQ(r.status, 403);

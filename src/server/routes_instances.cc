@@ -84,6 +84,14 @@ void AddInstanceRoutes(Router& r) {
     if (!m.ok()) return Error(m.status());
     return Reply(c.svc.instances().SetMetadata(c.project, c[0], c[1], *m, Mutation(c.req)));
   });
+  r.Add("POST", "zones/{zone}/instances/{instance}/setDeletionProtection", [](const Call& c) {
+    std::string v = QueryParam(c.req, "deletionProtection");  // GCE's default: true.
+    if (v != "" && v != "true" && v != "false") {
+      return Error(Status::InvalidField("deletionProtection", v, "It is true or false."));
+    }
+    return Reply(c.svc.instances().SetDeletionProtection(c.project, c[0], c[1], v != "false",
+                                                         Mutation(c.req)));
+  });
 }
 
 }  // namespace imago::server

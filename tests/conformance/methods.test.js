@@ -182,7 +182,7 @@ function vm(name) {
     scheduling: {automaticRestart: true, onHostMaintenance: 'MIGRATE', preemptible: false},
     shieldedInstanceConfig: {enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true},
     serviceAccounts: [{email: 'default', scopes: ['https://www.googleapis.com/auth/cloud-platform']}],
-    tags: {items: ['http-server']}, labels: {suite: 'methods'}, deletionProtection: false,
+    tags: {items: ['http-server']}, labels: {suite: 'methods'}, deletionProtection: true,
     metadata: {items: [{key: 'startup-script', value: '#!/bin/sh\necho methods-startup >/dev/console\n'}]},
   };
 }
@@ -230,6 +230,12 @@ for (const via of ['gax', 'googleapis']) {
     assert.equal((await get()).disks.length, 1);
     await op(call('start'));
     assert.equal((await get()).status, 'RUNNING');
+    // Protected: a delete is refused as GCE refuses it, and changes nothing.
+    await assert.rejects(call('delete'), /protected against deletion/);
+    assert.equal((await get()).status, 'RUNNING');
+    const unprotect = {project, zone, resource: name, deletionProtection: false};  // `resource`, not `instance`.
+    await op(via === 'gax' ? c.instances.setDeletionProtection(unprotect) : api.instances.setDeletionProtection(unprotect));
+    assert.equal((await get()).deletionProtection ?? false, false);
     await op(call('delete'));
     await gaxOp(c.disks.delete({project, zone, disk: data}));
     await assert.rejects(get());

@@ -10,6 +10,7 @@
 #   - a killed QEMU shows TERMINATED; kill -9 of imago while it creates an
 #     instance leaves a consistent state and nothing behind;
 #   - rotation sees instances' disks as users of their image;
+#   - deletion protection refuses a delete until it is cleared;
 #   - delete leaves nothing: no process, no file.
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}"
@@ -149,7 +150,7 @@ imago instances stop db1 >/dev/null 2>&1
 imago instances detach-disk db1 --disk data >/dev/null 2>&1
 expect_eq "detached" "$(imago disks describe data --format json | jq -r '.users // [] | length')" 0
 imago instances create db2 --image kit-v1 --ports 80 --metadata role=reader \
-  --metadata-from-file startup-script=boot.sh >/dev/null 2>&1
+  --metadata-from-file startup-script=boot.sh --deletion-protection >/dev/null 2>&1
 imago instances stop db2 >/dev/null 2>&1
 imago instances attach-disk db2 --disk data >/dev/null 2>&1
 imago instances start db2 >/dev/null 2>&1
@@ -224,6 +225,13 @@ qemu-system-x86_64 -M none -display none -nodefaults -daemonize \
 expect_contains "stray QEMU reported" "$(imago instances list 2>&1 >/dev/null)" "1 VM(s) no instance owned stopped"
 [[ ! -d $IMAGO_HOME/run/$stray_id ]] || fail "stray run directory kept"
 
+# --- deletion protection: the delete is refused and changes nothing
+expect_rc 7 imago instances delete db2
+expect_contains "protected" "$ERR" "protected against deletion"
+expect_eq "protected instance kept" "$(vm_json db2 | jq -r .status)" RUNNING
+imago instances update db2 --no-deletion-protection >/dev/null 2>&1
+expect_eq "protection cleared" "$(vm_json db2 | jq -r '.deletionProtection // false')" false
+
 # --- delete leaves nothing
 imago instances delete vm1 vm2 db2 >/dev/null 2>&1
 imago disks delete data >/dev/null 2>&1
@@ -232,4 +240,4 @@ expect_eq "no disks" "$(imago disks list --format json | jq length)" 0
 expect_eq "no QEMU" "$(qemus)" 0
 expect_eq "no disk files" "$(ls "$IMAGO_HOME/disks" | wc -l)" 0
 expect_eq "no run directories" "$(ls "$IMAGO_HOME/run" | wc -l)" 0
-echo "PASS: instances (boot, metadata, stop/start, reset, data disk move, bad input, kills, delete)"
+echo "PASS: instances (boot, metadata, stop/start, reset, data disk move, bad input, kills, deletion protection, delete)"
