@@ -38,10 +38,11 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-# AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests.
+# AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests (only
+# their binaries: the tree runs nothing else).
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DIMAGO_SANITIZE=ON >/dev/null
-	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests
 
 # Google's Node.js clients for the conformance suite, from the committed lock
 # file. Node and npm come from Debian when they are missing.

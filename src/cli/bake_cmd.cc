@@ -13,6 +13,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "agent/guest_channel.h"
 #include "bake/baker.h"

@@ -2,9 +2,7 @@
 #ifndef IMAGO_CLI_COMMANDS_H_
 #define IMAGO_CLI_COMMANDS_H_
 
-#include <CLI/CLI.hpp>
-
-#include "cli/context.h"
+#include "cli/context.h"  // Declares CLI::App; the files that build commands include CLI11.
 
 namespace imago::cli {
 

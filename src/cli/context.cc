@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "bake/baker.h"
 #include "cli/cloud_factory.h"
 #include "compute/json_codec.h"

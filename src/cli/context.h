@@ -8,12 +8,15 @@
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
 #include "cli/output.h"
 #include "compute/service.h"
 #include "compute/status.h"
 #include "compute/time_util.h"
+
+// CLI11 is header-only and heavy: the files that build commands include it.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace imago::cli {
 

@@ -2,6 +2,8 @@
 // snapshots, shaped like `gcloud compute disks` and `gcloud compute snapshots`.
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "cli/commands.h"
 #include "cli/resource_cmd.h"
 #include "compute/json_codec.h"

@@ -1,5 +1,7 @@
 // `imago __metadata`: run by QEMU for each guest connection to the metadata
 // server, with the connection on stdin/stdout. Not for people.
+#include <CLI/CLI.hpp>
+
 #include "cli/cloud_factory.h"
 #include "cli/commands.h"
 

@@ -1,6 +1,8 @@
 // imago names ...: the naming convention (suggest, check, per-family templates).
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "cli/commands.h"
 #include "compute/names.h"
 #include "lifecycle/naming.h"

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "cli/commands.h"
 #include "compute/json_codec.h"
 

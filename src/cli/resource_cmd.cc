@@ -1,5 +1,7 @@
 #include "cli/resource_cmd.h"
 
+#include <CLI/CLI.hpp>
+
 #include "compute/json_codec.h"
 #include "compute/resource_ref.h"
 

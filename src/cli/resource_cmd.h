@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "cli/context.h"
 #include "cli/output.h"
 #include "compute/service.h"

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "base/file_lock.h"
 #include "cli/commands.h"

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "cli/cloud_factory.h"
 #include "cli/commands.h"
 #include "server/http_server.h"

@@ -2,6 +2,8 @@
 // `gcloud compute zones list` and friends.
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "cli/commands.h"
 #include "cli/resource_cmd.h"
 #include "compute/cloud_codec.h"

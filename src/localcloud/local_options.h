@@ -36,9 +36,10 @@ struct LocalCloudOptions {
   bool recover = true;
   /// How long a stop waits for the guest to power off before ending it.
   std::chrono::milliseconds stop_grace = std::chrono::seconds(30);
-  /// For crash tests: a step name ("instance-disks", "instance-launched")
-  /// at which a mutation announces itself on stderr and sleeps, so that a
-  /// test can kill the process exactly there. Empty in normal use.
+  /// For crash tests: a step name ("instance-disks", "instance-launched",
+  /// or "mutation-N": after this process's Nth journaled mutation) at which
+  /// it announces itself on stderr and sleeps, so that a test can kill the
+  /// process exactly there. Empty in normal use.
   std::string pause_at;
   /// What rawDisk.source may name.
   ImportPolicy import_policy;

@@ -121,6 +121,9 @@ Result<Operation> LocalStore::Mutate(const std::string& project, const char* typ
     return Status::OK();
   });
   if (!st.ok()) return st;
+  if (options_.pause_at.starts_with("mutation-")) {
+    MaybePause(("mutation-" + std::to_string(++mutations_)).c_str());
+  }
   return result;
 }
 

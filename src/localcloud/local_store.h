@@ -98,6 +98,7 @@ class LocalStore {
   std::unique_ptr<Catalog> catalog_;
   ContentStore store_;
   std::mutex mu_;
+  int mutations_ = 0;  // Mutate calls that committed (guarded by mu_), for pause_at.
   std::mutex rng_mu_;
   std::mt19937_64 rng_;  // Guarded by rng_mu_.
 };
