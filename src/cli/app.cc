@@ -21,6 +21,8 @@ int Main(int argc, char** argv) {
   AddInstancesCommands(app, ctx);
   AddDisksCommands(app, ctx);
   AddSnapshotsCommands(app, ctx);
+  AddInstanceTemplatesCommands(app, ctx);
+  AddHealthChecksCommands(app, ctx);
   AddZonesCommands(app, ctx);
   AddMetadataCommand(app, ctx);
   AddServeCommand(app, ctx);

@@ -13,6 +13,8 @@ void AddRotateCommands(CLI::App& root, Context& ctx);
 void AddInstancesCommands(CLI::App& root, Context& ctx);
 void AddDisksCommands(CLI::App& root, Context& ctx);
 void AddSnapshotsCommands(CLI::App& root, Context& ctx);
+void AddInstanceTemplatesCommands(CLI::App& root, Context& ctx);
+void AddHealthChecksCommands(CLI::App& root, Context& ctx);
 void AddZonesCommands(CLI::App& root, Context& ctx);
 void AddMetadataCommand(CLI::App& root, Context& ctx);
 void AddServeCommand(CLI::App& root, Context& ctx);

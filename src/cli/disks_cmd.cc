@@ -100,26 +100,6 @@ int RunSnapshot(Context& ctx, const std::string& disk, const std::string& name,
   return kExitOk;
 }
 
-// `describe NAME`: the resource `get` returns, YAML by default.
-template <typename Get>
-void AddDescribe(CLI::App* g, Context& ctx, const char* cmd, const char* help, const char* example,
-                 Get get) {
-  auto name = std::make_shared<std::string>();
-  CLI::App* c = g->add_subcommand("describe", help);
-  c->add_option("NAME", *name, "Name or id")->required();
-  c->footer(std::string("Example:\n  ") + example);
-  c->callback([&ctx, name, cmd, get] {
-    compute::Service* svc = ctx.Service(cmd);
-    if (!svc) return;
-    auto r = get(*svc, *name);
-    if (!r.ok()) {
-      ctx.Fail(cmd, r.status());
-      return;
-    }
-    PrintResource(std::cout, ctx.OutputFormat(Format::kYaml), compute::ToJson(*r));
-  });
-}
-
 }  // namespace
 
 void AddDisksCommands(CLI::App& root, Context& ctx) {
@@ -157,7 +137,7 @@ void AddDisksCommands(CLI::App& root, Context& ctx) {
   }
   AddDescribe(g, ctx, "disks.describe", "Show one disk", "imago disks describe data",
               [&ctx](compute::Service& svc, const std::string& n) {
-                return svc.disks().Get(ctx.g.project, ctx.g.zone, n);
+                return JsonOf(svc.disks().Get(ctx.g.project, ctx.g.zone, n));
               });
   {
     CLI::App* c = g->add_subcommand("delete", "Delete disks (refused while attached)");
@@ -203,7 +183,7 @@ void AddSnapshotsCommands(CLI::App& root, Context& ctx) {
   AddDescribe(g, ctx, "snapshots.describe", "Show one snapshot",
               "imago snapshots describe data-20261126",
               [&ctx](compute::Service& svc, const std::string& n) {
-                return svc.snapshots().Get(ctx.g.project, n);
+                return JsonOf(svc.snapshots().Get(ctx.g.project, n));
               });
   {
     CLI::App* c = g->add_subcommand("delete", "Delete snapshots");

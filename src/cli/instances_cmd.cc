@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/instance_flags.h"
 #include "cli/resource_cmd.h"
 #include "compute/json_codec.h"
 #include "compute/resource_ref.h"
@@ -46,76 +47,24 @@ int Describe(Context& ctx, compute::Service& svc, const std::string& name) {
   return kExitOk;
 }
 
-// Reads KEY=PATH pairs into metadata items.
-Status AddMetadataFromFiles(const std::string& flag, const std::string& text,
-                            std::vector<std::pair<std::string, std::string>>* items) {
-  auto pairs = ParseKeyValues(flag, text);
-  if (!pairs.ok()) return pairs.status();
-  for (const auto& [key, path] : *pairs) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      return Status::InvalidField(flag, key + "=" + path, "Cannot read the file " + path + ".");
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    items->emplace_back(key, ss.str());
-  }
-  return Status::OK();
-}
-
-// Sets `key` in items, replacing an earlier value.
-void SetItem(std::vector<std::pair<std::string, std::string>>* items, const std::string& key,
-             const std::string& value) {
-  for (auto& [k, v] : *items) {
-    if (k == key) {
-      v = value;
-      return;
-    }
-  }
-  items->emplace_back(key, value);
-}
-
 struct CreateFlags {
-  std::string name, image, image_family, image_project, machine_type, metadata, metadata_from_file,
-      labels, ports, description, request_id;
+  std::string name, request_id;
+  InstanceFlags vm;
   std::vector<std::string> disks;
-  int64_t boot_disk_size = 0;
-  bool keep_boot_disk = false;
   bool deletion_protection = false;
 };
 
 int RunCreate(Context& ctx, const CreateFlags& f) {
   const char* cmd = "instances.create";
-  if (f.image.empty() == f.image_family.empty()) {
-    return ctx.Usage(cmd, "give exactly one of --image and --image-family");
+  auto made = InstanceFromFlags(f.vm);
+  if (!made.ok()) {
+    return made.status().code() == compute::Code::kRequired
+               ? ctx.Usage(cmd, made.status().message())
+               : ctx.Fail(cmd, made.status());
   }
-  compute::Instance in;
+  compute::Instance in = std::move(made.value());
   in.name = f.name;
-  in.description = f.description;
-  in.machine_type = f.machine_type;
   if (f.deletion_protection) in.extra["deletionProtection"] = true;
-  auto labels = ParseKeyValues("--labels", f.labels);
-  if (!labels.ok()) return ctx.Fail(cmd, labels.status());
-  in.labels = *labels;
-  auto md = ParseKeyValues("--metadata", f.metadata);
-  if (!md.ok()) return ctx.Fail(cmd, md.status());
-  for (const auto& [k, v] : *md) in.metadata.items.emplace_back(k, v);
-  Status st =
-      AddMetadataFromFiles("--metadata-from-file", f.metadata_from_file, &in.metadata.items);
-  if (!st.ok()) return ctx.Fail(cmd, st);
-  if (!f.ports.empty()) SetItem(&in.metadata.items, "imago-ports", f.ports);
-  std::string project = f.image_project.empty() ? "" : "projects/" + f.image_project + "/";
-  compute::AttachedDisk boot;
-  boot.boot = true;
-  boot.auto_delete = !f.keep_boot_disk;
-  compute::InitializeParams params;
-  params.source_image = f.image.empty() ? project + "global/images/family/" + f.image_family
-                        : f.image.find('/') == std::string::npos
-                            ? project + "global/images/" + f.image
-                            : f.image;
-  params.disk_size_gb = f.boot_disk_size;
-  boot.initialize_params = params;
-  in.disks.push_back(boot);
   for (const auto& spec : f.disks) {
     auto kv = ParseKeyValues("--disk", spec);
     if (!kv.ok()) return ctx.Fail(cmd, kv.status());
@@ -146,11 +95,11 @@ int RunCreate(Context& ctx, const CreateFlags& f) {
   }
   auto created = svc->instances().Get(ctx.g.project, ctx.g.zone, f.name);
   if (!created.ok()) return ctx.Fail(cmd, created.status());
-  if (!f.image_family.empty()) {
+  if (!f.vm.image_family.empty()) {
     auto disk = svc->disks().Get(ctx.g.project, ctx.g.zone,
                                  compute::LastSegment(created->disks.front().source));
     if (disk.ok()) {
-      std::cerr << "Resolved family " << f.image_family << " to image "
+      std::cerr << "Resolved family " << f.vm.image_family << " to image "
                 << compute::LastSegment(disk->source_image) << "\n";
     }
   }
@@ -285,25 +234,10 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
     auto f = std::make_shared<CreateFlags>();
     CLI::App* c = g->add_subcommand("create", "Create and start an instance from an image");
     c->add_option("NAME", f->name, "Instance name")->required();
-    c->add_option("--image", f->image, "Boot image: a name or a URL");
-    c->add_option("--image-family", f->image_family,
-                  "Boot from the family's newest usable image (resolved now, then recorded)");
-    c->add_option("--image-project", f->image_project, "Project of the image");
-    c->add_option("--machine-type", f->machine_type,
-                  "e2-micro (default), e2-small, e2-medium, ... or custom-CPUS-MEMORY_MB");
-    c->add_option("--metadata", f->metadata, "KEY=VALUE,... for the metadata server");
-    c->add_option("--metadata-from-file", f->metadata_from_file,
-                  "KEY=PATH,... e.g. startup-script=boot.sh");
-    c->add_option("--labels", f->labels, "KEY=VALUE,...");
-    c->add_option("--ports", f->ports,
-                  "Guest TCP ports to forward to 127.0.0.1: GUEST (a free host port) or "
-                  "HOST:GUEST, comma-separated");
+    AddInstanceFlags(c, &f->vm,
+                     "Boot from the family's newest usable image (resolved now, then recorded)");
     c->add_option("--disk", f->disks,
                   "Attach an existing disk: name=DISK[,device-name=X][,auto-delete=yes]");
-    c->add_option("--boot-disk-size", f->boot_disk_size, "Boot disk size in GB");
-    c->add_flag("--keep-boot-disk", f->keep_boot_disk,
-                "Keep the boot disk when the instance is deleted (autoDelete off)");
-    c->add_option("--description", f->description, "Description");
     c->add_flag("--deletion-protection", f->deletion_protection,
                 "Refuse to delete the instance until this is cleared (instances update)");
     c->add_option("--request-id", f->request_id, "A UUID making retries of this call safe");

@@ -35,4 +35,22 @@ void AddNamesVerb(CLI::App* c, Context& ctx, const char* cmd, const char* verb, 
   });
 }
 
+void AddDescribe(CLI::App* g, Context& ctx, const char* cmd, const char* help, const char* example,
+                 GetFn get) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* c = g->add_subcommand("describe", help);
+  c->add_option("NAME", *name, "Name or id")->required();
+  c->footer(std::string("Example:\n  ") + example);
+  c->callback([&ctx, name, cmd, get] {
+    compute::Service* svc = ctx.Service(cmd);
+    if (!svc) return;
+    auto r = get(*svc, *name);
+    if (!r.ok()) {
+      ctx.Fail(cmd, r.status());
+      return;
+    }
+    PrintResource(std::cout, ctx.OutputFormat(Format::kYaml), *r);
+  });
+}
+
 }  // namespace imago::cli

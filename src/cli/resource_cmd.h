@@ -61,6 +61,20 @@ using NameFn =
 void AddNamesVerb(CLI::App* c, Context& ctx, const char* cmd, const char* verb, NameFn fn,
                   std::function<int(compute::Service&, const std::string&)> describe = nullptr);
 
+/// A resource as JSON, or the error that came instead.
+template <typename T>
+compute::Result<Json> JsonOf(const compute::Result<T>& r) {
+  if (!r.ok()) return r.status();
+  return ToJson(*r);  // compute::ToJson, found by ADL.
+}
+
+/// Reads one named resource.
+using GetFn = std::function<compute::Result<Json>(compute::Service&, const std::string& name)>;
+
+/// Adds `describe NAME` to `g`: prints what `get` returns, YAML by default.
+void AddDescribe(CLI::App* g, Context& ctx, const char* cmd, const char* help, const char* example,
+                 GetFn get);
+
 }  // namespace imago::cli
 
 #endif  // IMAGO_CLI_RESOURCE_CMD_H_

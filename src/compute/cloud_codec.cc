@@ -5,6 +5,7 @@
 
 namespace imago::compute {
 
+using json_read::PutExtra;
 using json_read::PutIfSet;
 using json_read::Reader;
 
@@ -12,11 +13,6 @@ namespace {
 
 void PutId(Json& j, uint64_t id) {
   if (id) j["id"] = std::to_string(id);
-}
-
-void PutExtra(Json& j, const Json& extra) {
-  if (!extra.is_object()) return;
-  for (const auto& [k, v] : extra.items()) j[k] = v;
 }
 
 Json QuotasJson(const std::vector<Quota>& quotas) {

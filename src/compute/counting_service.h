@@ -198,6 +198,8 @@ class CountingService final : public Service {
   compute::Regions& regions() override { return inner_.regions(); }
   compute::MachineTypes& machine_types() override { return inner_.machine_types(); }
   compute::Projects& projects() override { return inner_.projects(); }
+  compute::InstanceTemplates& instance_templates() override { return inner_.instance_templates(); }
+  compute::HealthChecks& health_checks() override { return inner_.health_checks(); }
 
  private:
   Service& inner_;

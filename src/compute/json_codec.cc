@@ -113,6 +113,11 @@ void PutIfSet(Json& j, const char* key, const std::string& v) {
   if (!v.empty()) j[key] = v;
 }
 
+void PutExtra(Json& j, const Json& extra) {
+  if (!extra.is_object()) return;
+  for (const auto& [k, v] : extra.items()) j[k] = v;
+}
+
 Reader::Reader(const Json& j, std::string where, const char* message)
     : j_(j), where_(std::move(where)), message_(message) {
   st_ = CheckObject(j_, where_);

@@ -56,6 +56,8 @@ Status ReadInt32(const Json& j, std::string_view where, std::string_view field, 
 Status ReadBool(const Json& j, std::string_view where, std::string_view field, bool* out);
 /// Sets j[key] = v unless v is empty.
 void PutIfSet(Json& j, const char* key, const std::string& v);
+/// Copies the fields of `extra` (an object; anything else is ignored) into `j`.
+void PutExtra(Json& j, const Json& extra);
 
 /// Reads the fields of one JSON object by name. Done() then looks at the
 /// fields no call asked for in the schema of `message` (schema.h): a field

@@ -24,7 +24,9 @@
 #include <vector>
 
 #include "compute/disks.h"
+#include "compute/health_checks.h"
 #include "compute/images.h"
+#include "compute/instance_templates.h"
 #include "compute/instances.h"
 #include "compute/machine_types.h"
 #include "compute/operations.h"
@@ -49,6 +51,8 @@ class Service {
   virtual Regions& regions() = 0;
   virtual MachineTypes& machine_types() = 0;
   virtual Projects& projects() = 0;
+  virtual InstanceTemplates& instance_templates() = 0;
+  virtual HealthChecks& health_checks() = 0;
 };
 
 /// A Service made of another one's collections, any of which can be
@@ -90,6 +94,8 @@ class ComposedService final : public Service {
   Regions& regions() override { return base_.regions(); }
   MachineTypes& machine_types() override { return base_.machine_types(); }
   Projects& projects() override { return base_.projects(); }
+  InstanceTemplates& instance_templates() override { return base_.instance_templates(); }
+  HealthChecks& health_checks() override { return base_.health_checks(); }
 
  private:
   Service& base_;

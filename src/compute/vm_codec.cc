@@ -4,6 +4,7 @@
 
 namespace imago::compute {
 
+using json_read::PutExtra;
 using json_read::PutIfSet;
 using json_read::Reader;
 
@@ -15,11 +16,6 @@ Json LabelsJson(const Labels& l) {
 
 void PutInt(Json& j, const char* key, int64_t v) {
   if (v) j[key] = std::to_string(v);
-}
-
-void PutExtra(Json& j, const Json& extra) {
-  if (!extra.is_object()) return;
-  for (const auto& [k, v] : extra.items()) j[k] = v;
 }
 
 Result<InitializeParams> InitializeParamsFromJson(const Json& j, const std::string& where) {

@@ -1,7 +1,9 @@
 #include "gce/gce_client.h"
 
 #include "gce/gce_disks.h"
+#include "gce/gce_health_checks.h"
 #include "gce/gce_images.h"
+#include "gce/gce_instance_templates.h"
 #include "gce/gce_instances.h"
 #include "gce/gce_machine_types.h"
 #include "gce/gce_operations.h"
@@ -22,7 +24,9 @@ GceClient::GceClient(GceClientOptions options)
       zones_(std::make_unique<GceZones>(caller_)),
       regions_(std::make_unique<GceRegions>(caller_)),
       machine_types_(std::make_unique<GceMachineTypes>(caller_)),
-      projects_(std::make_unique<GceProjects>(caller_)) {}
+      projects_(std::make_unique<GceProjects>(caller_)),
+      instance_templates_(std::make_unique<GceInstanceTemplates>(caller_)),
+      health_checks_(std::make_unique<GceHealthChecks>(caller_)) {}
 
 GceClient::~GceClient() = default;
 
@@ -56,6 +60,12 @@ compute::MachineTypes& GceClient::machine_types() {
 }
 compute::Projects& GceClient::projects() {
   return *projects_;
+}
+compute::InstanceTemplates& GceClient::instance_templates() {
+  return *instance_templates_;
+}
+compute::HealthChecks& GceClient::health_checks() {
+  return *health_checks_;
 }
 
 }  // namespace imago::gce

@@ -22,6 +22,8 @@ class GceZones;
 class GceRegions;
 class GceMachineTypes;
 class GceProjects;
+class GceInstanceTemplates;
+class GceHealthChecks;
 
 class GceClient final : public compute::Service {
  public:
@@ -42,6 +44,8 @@ class GceClient final : public compute::Service {
   compute::Regions& regions() override;
   compute::MachineTypes& machine_types() override;
   compute::Projects& projects() override;
+  compute::InstanceTemplates& instance_templates() override;
+  compute::HealthChecks& health_checks() override;
 
  private:
   ApiCaller caller_;
@@ -54,6 +58,8 @@ class GceClient final : public compute::Service {
   std::unique_ptr<GceRegions> regions_;
   std::unique_ptr<GceMachineTypes> machine_types_;
   std::unique_ptr<GceProjects> projects_;
+  std::unique_ptr<GceInstanceTemplates> instance_templates_;
+  std::unique_ptr<GceHealthChecks> health_checks_;
 };
 
 }  // namespace imago::gce

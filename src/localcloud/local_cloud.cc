@@ -7,7 +7,9 @@
 #include "localcloud/catalog.h"
 #include "localcloud/content_store.h"
 #include "localcloud/local_disks.h"
+#include "localcloud/local_health_checks.h"
 #include "localcloud/local_images.h"
+#include "localcloud/local_instance_templates.h"
 #include "localcloud/local_instances.h"
 #include "localcloud/local_machine_types.h"
 #include "localcloud/local_operations.h"
@@ -32,7 +34,9 @@ LocalCloud::LocalCloud(std::unique_ptr<LocalStore> store)
       zones_(std::make_unique<LocalZones>(*store_)),
       regions_(std::make_unique<LocalRegions>(*store_)),
       machine_types_(std::make_unique<LocalMachineTypes>(*store_)),
-      projects_(std::make_unique<LocalProjects>(*store_)) {}
+      projects_(std::make_unique<LocalProjects>(*store_)),
+      instance_templates_(std::make_unique<LocalInstanceTemplates>(*store_)),
+      health_checks_(std::make_unique<LocalHealthChecks>(*store_)) {}
 
 LocalCloud::~LocalCloud() = default;
 
@@ -81,6 +85,12 @@ compute::MachineTypes& LocalCloud::machine_types() {
 }
 compute::Projects& LocalCloud::projects() {
   return *projects_;
+}
+compute::InstanceTemplates& LocalCloud::instance_templates() {
+  return *instance_templates_;
+}
+compute::HealthChecks& LocalCloud::health_checks() {
+  return *health_checks_;
 }
 
 void LocalCloud::ServeMetadata(const std::string& project, const std::string& zone,

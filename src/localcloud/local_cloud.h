@@ -35,6 +35,8 @@ class LocalZones;
 class LocalRegions;
 class LocalMachineTypes;
 class LocalProjects;
+class LocalInstanceTemplates;
+class LocalHealthChecks;
 
 class LocalCloud final : public compute::Service {
  public:
@@ -57,6 +59,8 @@ class LocalCloud final : public compute::Service {
   compute::Regions& regions() override;
   compute::MachineTypes& machine_types() override;
   compute::Projects& projects() override;
+  compute::InstanceTemplates& instance_templates() override;
+  compute::HealthChecks& health_checks() override;
 
   /// Serves the metadata server connection of one guest on stdin/stdout
   /// (see metadata_server.h); `instance` is the instance's id.
@@ -85,6 +89,8 @@ class LocalCloud final : public compute::Service {
   std::unique_ptr<LocalRegions> regions_;
   std::unique_ptr<LocalMachineTypes> machine_types_;
   std::unique_ptr<LocalProjects> projects_;
+  std::unique_ptr<LocalInstanceTemplates> instance_templates_;
+  std::unique_ptr<LocalHealthChecks> health_checks_;
 };
 
 }  // namespace imago::localcloud

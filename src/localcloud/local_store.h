@@ -31,6 +31,8 @@ namespace imago::localcloud {
 constexpr const char* kDiskKind = "disk";
 constexpr const char* kSnapshotKind = "snapshot";
 constexpr const char* kInstanceKind = "instance";
+constexpr const char* kInstanceTemplateKind = "instanceTemplate";
+constexpr const char* kHealthCheckKind = "healthCheck";
 
 class LocalStore {
  public:

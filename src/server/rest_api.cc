@@ -56,6 +56,8 @@ RestApi::RestApi(compute::Service& service, std::string self_link_base)
   AddRegionRoutes(router_);
   AddMachineTypeRoutes(router_);
   AddProjectRoutes(router_);
+  AddInstanceTemplateRoutes(router_);
+  AddHealthCheckRoutes(router_);
 }
 
 HttpResponse RestApi::Handle(const HttpRequest& req) const {

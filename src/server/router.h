@@ -61,6 +61,8 @@ void AddZoneRoutes(Router& r);
 void AddRegionRoutes(Router& r);
 void AddMachineTypeRoutes(Router& r);
 void AddProjectRoutes(Router& r);
+void AddInstanceTemplateRoutes(Router& r);
+void AddHealthCheckRoutes(Router& r);
 
 }  // namespace imago::server
 

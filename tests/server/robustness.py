@@ -41,11 +41,13 @@ ROUTES_POST = [
     P + "/zones/local-a/instances/nope/stop", P + "/zones/local-a/instances/nope/reset",
     P + "/zones/local-a/instances/nope/detachDisk?deviceName=x",
     P + "/zones/local-a/instances/nope/setDeletionProtection?deletionProtection=maybe",
+    P + "/global/instanceTemplates", P + "/global/healthChecks",
 ]
 ROUTES_GET = [P + "/global/images", P + "/global/operations", P + "/zones/local-a/disks",
               P + "/zones/local-a/instances", P + "/global/snapshots", P + "/zones/local-a/operations",
               P + "/regions", P + "/zones/local-a/machineTypes", P + "/aggregated/disks",
-              P + "/aggregated/instances", P + "/aggregated/operations", P + "/aggregated/machineTypes"]
+              P + "/aggregated/instances", P + "/aggregated/operations", P + "/aggregated/machineTypes",
+              P + "/global/instanceTemplates", P + "/global/healthChecks"]
 # Reads that succeed with good parameters; a malformed `fields` must be a 400.
 ROUTES_GET_ONE = ["/compute/v1/projects/local", P + "/regions/local", P + "/zones/local-a",
                   P + "/zones/local-a/machineTypes/e2-micro", P + "/global/images/small-v1"]
@@ -72,6 +74,8 @@ def refused_fields(rng, name):
     vm = {"name": name, "machineType": "zones/local-a/machineTypes/e2-micro",
           "disks": [{"boot": True, "initializeParams": {"sourceImage": "global/images/small-v1"}}]}
     boot = {"boot": True, "initializeParams": {"sourceImage": "global/images/small-v1"}}
+    templates, checks = P + "/global/instanceTemplates", P + "/global/healthChecks"
+    props = {"machineType": "e2-micro", "disks": [boot]}
     return rng.choice([
         (images, {"name": name, "sourceImage": "small-v1", "imageEncryptionKey": {"rawKey": "a" * 44}}),
         (images, {"name": name, "sourceImage": "small-v1", "architecture": "PDP11"}),
@@ -96,6 +100,18 @@ def refused_fields(rng, name):
         (instances, {**vm, "scheduling": {"onHostMaintenance": "SOMETIMES"}}),
         (instances, {**vm, "shieldedInstanceConfig": {"enableVtpm": "yes"}}),
         (instances, {**vm, "sourceMachineImage": "global/machineImages/m"}),
+        (templates, {"name": name, "properties": {**props, "guestAccelerators": [{"acceleratorCount": 1}]}}),
+        (templates, {"name": name, "properties": {**props, "machineType": "zones/local-a/machineTypes/e2-micro"}}),
+        (templates, {"name": name, "properties": {**props, "disks": [{**boot, "source": "zones/local-a/disks/keep"}]}}),
+        (templates, {"name": name, "properties": {**props, "metadata": {"items": [{"key": "imago-ports", "value": "8080:80"}]}}}),
+        (templates, {"name": name, "properties": {**props, "status": "RUNNING"}}),
+        (templates, {"name": name, "sourceInstance": "zones/local-a/instances/x", "properties": props}),
+        (checks, {"name": name, "type": "GRPC", "grpcHealthCheck": {"port": 50051}}),
+        (checks, {"name": name, "type": "HTTP", "httpsHealthCheck": {"port": 443}}),
+        (checks, {"name": name, "type": "HTTP", "timeoutSec": 10, "checkIntervalSec": 5}),
+        (checks, {"name": name, "type": "TCP", "tcpHealthCheck": {"port": 0x10000}}),
+        (checks, {"name": name, "type": "HTTP", "httpHealthCheck": {"requestPath": "no-slash"}}),
+        (checks, {"name": name, "type": "HTTP", "sourceRegions": ["us-central1"]}),
     ])
 
 
@@ -201,7 +217,9 @@ def worker(wid, n):
                 segs = [rand_text(rng, rng.randrange(0, 12)) for _ in range(rng.randrange(0, 8))]
                 base = rng.choice(["/compute/v1/projects/", "/compute/v2/", "/", "/compute/v1/projects/local/", P + "/global/", P + "/zones/local-a/"])
                 path = base + "/".join(quote(s) for s in segs)
-                if path.startswith(P):  # Deeper than any route of the API.
+                # Deeper than any route of the API (a lone segment below
+                # projects/ can be a valid project id or number: projects.get).
+                if path.startswith("/compute/v1/projects/"):
                     path += "/zzz/zzz/zzz/zzz"
                 method = rng.choice(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "FOO"])
                 # A method HTTP does not know ends its connection (the server

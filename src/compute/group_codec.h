@@ -1,0 +1,33 @@
+// JSON codec of the group resources (group_types.h): the compute/v1 field
+// names, strict readers that name the field they refuse.
+#ifndef IMAGO_COMPUTE_GROUP_CODEC_H_
+#define IMAGO_COMPUTE_GROUP_CODEC_H_
+
+#include <string_view>
+
+#include "compute/filter.h"
+#include "compute/group_types.h"
+#include "compute/json_codec.h"
+
+namespace imago::compute {
+
+Json ToJson(const InstanceTemplate& t);
+Json ToJson(const HealthCheck& h);
+
+/// InstanceProperties as JSON (no kind, name or status).
+Json InstancePropertiesToJson(const Instance& p);
+/// Reads InstanceProperties: only that message's fields are accepted (an
+/// instance's own fields, e.g. `name` or `status`, are unknown there).
+Result<Instance> InstancePropertiesFromJson(const Json& j, std::string_view where = "properties");
+
+Result<InstanceTemplate> InstanceTemplateFromJson(const Json& j,
+                                                  std::string_view where = "instanceTemplate");
+Result<HealthCheck> HealthCheckFromJson(const Json& j, std::string_view where = "healthCheck");
+
+/// The fields `filter` may name in the lists of these resources.
+const FilterSchema& InstanceTemplateFilterSchema();
+const FilterSchema& HealthCheckFilterSchema();
+
+}  // namespace imago::compute
+
+#endif  // IMAGO_COMPUTE_GROUP_CODEC_H_
