@@ -14,10 +14,12 @@ source "$here/tests/lib/helpers.sh"
 runs=${1:-5}
 work=$(mktemp -d /tmp/imago-bootbench-XXXXXX)
 export IMAGO_HOME=$work/home
-cleanup() {
+cleanup() {  # Keeps the script's exit code: 0 when every figure was measured.
+  local rc=$?
   kill_vms "$IMAGO_HOME"
-  [[ -f $work/bare.pid ]] && kill -9 "$(<"$work/bare.pid")" 2>/dev/null
+  if [[ -f $work/bare.pid ]]; then kill -9 "$(<"$work/bare.pid")" 2>/dev/null || true; fi
   rm -rf "$work"
+  exit "$rc"
 }
 trap cleanup EXIT
 kit=${KIT_DIR:-$here/build/kit}

@@ -16,6 +16,7 @@ declare -A may=(
   [gce]="base compute"
   [server]="base compute"
   [lifecycle]="base compute"
+  [groups]="base compute"
   [agent]="base"
   [bake]="base compute agent lifecycle"
   [cli]="base compute agent lifecycle bake server"
