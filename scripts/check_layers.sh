@@ -19,7 +19,7 @@ declare -A may=(
   [groups]="base compute"
   [agent]="base"
   [bake]="base compute agent lifecycle"
-  [cli]="base compute agent lifecycle bake server"
+  [cli]="base compute agent lifecycle bake server groups"
   [testenv]="base compute"
   [integration]="base compute localcloud gce server testenv"
 )

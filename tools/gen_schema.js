@@ -158,7 +158,18 @@ out.push('');
 out.push('// Each enum\'s values, "|"-separated (UNDEFINED_* left out: it means unset).');
 out.push('const EnumDef kEnums[] = {');
 for (const name of [...enums.keys()].sort()) {
-  const values = Object.keys(enums.get(name).values).filter((v) => !v.startsWith('UNDEFINED_'));
+  const e = enums.get(name);
+  const values = Object.keys(e.values).filter((v) => !v.startsWith('UNDEFINED_'));
+  // Google's protos leave some values out of the enum and list them in its
+  // comment instead ("Additional supported values which may be not listed
+  // in the enum directly due to technical reasons: PROACTIVE ..."): they
+  // are values all the same.
+  const extra = /Additional supported values[^:]*:([\s\S]*)$/.exec(e.comment || '');
+  if (extra) {
+    for (const word of extra[1].split(/\s+/)) {
+      if (/^[A-Z][A-Z0-9_]*$/.test(word) && !values.includes(word)) values.push(word);
+    }
+  }
   out.push(`    {${q(name)}, ${q(values.join('|'))}},`);
 }
 out.push('};');

@@ -155,4 +155,38 @@ std::string FirstLine(const std::string& text) {
   return "";
 }
 
+Status SpawnDetached(const std::vector<std::string>& argv, const std::string& log_path) {
+  if (argv.empty()) return Status::Invalid("nothing to start");
+  int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log < 0) return Status::Unavailable("cannot open " + log_path + ": " + strerror(errno));
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(log);
+    return Status::Unavailable(std::string("fork: ") + strerror(errno));
+  }
+  if (pid == 0) {
+    // The first child starts a session and forks the daemon, which init
+    // then reaps: nobody has to wait for it.
+    setsid();
+    if (fork() != 0) _exit(0);
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) dup2(null, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+    // Nothing else of ours: an inherited lock or catalog descriptor would
+    // stay held by the daemon.
+    close_range(3, ~0U, 0);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(log);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return Status::OK();
+}
+
 }  // namespace imago::base

@@ -54,6 +54,12 @@ struct SubprocessOptions {
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  const SubprocessOptions& options = {});
 
+/// Starts `argv` (argv[0] a path) as a daemon that outlives this process:
+/// in a session of its own, stdin /dev/null, stdout and stderr appended to
+/// `log_path` (created with mode 0600), not waited for. The one place
+/// besides RunProcess that starts a program. 503 when it cannot start.
+Status SpawnDetached(const std::vector<std::string>& argv, const std::string& log_path);
+
 /// The first non-empty line of `text` (for one-line error messages).
 std::string FirstLine(const std::string& text);
 

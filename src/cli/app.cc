@@ -23,6 +23,8 @@ int Main(int argc, char** argv) {
   AddSnapshotsCommands(app, ctx);
   AddInstanceTemplatesCommands(app, ctx);
   AddHealthChecksCommands(app, ctx);
+  AddInstanceGroupsCommands(app, ctx);
+  AddControllerCommands(app, ctx);
   AddZonesCommands(app, ctx);
   AddMetadataCommand(app, ctx);
   AddServeCommand(app, ctx);

@@ -15,6 +15,8 @@ void AddDisksCommands(CLI::App& root, Context& ctx);
 void AddSnapshotsCommands(CLI::App& root, Context& ctx);
 void AddInstanceTemplatesCommands(CLI::App& root, Context& ctx);
 void AddHealthChecksCommands(CLI::App& root, Context& ctx);
+void AddControllerCommands(CLI::App& root, Context& ctx);
+void AddInstanceGroupsCommands(CLI::App& root, Context& ctx);
 void AddZonesCommands(CLI::App& root, Context& ctx);
 void AddMetadataCommand(CLI::App& root, Context& ctx);
 void AddServeCommand(CLI::App& root, Context& ctx);

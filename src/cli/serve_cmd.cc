@@ -8,6 +8,7 @@
 
 #include "cli/cloud_factory.h"
 #include "cli/commands.h"
+#include "cli/controller_run.h"
 #include "server/http_server.h"
 #include "server/rest_api.h"
 
@@ -129,6 +130,9 @@ void AddServeCommand(CLI::App& root, Context& ctx) {
     std::cerr << "imago serve: the Compute Engine v1 API of " << setup.home << " at " << base
               << (f->no_auth ? "" : " (clients send the token of `imago serve --print-token`)")
               << "\n";
+    // The groups of this home run here while it serves, unless another
+    // controller holds the home's lock.
+    ControllerThread controller(ctx, **cloud);
     g_server = &http;
     signal(SIGINT, OnSignal);
     signal(SIGTERM, OnSignal);

@@ -200,6 +200,10 @@ class CountingService final : public Service {
   compute::Projects& projects() override { return inner_.projects(); }
   compute::InstanceTemplates& instance_templates() override { return inner_.instance_templates(); }
   compute::HealthChecks& health_checks() override { return inner_.health_checks(); }
+  compute::InstanceGroupManagers& instance_group_managers() override {
+    return inner_.instance_group_managers();
+  }
+  compute::GroupRuntime* group_runtime() override { return inner_.group_runtime(); }
 
  private:
   Service& inner_;

@@ -181,6 +181,235 @@ Result<HealthCheck> HealthCheckFromJson(const Json& j, std::string_view where) {
   return h;
 }
 
+Json ToJson(const FixedOrPercent& v) {
+  Json j = Json::object();
+  if (v.fixed) j["fixed"] = *v.fixed;
+  if (v.percent) j["percent"] = *v.percent;
+  j["calculated"] = v.calculated;
+  return j;
+}
+
+Result<FixedOrPercent> FixedOrPercentFromJson(const Json& j, std::string_view where) {
+  FixedOrPercent v;
+  Reader r(j, std::string(where), "FixedOrPercent");
+  int fixed = -1, percent = -1;
+  r.I32("fixed", &fixed).I32("percent", &percent).I32("calculated", &v.calculated);
+  IMAGO_RETURN_IF_ERROR(r.Done());
+  if (j.contains("fixed") && !j["fixed"].is_null()) v.fixed = fixed;
+  if (j.contains("percent") && !j["percent"].is_null()) v.percent = percent;
+  return v;
+}
+
+Json EmptyActionsSummary() {
+  Json a = Json::object();
+  for (const char* k : {"abandoning", "creating", "creatingWithoutRetries", "deleting", "none",
+                        "recreating", "refreshing", "restarting", "resuming", "starting",
+                        "stopping", "suspending", "verifying"}) {
+    a[k] = 0;
+  }
+  return a;
+}
+
+Json ToJson(const InstanceGroupManager& g) {
+  Json j = Json::object();
+  j["kind"] = "compute#instanceGroupManager";
+  PutId(j, g.id);
+  PutIfSet(j, "creationTimestamp", g.creation_timestamp);
+  j["name"] = g.name;
+  PutIfSet(j, "description", g.description);
+  PutIfSet(j, "zone", g.zone);
+  PutIfSet(j, "baseInstanceName", g.base_instance_name);
+  PutIfSet(j, "instanceTemplate", g.instance_template);
+  PutIfSet(j, "instanceGroup", g.instance_group);
+  if (!g.versions.empty()) {
+    Json vs = Json::array();
+    for (const auto& v : g.versions) {
+      Json x = Json::object();
+      PutIfSet(x, "name", v.name);
+      PutIfSet(x, "instanceTemplate", v.instance_template);
+      if (v.target_size) x["targetSize"] = ToJson(*v.target_size);
+      vs.push_back(x);
+    }
+    j["versions"] = vs;
+  }
+  if (g.target_size) j["targetSize"] = *g.target_size;
+  const auto& p = g.update_policy;
+  Json up = Json::object();
+  PutIfSet(up, "type", p.type);
+  PutIfSet(up, "minimalAction", p.minimal_action);
+  PutIfSet(up, "mostDisruptiveAllowedAction", p.most_disruptive_allowed_action);
+  PutIfSet(up, "replacementMethod", p.replacement_method);
+  if (p.max_surge) up["maxSurge"] = ToJson(*p.max_surge);
+  if (p.max_unavailable) up["maxUnavailable"] = ToJson(*p.max_unavailable);
+  PutPositive(up, "minReadySec", p.min_ready_sec);
+  PutExtra(up, p.extra);
+  if (!up.empty()) j["updatePolicy"] = up;
+  if (!g.auto_healing_policies.empty()) {
+    Json a = Json::array();
+    for (const auto& h : g.auto_healing_policies) {
+      Json x = Json::object();
+      PutIfSet(x, "healthCheck", h.health_check);
+      x["initialDelaySec"] = h.initial_delay_sec;
+      a.push_back(x);
+    }
+    j["autoHealingPolicies"] = a;
+  }
+  if (!g.named_ports.empty()) {
+    Json a = Json::array();
+    for (const auto& np : g.named_ports) a.push_back({{"name", np.name}, {"port", np.port}});
+    j["namedPorts"] = a;
+  }
+  PutIfSet(j, "fingerprint", g.fingerprint);
+  if (!g.current_actions.empty()) j["currentActions"] = g.current_actions;
+  if (!g.status.empty()) j["status"] = g.status;
+  PutIfSet(j, "selfLink", g.self_link);
+  PutExtra(j, g.extra);
+  return j;
+}
+
+Result<InstanceGroupManager> InstanceGroupManagerFromJson(const Json& j, std::string_view where) {
+  InstanceGroupManager g;
+  Reader r(j, std::string(where), "InstanceGroupManager");
+  int target_size = 0;
+  r.Kind("compute#instanceGroupManager")
+      .U64("id", &g.id)
+      .Str("creationTimestamp", &g.creation_timestamp)
+      .Str("name", &g.name)
+      .Str("description", &g.description)
+      .Str("zone", &g.zone)
+      .Str("selfLink", &g.self_link)
+      .Str("baseInstanceName", &g.base_instance_name)
+      .Str("instanceTemplate", &g.instance_template)
+      .Str("instanceGroup", &g.instance_group)
+      .I32("targetSize", &target_size)
+      .Str("fingerprint", &g.fingerprint)
+      .Arr("versions",
+           [&](const Json& v, const std::string& w) {
+             InstanceGroupManagerVersion ver;
+             Reader rv(v, w, "InstanceGroupManagerVersion");
+             rv.Str("name", &ver.name)
+                 .Str("instanceTemplate", &ver.instance_template)
+                 .Obj("targetSize", [&](const Json& t, const std::string& tw) {
+                   auto x = FixedOrPercentFromJson(t, tw);
+                   if (x.ok() && (x->fixed || x->percent)) ver.target_size = *x;
+                   return x.status();
+                 });
+             IMAGO_RETURN_IF_ERROR(rv.Done());
+             g.versions.push_back(std::move(ver));
+             return Status::OK();
+           })
+      .Obj("updatePolicy",
+           [&](const Json& v, const std::string& w) {
+             auto& p = g.update_policy;
+             Reader rp(v, w, "InstanceGroupManagerUpdatePolicy");
+             auto fop = [&](std::optional<FixedOrPercent>* out) {
+               return [out](const Json& t, const std::string& tw) {
+                 auto x = FixedOrPercentFromJson(t, tw);
+                 if (x.ok() && (x->fixed || x->percent)) *out = *x;
+                 return x.status();
+               };
+             };
+             rp.Enum("type", &p.type)
+                 .Enum("minimalAction", &p.minimal_action)
+                 .Enum("mostDisruptiveAllowedAction", &p.most_disruptive_allowed_action)
+                 .Enum("replacementMethod", &p.replacement_method)
+                 .Obj("maxSurge", fop(&p.max_surge))
+                 .Obj("maxUnavailable", fop(&p.max_unavailable))
+                 // minReadySec is the beta API's (v1 does not have it):
+                 // taken, as gcloud beta sends it.
+                 .I32("minReadySec", &p.min_ready_sec);
+             return rp.Done(&p.extra);
+           })
+      .Arr("autoHealingPolicies",
+           [&](const Json& v, const std::string& w) {
+             AutoHealingPolicy h;
+             Reader rh(v, w, "InstanceGroupManagerAutoHealingPolicy");
+             rh.Str("healthCheck", &h.health_check).I32("initialDelaySec", &h.initial_delay_sec);
+             IMAGO_RETURN_IF_ERROR(rh.Done());
+             g.auto_healing_policies.push_back(std::move(h));
+             return Status::OK();
+           })
+      .Arr("namedPorts",
+           [&](const Json& v, const std::string& w) {
+             NamedPort np;
+             Reader rn(v, w, "NamedPort");
+             rn.Str("name", &np.name).I32("port", &np.port);
+             IMAGO_RETURN_IF_ERROR(rn.Done());
+             g.named_ports.push_back(std::move(np));
+             return Status::OK();
+           })
+      .Obj("currentActions",
+           [&](const Json& v, const std::string&) {
+             g.current_actions = v;
+             return Status::OK();
+           })
+      .Obj("status", [&](const Json& v, const std::string&) {
+        g.status = v;
+        return Status::OK();
+      });
+  IMAGO_RETURN_IF_ERROR(r.Done(&g.extra));
+  if (j.contains("targetSize") && !j["targetSize"].is_null()) g.target_size = target_size;
+  return g;
+}
+
+Json ToJson(const ManagedInstance& m) {
+  Json j = Json::object();
+  j["instance"] = m.instance;
+  PutId(j, m.id);
+  PutIfSet(j, "instanceStatus", m.instance_status);
+  j["currentAction"] = m.current_action;
+  Json v = Json::object();
+  PutIfSet(v, "name", m.version_name);
+  PutIfSet(v, "instanceTemplate", m.instance_template);
+  j["version"] = v;
+  if (!m.health_check.empty()) {
+    j["instanceHealth"] =
+        Json::array({{{"healthCheck", m.health_check}, {"detailedHealthState", m.health_state}}});
+  }
+  return j;
+}
+
+Json ToJson(const ManagedInstanceError& e) {
+  return {{"error", {{"code", e.code}, {"message", e.message}}},
+          {"instanceActionDetails", {{"action", e.action}, {"instance", e.instance}}},
+          {"timestamp", e.timestamp}};
+}
+
+ManagedInstance ManagedInstanceFromJson(const Json& j) {
+  ManagedInstance m;
+  if (!j.is_object()) return m;
+  m.instance = j.value("instance", "");
+  std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : "";
+  m.id = id.empty() ? 0 : std::strtoull(id.c_str(), nullptr, 10);
+  m.instance_status = j.value("instanceStatus", "");
+  m.current_action = j.value("currentAction", "");
+  if (j.contains("version") && j["version"].is_object()) {
+    m.version_name = j["version"].value("name", "");
+    m.instance_template = j["version"].value("instanceTemplate", "");
+  }
+  if (j.contains("instanceHealth") && j["instanceHealth"].is_array() &&
+      !j["instanceHealth"].empty()) {
+    m.health_check = j["instanceHealth"][0].value("healthCheck", "");
+    m.health_state = j["instanceHealth"][0].value("detailedHealthState", "");
+  }
+  return m;
+}
+
+ManagedInstanceError ManagedInstanceErrorFromJson(const Json& j) {
+  ManagedInstanceError e;
+  if (!j.is_object()) return e;
+  if (j.contains("error") && j["error"].is_object()) {
+    e.code = j["error"].value("code", "");
+    e.message = j["error"].value("message", "");
+  }
+  if (j.contains("instanceActionDetails") && j["instanceActionDetails"].is_object()) {
+    e.action = j["instanceActionDetails"].value("action", "");
+    e.instance = j["instanceActionDetails"].value("instance", "");
+  }
+  e.timestamp = j.value("timestamp", "");
+  return e;
+}
+
 const FilterSchema& InstanceTemplateFilterSchema() {
   static const FilterSchema k = {"kind",
                                  "id",
@@ -192,6 +421,22 @@ const FilterSchema& InstanceTemplateFilterSchema() {
                                  "properties.description",
                                  "properties.labels",
                                  "properties.labels.*"};
+  return k;
+}
+
+const FilterSchema& InstanceGroupManagerFilterSchema() {
+  static const FilterSchema k = {"kind",
+                                 "id",
+                                 "creationTimestamp",
+                                 "name",
+                                 "description",
+                                 "selfLink",
+                                 "zone",
+                                 "baseInstanceName",
+                                 "instanceTemplate",
+                                 "targetSize",
+                                 "status.isStable",
+                                 "status.versionTarget.isReached"};
   return k;
 }
 

@@ -7,6 +7,7 @@
 
 #include "compute/filter.h"
 #include "compute/group_types.h"
+#include "compute/instance_group_managers.h"
 #include "compute/json_codec.h"
 
 namespace imago::compute {
@@ -24,9 +25,26 @@ Result<InstanceTemplate> InstanceTemplateFromJson(const Json& j,
                                                   std::string_view where = "instanceTemplate");
 Result<HealthCheck> HealthCheckFromJson(const Json& j, std::string_view where = "healthCheck");
 
+Json ToJson(const FixedOrPercent& v);
+Json ToJson(const InstanceGroupManager& g);
+/// InstanceGroupManagerActionsSummary with every count 0.
+Json EmptyActionsSummary();
+Result<FixedOrPercent> FixedOrPercentFromJson(const Json& j, std::string_view where);
+Result<InstanceGroupManager> InstanceGroupManagerFromJson(
+    const Json& j, std::string_view where = "instanceGroupManager");
+
+/// listManagedInstances' items and listErrors' items, as GCE writes them.
+Json ToJson(const ManagedInstance& m);
+Json ToJson(const ManagedInstanceError& e);
+/// Readers of a server's answers (lenient: a client must accept what
+/// Google adds).
+ManagedInstance ManagedInstanceFromJson(const Json& j);
+ManagedInstanceError ManagedInstanceErrorFromJson(const Json& j);
+
 /// The fields `filter` may name in the lists of these resources.
 const FilterSchema& InstanceTemplateFilterSchema();
 const FilterSchema& HealthCheckFilterSchema();
+const FilterSchema& InstanceGroupManagerFilterSchema();
 
 }  // namespace imago::compute
 

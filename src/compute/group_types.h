@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -65,6 +66,77 @@ struct HealthCheck {
   std::optional<HttpHealthCheck> http;
   std::optional<TcpHealthCheck> tcp;
   nlohmann::json extra = nlohmann::json::object();  // The other protocols' fields, logConfig, ...
+};
+
+/// FixedOrPercent: a count given as a number or a share of a group.
+struct FixedOrPercent {
+  std::optional<int> fixed;
+  std::optional<int> percent;  // 0-100.
+  int calculated = 0;          // Output: what it comes to for the group now.
+};
+
+/// What `v` comes to in a group of `size`: the fixed number, or
+/// percent/100 * size rounded up (the API's `calculated`); 0 when unset.
+inline int Resolve(const FixedOrPercent& v, int size) {
+  if (v.fixed) return *v.fixed;
+  if (v.percent) return (*v.percent * size + 99) / 100;
+  return 0;
+}
+
+/// InstanceGroupManager.versions[]: a template and how many instances use it.
+struct InstanceGroupManagerVersion {
+  std::string name;
+  std::string instance_template;
+  std::optional<FixedOrPercent> target_size;  // Unset: the rest of the group.
+};
+
+/// InstanceGroupManager.updatePolicy.
+struct InstanceGroupManagerUpdatePolicy {
+  std::string type;                            // PROACTIVE (default) or OPPORTUNISTIC.
+  std::string minimal_action;                  // NONE, REFRESH, RESTART, REPLACE.
+  std::string most_disruptive_allowed_action;  // Same values; REPLACE by default.
+  std::string replacement_method;              // SUBSTITUTE (default) or RECREATE.
+  std::optional<FixedOrPercent> max_surge;     // Default: fixed 1 (a zonal group).
+  std::optional<FixedOrPercent> max_unavailable;
+  int min_ready_sec = 0;  // The beta API's; 0-3600.
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+/// InstanceGroupManager.autoHealingPolicies[] (at most one).
+struct AutoHealingPolicy {
+  std::string health_check;  // URL or global/healthChecks/NAME.
+  int initial_delay_sec = 0;
+};
+
+/// InstanceGroupManager.namedPorts[].
+struct NamedPort {
+  std::string name;
+  int port = 0;
+};
+
+/// compute#instanceGroupManager (zonal): a group of instances made from
+/// templates, kept at a size, healed and updated.
+struct InstanceGroupManager {
+  uint64_t id = 0;
+  std::string creation_timestamp;
+  std::string name;
+  std::string description;
+  std::string zone;  // URL.
+  std::string self_link;
+  std::string base_instance_name;
+  std::string instance_template;  // URL; the template of the single version.
+  std::string instance_group;     // Output: the group's URL.
+  std::vector<InstanceGroupManagerVersion> versions;
+  std::optional<int> target_size;
+  InstanceGroupManagerUpdatePolicy update_policy;
+  std::vector<AutoHealingPolicy> auto_healing_policies;
+  std::vector<NamedPort> named_ports;
+  std::string fingerprint;
+  /// Output: currentActions (none, creating, recreating, deleting, ...) and
+  /// status (isStable, versionTarget.isReached, autoscaler) as GCE shows them.
+  nlohmann::json current_actions = nlohmann::json::object();
+  nlohmann::json status = nlohmann::json::object();
+  nlohmann::json extra = nlohmann::json::object();  // statefulPolicy, ... kept as given.
 };
 
 }  // namespace imago::compute

@@ -140,6 +140,19 @@ Reader& Reader::U64(const char* key, uint64_t* out) {
   if (Take(key)) st_ = ReadUint64(j_[key], where_, key, out);
   return *this;
 }
+Reader& Reader::Enum(const char* key, std::string* out) {
+  if (!Take(key)) return *this;
+  const FieldDef* f = message_ ? FindField(message_, key) : nullptr;
+  if (f && f->kind == FieldKind::kEnum && !j_[key].is_null()) {
+    auto checked = CheckUnmodelled(*f, j_[key], Where(where_, key));
+    if (!checked.ok()) {
+      st_ = checked.status();
+      return *this;
+    }
+  }
+  st_ = ReadString(j_[key], where_, key, out);
+  return *this;
+}
 Reader& Reader::I32(const char* key, int* out) {
   if (Take(key)) st_ = ReadInt32(j_[key], where_, key, out);
   return *this;

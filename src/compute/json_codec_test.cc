@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "compute/schema.h"
+
 namespace imago::compute {
 namespace {
 
@@ -134,6 +136,19 @@ TEST(JsonCodecTest, LabelFingerprintFollowsContent) {
   EXPECT_NE(LabelFingerprint({{"a", "1"}}), LabelFingerprint({}));
   EXPECT_NE(LabelFingerprint({{"ab", ""}}), LabelFingerprint({{"a", "b"}}));
   EXPECT_EQ(LabelFingerprint({}).size(), 12u);  // base64 of 8 bytes.
+}
+
+// Google's protos list some enum values only in the enum's comment
+// ("Additional supported values ..."): the table has them too, so that
+// updatePolicy.type PROACTIVE or minimalAction REPLACE is never refused.
+TEST(SchemaTest, EveryEnumHasItsValues) {
+  for (size_t i = 0; i < schema_data::kEnumCount; ++i) {
+    EXPECT_FALSE(std::string(schema_data::kEnums[i].values).empty()) << schema_data::kEnums[i].name;
+  }
+  EXPECT_TRUE(EnumHas("InstanceGroupManagerUpdatePolicy.Type", "PROACTIVE"));
+  EXPECT_TRUE(EnumHas("InstanceGroupManagerUpdatePolicy.Type", "OPPORTUNISTIC"));
+  EXPECT_TRUE(EnumHas("InstanceGroupManagerUpdatePolicy.MinimalAction", "REPLACE"));
+  EXPECT_FALSE(EnumHas("InstanceGroupManagerUpdatePolicy.Type", "SOMETIMES"));
 }
 
 TEST(StatusTest, ErrorJsonHasTheGceShape) {

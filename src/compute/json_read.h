@@ -75,6 +75,9 @@ class Reader {
   /// or nullptr for one the schema does not have.
   Reader(const Json& j, std::string where, const char* message = nullptr);
   Reader& Str(const char* key, std::string* out);
+  /// A string field whose values are an enum of the schema: a value the
+  /// enum does not have is a 400 that lists the ones it has.
+  Reader& Enum(const char* key, std::string* out);
   Reader& I64(const char* key, int64_t* out);
   Reader& U64(const char* key, uint64_t* out);
   Reader& I32(const char* key, int* out);

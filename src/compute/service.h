@@ -26,6 +26,7 @@
 #include "compute/disks.h"
 #include "compute/health_checks.h"
 #include "compute/images.h"
+#include "compute/instance_group_managers.h"
 #include "compute/instance_templates.h"
 #include "compute/instances.h"
 #include "compute/machine_types.h"
@@ -53,6 +54,10 @@ class Service {
   virtual Projects& projects() = 0;
   virtual InstanceTemplates& instance_templates() = 0;
   virtual HealthChecks& health_checks() = 0;
+  virtual InstanceGroupManagers& instance_group_managers() = 0;
+  /// Where a controller running this cloud's groups reports (the local
+  /// cloud); nullptr for a cloud that runs its own groups (GCE).
+  virtual GroupRuntime* group_runtime() { return nullptr; }
 };
 
 /// A Service made of another one's collections, any of which can be
@@ -96,6 +101,10 @@ class ComposedService final : public Service {
   Projects& projects() override { return base_.projects(); }
   InstanceTemplates& instance_templates() override { return base_.instance_templates(); }
   HealthChecks& health_checks() override { return base_.health_checks(); }
+  InstanceGroupManagers& instance_group_managers() override {
+    return base_.instance_group_managers();
+  }
+  GroupRuntime* group_runtime() override { return base_.group_runtime(); }
 
  private:
   Service& base_;

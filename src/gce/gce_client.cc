@@ -3,6 +3,7 @@
 #include "gce/gce_disks.h"
 #include "gce/gce_health_checks.h"
 #include "gce/gce_images.h"
+#include "gce/gce_instance_group_managers.h"
 #include "gce/gce_instance_templates.h"
 #include "gce/gce_instances.h"
 #include "gce/gce_machine_types.h"
@@ -26,7 +27,8 @@ GceClient::GceClient(GceClientOptions options)
       machine_types_(std::make_unique<GceMachineTypes>(caller_)),
       projects_(std::make_unique<GceProjects>(caller_)),
       instance_templates_(std::make_unique<GceInstanceTemplates>(caller_)),
-      health_checks_(std::make_unique<GceHealthChecks>(caller_)) {}
+      health_checks_(std::make_unique<GceHealthChecks>(caller_)),
+      instance_group_managers_(std::make_unique<GceInstanceGroupManagers>(caller_)) {}
 
 GceClient::~GceClient() = default;
 
@@ -66,6 +68,9 @@ compute::InstanceTemplates& GceClient::instance_templates() {
 }
 compute::HealthChecks& GceClient::health_checks() {
   return *health_checks_;
+}
+compute::InstanceGroupManagers& GceClient::instance_group_managers() {
+  return *instance_group_managers_;
 }
 
 }  // namespace imago::gce

@@ -24,6 +24,7 @@ class GceMachineTypes;
 class GceProjects;
 class GceInstanceTemplates;
 class GceHealthChecks;
+class GceInstanceGroupManagers;
 
 class GceClient final : public compute::Service {
  public:
@@ -46,6 +47,7 @@ class GceClient final : public compute::Service {
   compute::Projects& projects() override;
   compute::InstanceTemplates& instance_templates() override;
   compute::HealthChecks& health_checks() override;
+  compute::InstanceGroupManagers& instance_group_managers() override;
 
  private:
   ApiCaller caller_;
@@ -60,6 +62,7 @@ class GceClient final : public compute::Service {
   std::unique_ptr<GceProjects> projects_;
   std::unique_ptr<GceInstanceTemplates> instance_templates_;
   std::unique_ptr<GceHealthChecks> health_checks_;
+  std::unique_ptr<GceInstanceGroupManagers> instance_group_managers_;
 };
 
 }  // namespace imago::gce

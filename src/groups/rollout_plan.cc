@@ -43,12 +43,6 @@ int MostLacking(const std::vector<int>& deficit) {
 
 }  // namespace
 
-int Resolve(const FixedOrPercent& value, int size) {
-  if (value.fixed) return *value.fixed;
-  if (value.percent) return (*value.percent * size + 99) / 100;
-  return 0;
-}
-
 std::vector<int> VersionTargets(const GroupSpec& spec) {
   const int n = spec.target_size;
   std::vector<int> t(spec.versions.size(), 0);

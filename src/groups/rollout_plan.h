@@ -18,17 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "compute/group_types.h"
+
 namespace imago::groups {
 
-/// The API's FixedOrPercent; neither set means 0.
-struct FixedOrPercent {
-  std::optional<int> fixed;
-  std::optional<int> percent;  // 0-100.
-};
-
-/// `value` of a group of `size`: a fixed number, or percent/100 * size
-/// rounded up (as the API's `calculated` field).
-int Resolve(const FixedOrPercent& value, int size);
+using compute::FixedOrPercent;
+using compute::Resolve;
 
 /// One entry of InstanceGroupManager.versions.
 struct VersionSpec {
@@ -41,8 +36,8 @@ struct VersionSpec {
 struct UpdatePolicy {
   bool proactive = true;   // type PROACTIVE (else OPPORTUNISTIC).
   bool substitute = true;  // replacementMethod SUBSTITUTE (else RECREATE).
-  FixedOrPercent max_surge{1, std::nullopt};
-  FixedOrPercent max_unavailable{1, std::nullopt};
+  FixedOrPercent max_surge{1, std::nullopt, 0};
+  FixedOrPercent max_unavailable{1, std::nullopt, 0};
   int min_ready_sec = 0;  // The beta API's soak time after availability.
 };
 

@@ -101,8 +101,8 @@ GroupSpec Spec(int size, const std::string& tmpl, int surge, int unavailable) {
   GroupSpec s;
   s.target_size = size;
   s.versions = {{"v", tmpl, std::nullopt}};
-  s.policy.max_surge = {surge, std::nullopt};
-  s.policy.max_unavailable = {unavailable, std::nullopt};
+  s.policy.max_surge = {surge, std::nullopt, 0};
+  s.policy.max_unavailable = {unavailable, std::nullopt, 0};
   s.has_health_check = true;
   return s;
 }
@@ -275,11 +275,12 @@ TEST(RolloutPlanTest, ResizeDownDeletesAndResizeUpCreates) {
 
 TEST(RolloutPlanTest, CanaryVersionsGetTheirShare) {
   GroupSpec s = Spec(10, "stable", 2, 0);
-  s.versions = {{"stable", "t1", std::nullopt}, {"canary", "t2", FixedOrPercent{std::nullopt, 25}}};
+  s.versions = {{"stable", "t1", std::nullopt},
+                {"canary", "t2", FixedOrPercent{std::nullopt, 25, 0}}};
   EXPECT_EQ(VersionTargets(s), (std::vector<int>{7, 3}));  // 25% of 10 = 2.5, rounded: 3.
-  s.versions[1].target_size = FixedOrPercent{20, std::nullopt};
+  s.versions[1].target_size = FixedOrPercent{20, std::nullopt, 0};
   EXPECT_EQ(VersionTargets(s), (std::vector<int>{0, 10}));  // fixed is capped at the group's size.
-  s.versions[1].target_size = FixedOrPercent{1, std::nullopt};
+  s.versions[1].target_size = FixedOrPercent{1, std::nullopt, 0};
   EXPECT_EQ(VersionTargets(s), (std::vector<int>{9, 1}));
   World w;
   for (int i = 0; i < 10; ++i) w.Add("t1");
@@ -304,9 +305,9 @@ TEST(RolloutPlanTest, OpportunisticUpdatesOnlyNewInstances) {
 }
 
 TEST(RolloutPlanTest, PercentsRoundUp) {
-  EXPECT_EQ(Resolve({std::nullopt, 10}, 25), 3);
-  EXPECT_EQ(Resolve({std::nullopt, 0}, 25), 0);
-  EXPECT_EQ(Resolve({4, std::nullopt}, 25), 4);
+  EXPECT_EQ(Resolve({std::nullopt, 10, 0}, 25), 3);
+  EXPECT_EQ(Resolve({std::nullopt, 0, 0}, 25), 0);
+  EXPECT_EQ(Resolve({4, std::nullopt, 0}, 25), 4);
   EXPECT_EQ(Resolve({}, 25), 0);
 }
 

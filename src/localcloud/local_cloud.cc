@@ -9,6 +9,7 @@
 #include "localcloud/local_disks.h"
 #include "localcloud/local_health_checks.h"
 #include "localcloud/local_images.h"
+#include "localcloud/local_instance_group_managers.h"
 #include "localcloud/local_instance_templates.h"
 #include "localcloud/local_instances.h"
 #include "localcloud/local_machine_types.h"
@@ -36,7 +37,9 @@ LocalCloud::LocalCloud(std::unique_ptr<LocalStore> store)
       machine_types_(std::make_unique<LocalMachineTypes>(*store_)),
       projects_(std::make_unique<LocalProjects>(*store_)),
       instance_templates_(std::make_unique<LocalInstanceTemplates>(*store_)),
-      health_checks_(std::make_unique<LocalHealthChecks>(*store_)) {}
+      health_checks_(std::make_unique<LocalHealthChecks>(*store_)),
+      instance_group_managers_(std::make_unique<LocalInstanceGroupManagers>(*store_, *instances_)) {
+}
 
 LocalCloud::~LocalCloud() = default;
 
@@ -91,6 +94,12 @@ compute::InstanceTemplates& LocalCloud::instance_templates() {
 }
 compute::HealthChecks& LocalCloud::health_checks() {
   return *health_checks_;
+}
+compute::InstanceGroupManagers& LocalCloud::instance_group_managers() {
+  return *instance_group_managers_;
+}
+compute::GroupRuntime* LocalCloud::group_runtime() {
+  return instance_group_managers_.get();
 }
 
 void LocalCloud::ServeMetadata(const std::string& project, const std::string& zone,

@@ -37,6 +37,7 @@ class LocalMachineTypes;
 class LocalProjects;
 class LocalInstanceTemplates;
 class LocalHealthChecks;
+class LocalInstanceGroupManagers;
 
 class LocalCloud final : public compute::Service {
  public:
@@ -61,6 +62,8 @@ class LocalCloud final : public compute::Service {
   compute::Projects& projects() override;
   compute::InstanceTemplates& instance_templates() override;
   compute::HealthChecks& health_checks() override;
+  compute::InstanceGroupManagers& instance_group_managers() override;
+  compute::GroupRuntime* group_runtime() override;
 
   /// Serves the metadata server connection of one guest on stdin/stdout
   /// (see metadata_server.h); `instance` is the instance's id.
@@ -91,6 +94,7 @@ class LocalCloud final : public compute::Service {
   std::unique_ptr<LocalProjects> projects_;
   std::unique_ptr<LocalInstanceTemplates> instance_templates_;
   std::unique_ptr<LocalHealthChecks> health_checks_;
+  std::unique_ptr<LocalInstanceGroupManagers> instance_group_managers_;
 };
 
 }  // namespace imago::localcloud

@@ -321,5 +321,112 @@ TEST_F(LocalGroupsTest, BadHealthChecksAreRefusedByField) {
   EXPECT_TRUE(l->items.empty());
 }
 
+TEST_F(LocalGroupsTest, GroupsAreCheckedAndKeepTheirTemplatesInUse) {
+  ASSERT_TRUE(Insert(Template("web-1")).ok());
+  ASSERT_TRUE(Insert(Template("web-2")).ok());
+  ASSERT_TRUE(InsertCheck({{"name", "hc"}, {"type", "HTTP"}}).ok());
+  auto insert = [&](const Json& j) {
+    auto g = compute::InstanceGroupManagerFromJson(j);
+    if (!g.ok()) return g.status();
+    return cloud_->instance_group_managers().Insert("local", "local-a", *g, {}).status();
+  };
+  const Json good = {{"name", "web"},
+                     {"instanceTemplate", "global/instanceTemplates/web-1"},
+                     {"targetSize", 0},
+                     {"autoHealingPolicies", {{{"healthCheck", "hc"}, {"initialDelaySec", 30}}}}};
+  struct Case {
+    std::function<void(Json&)> change;
+    const char* in_message;
+  };
+  std::vector<Case> cases = {
+      {[](Json& j) { j.erase("targetSize"); }, "targetSize"},
+      {[](Json& j) { j["targetSize"] = 1001; }, "targetSize"},
+      {[](Json& j) { j["instanceTemplate"] = "global/instanceTemplates/nope"; },
+       "instanceTemplate"},
+      {[](Json& j) { j["autoHealingPolicies"][0]["healthCheck"] = "nope"; }, "healthCheck"},
+      {[](Json& j) { j["autoHealingPolicies"][0]["initialDelaySec"] = 4000; }, "initialDelaySec"},
+      {[](Json& j) { j["baseInstanceName"] = std::string(59, 'a'); }, "baseInstanceName"},
+      {[](Json& j) {
+         j["versions"] = {{{"instanceTemplate", "web-1"}}, {{"instanceTemplate", "web-2"}}};
+       },
+       "Exactly one version"},
+      {[](Json& j) {
+         j["versions"] = {{{"instanceTemplate", "web-1"}},
+                          {{"instanceTemplate", "web-1"}, {"targetSize", {{"fixed", 1}}}}};
+       },
+       "at most once"},
+      {[](Json& j) {
+         j["updatePolicy"] = {{"maxSurge", {{"fixed", 0}}}, {"maxUnavailable", {{"fixed", 0}}}};
+         j["targetSize"] = 2;
+       },
+       "greater than 0"},
+      {[](Json& j) {
+         j["updatePolicy"] = {{"replacementMethod", "RECREATE"}, {"maxSurge", {{"fixed", 1}}}};
+       },
+       "maxSurge"},
+      {[](Json& j) {
+         j["updatePolicy"] = {{"maxSurge", {{"percent", 50}}}};
+       },
+       "10 or more"},
+      {[](Json& j) {
+         j["updatePolicy"] = {{"type", "SOMETIMES"}};
+       },
+       "OPPORTUNISTIC, PROACTIVE"},
+      {[](Json& j) {
+         j["statefulPolicy"] = {{"preservedState", {{"disks", {{"data", Json::object()}}}}}};
+       },
+       "statefulPolicy"},
+  };
+  for (const auto& c : cases) {
+    Json j = good;
+    c.change(j);
+    compute::Status st = insert(j);
+    EXPECT_EQ(st.http_code(), 400) << j.dump() << ": " << st.message();
+    EXPECT_NE(st.message().find(c.in_message), std::string::npos)
+        << j.dump() << ": " << st.message();
+  }
+  auto none = cloud_->instance_group_managers().List("local", "local-a", {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->items.empty());
+
+  ASSERT_TRUE(insert(good).ok());
+  auto g = cloud_->instance_group_managers().Get("local", "local-a", "web");
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  EXPECT_EQ(g->update_policy.type, "PROACTIVE");
+  EXPECT_EQ(g->update_policy.max_surge->calculated, 1);
+  EXPECT_EQ(g->versions.at(0).instance_template, g->instance_template);
+  EXPECT_EQ(g->base_instance_name, "web");
+  EXPECT_FALSE(g->status.value("isStable", true));  // No controller has looked yet.
+  // In use: neither the template nor the health check can go.
+  auto del = cloud_->instance_templates().Delete("local", "web-1", {});
+  EXPECT_EQ(del.status().code(), Code::kResourceInUse);
+  EXPECT_NE(del.status().message().find("is already being used by "
+                                        "'projects/local/zones/local-a/instanceGroupManagers/web'"),
+            std::string::npos)
+      << del.status().message();
+  EXPECT_EQ(cloud_->health_checks().Delete("local", "hc", {}).status().code(),
+            Code::kResourceInUse);
+  // A patch with a stale fingerprint: 412, nothing changes.
+  auto stale = cloud_->instance_group_managers().Patch(
+      "local", "local-a", "web", {{"fingerprint", "c3RhbGU="}, {"targetSize", 3}}, {});
+  EXPECT_EQ(stale.status().code(), Code::kConditionNotMet);
+  // Versions replace the template; the old one is free again.
+  ASSERT_TRUE(cloud_->instance_group_managers()
+                  .Patch("local", "local-a", "web",
+                         {{"fingerprint", g->fingerprint},
+                          {"versions", {{{"name", "v2"}, {"instanceTemplate", "web-2"}}}}},
+                         {})
+                  .ok());
+  EXPECT_TRUE(cloud_->instance_templates().Delete("local", "web-1", {}).ok());
+  EXPECT_EQ(cloud_->instance_templates().Delete("local", "web-2", {}).status().code(),
+            Code::kResourceInUse);
+  auto members = cloud_->instance_group_managers().ListManagedInstances("local", "local-a", "web");
+  ASSERT_TRUE(members.ok());
+  EXPECT_TRUE(members->empty());
+  ASSERT_TRUE(cloud_->instance_group_managers().Delete("local", "local-a", "web", {}).ok());
+  EXPECT_TRUE(cloud_->instance_templates().Delete("local", "web-2", {}).ok());
+  EXPECT_TRUE(cloud_->health_checks().Delete("local", "hc", {}).ok());
+}
+
 }  // namespace
 }  // namespace imago::localcloud

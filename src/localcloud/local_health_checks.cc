@@ -4,6 +4,7 @@
 #include "compute/names.h"
 #include "compute/resource_ref.h"
 #include "localcloud/global_rows.h"
+#include "localcloud/local_instance_group_managers.h"
 
 namespace imago::localcloud {
 
@@ -241,7 +242,10 @@ Result<Operation> LocalHealthChecks::Delete(const std::string& project,
                                             const std::string& health_check,
                                             const MutationOptions& opts) {
   return internal::DeleteGlobalRow(s_, kHealthCheckKind, "healthChecks", project, health_check,
-                                   opts);
+                                   opts, [&](const ResourceRow& row) {
+                                     return LocalInstanceGroupManagers::CheckHealthCheckUnused(
+                                         s_, project, row.resource.value("selfLink", ""));
+                                   });
 }
 
 }  // namespace imago::localcloud

@@ -7,6 +7,7 @@
 #include "compute/resource_ref.h"
 #include "localcloud/global_rows.h"
 #include "localcloud/instance_checks.h"
+#include "localcloud/local_instance_group_managers.h"
 #include "localcloud/machine_types.h"
 #include "localcloud/sources.h"
 #include "localcloud/unsupported.h"
@@ -158,7 +159,10 @@ Result<Operation> LocalInstanceTemplates::Delete(const std::string& project,
                                                  const std::string& instance_template,
                                                  const MutationOptions& opts) {
   return internal::DeleteGlobalRow(s_, kInstanceTemplateKind, "instanceTemplates", project,
-                                   instance_template, opts);
+                                   instance_template, opts, [&](const ResourceRow& row) {
+                                     return LocalInstanceGroupManagers::CheckTemplateUnused(
+                                         s_, project, row.resource.value("selfLink", ""));
+                                   });
 }
 
 }  // namespace imago::localcloud

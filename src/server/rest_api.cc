@@ -58,6 +58,7 @@ RestApi::RestApi(compute::Service& service, std::string self_link_base)
   AddProjectRoutes(router_);
   AddInstanceTemplateRoutes(router_);
   AddHealthCheckRoutes(router_);
+  AddInstanceGroupManagerRoutes(router_);
 }
 
 HttpResponse RestApi::Handle(const HttpRequest& req) const {

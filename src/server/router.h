@@ -63,6 +63,7 @@ void AddMachineTypeRoutes(Router& r);
 void AddProjectRoutes(Router& r);
 void AddInstanceTemplateRoutes(Router& r);
 void AddHealthCheckRoutes(Router& r);
+void AddInstanceGroupManagerRoutes(Router& r);
 
 }  // namespace imago::server
 

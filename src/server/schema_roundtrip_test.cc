@@ -250,6 +250,17 @@ TEST_F(SchemaRoundTrip, InstanceTemplateProperties) {
       "properties");
 }
 
+TEST_F(SchemaRoundTrip, InstanceGroupManagers) {
+  ASSERT_EQ(Call("POST", "global/instanceTemplates",
+                 json{{"name", "tmpl"}, {"properties", kTemplateProperties}}.dump())
+                .status,
+            200);
+  RoundTrip("InstanceGroupManager", "zones/local-a/instanceGroupManagers",
+            "zones/local-a/instanceGroupManagers/",
+            {{"instanceTemplate", "global/instanceTemplates/tmpl"}, {"targetSize", 0}},
+            [](const json& b) { return compute::InstanceGroupManagerFromJson(b)->extra; });
+}
+
 // Instances: an insert passes every check before its VM boots, and this
 // cloud's images have no kernel. So a field is accepted when the insert
 // fails only at the boot ("The boot disk has no kernel"), leaving nothing

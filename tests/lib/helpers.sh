@@ -50,7 +50,27 @@ qemu_count() { vm_pids "$1" | wc -l; }
 # kill_vms HOME: ends every VM of that home at once (for clean-up traps).
 kill_vms() {
   local pid
+  kill_controller "$1"  # First: it would make the group's VMs again.
   for pid in $(vm_pids "$1"); do kill -9 "$pid" 2>/dev/null || true; done
+}
+
+# controller_pid HOME: the pid of the live group controller of that home
+# (HOME/controller.pid, when that process is an imago binary), or nothing.
+controller_pid() {
+  local f=$1/controller.pid pid exe
+  [[ -f $f ]] || return 0
+  pid=$(<"$f")
+  [[ $pid =~ ^[0-9]+$ ]] || return 0
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 0
+  [[ ${exe##*/} == imago ]] || return 0
+  echo "$pid"
+}
+
+# kill_controller HOME: ends the group controller of that home, if one runs.
+kill_controller() {
+  local pid
+  pid=$(controller_pid "$1")
+  [[ -z $pid ]] || kill -9 "$pid" 2>/dev/null || true
 }
 
 # kill_descendants PID: ends every process below PID (its children, theirs,
