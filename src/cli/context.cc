@@ -126,7 +126,8 @@ compute::Service* Context::Service(const std::string& command) {
             "config set project PROJECT`");
       return nullptr;
     }
-    bool zonal = command.rfind("instances.", 0) == 0 || command.rfind("disks.", 0) == 0;
+    bool zonal = command.rfind("instances.", 0) == 0 || command.rfind("disks.", 0) == 0 ||
+                 command.rfind("instance-groups.", 0) == 0;
     if (zonal && g.zone.empty()) {
       Usage(command,
             "no zone for --cloud gce: pass --zone, set IMAGO_ZONE, or run `gcloud config set "

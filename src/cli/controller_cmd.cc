@@ -132,7 +132,10 @@ Status RunControllerLoop(Context& ctx, compute::Service& svc, int interval_ms,
   (void)base::WriteFileAtomic(PidPath(ctx), std::to_string(getpid()) + "\n", 0600);
   groups::HostProber prober;
   compute::SystemClock clock;
-  groups::Controller controller(svc, prober, ctx.g.project, [&clock] { return clock.Now(); });
+  // imago serve opens its cloud without resolving the project: the local
+  // cloud's default then.
+  const std::string project = ctx.g.project.empty() ? "local" : ctx.g.project;
+  groups::Controller controller(svc, prober, project, [&clock] { return clock.Now(); });
   while (!stop) {
     auto t0 = std::chrono::steady_clock::now();
     auto reports = controller.Step();

@@ -41,13 +41,19 @@ ROUTES_POST = [
     P + "/zones/local-a/instances/nope/stop", P + "/zones/local-a/instances/nope/reset",
     P + "/zones/local-a/instances/nope/detachDisk?deviceName=x",
     P + "/zones/local-a/instances/nope/setDeletionProtection?deletionProtection=maybe",
-    P + "/global/instanceTemplates", P + "/global/healthChecks",
+    P + "/global/instanceTemplates", P + "/global/healthChecks", P + "/zones/local-a/instanceGroupManagers",
+    P + "/zones/local-a/instanceGroupManagers/nope/resize?size=-1", P + "/zones/local-a/instanceGroupManagers/nope/resize?size=x",
+    P + "/zones/local-a/instanceGroupManagers/nope/setInstanceTemplate",
+    P + "/zones/local-a/instanceGroupManagers/nope/recreateInstances",
+    P + "/zones/local-a/instanceGroupManagers/nope/deleteInstances",
+    P + "/zones/local-a/instanceGroupManagers/nope/listManagedInstances",
 ]
 ROUTES_GET = [P + "/global/images", P + "/global/operations", P + "/zones/local-a/disks",
               P + "/zones/local-a/instances", P + "/global/snapshots", P + "/zones/local-a/operations",
               P + "/regions", P + "/zones/local-a/machineTypes", P + "/aggregated/disks",
               P + "/aggregated/instances", P + "/aggregated/operations", P + "/aggregated/machineTypes",
-              P + "/global/instanceTemplates", P + "/global/healthChecks"]
+              P + "/global/instanceTemplates", P + "/global/healthChecks",
+              P + "/zones/local-a/instanceGroupManagers"]
 # Reads that succeed with good parameters; a malformed `fields` must be a 400.
 ROUTES_GET_ONE = ["/compute/v1/projects/local", P + "/regions/local", P + "/zones/local-a",
                   P + "/zones/local-a/machineTypes/e2-micro", P + "/global/images/small-v1"]
@@ -75,6 +81,7 @@ def refused_fields(rng, name):
           "disks": [{"boot": True, "initializeParams": {"sourceImage": "global/images/small-v1"}}]}
     boot = {"boot": True, "initializeParams": {"sourceImage": "global/images/small-v1"}}
     templates, checks = P + "/global/instanceTemplates", P + "/global/healthChecks"
+    groups = P + "/zones/local-a/instanceGroupManagers"
     props = {"machineType": "e2-micro", "disks": [boot]}
     return rng.choice([
         (images, {"name": name, "sourceImage": "small-v1", "imageEncryptionKey": {"rawKey": "a" * 44}}),
@@ -112,6 +119,15 @@ def refused_fields(rng, name):
         (checks, {"name": name, "type": "TCP", "tcpHealthCheck": {"port": 0x10000}}),
         (checks, {"name": name, "type": "HTTP", "httpHealthCheck": {"requestPath": "no-slash"}}),
         (checks, {"name": name, "type": "HTTP", "sourceRegions": ["us-central1"]}),
+        (groups, {"name": name, "instanceTemplate": "global/instanceTemplates/nope", "targetSize": 1}),
+        (groups, {"name": name, "versions": [{"instanceTemplate": "a"}, {"instanceTemplate": "b"}], "targetSize": 1}),
+        (groups, {"name": name, "instanceTemplate": "x", "targetSize": 5000}),
+        (groups, {"name": name, "instanceTemplate": "x", "targetSize": -1}),
+        (groups, {"name": name, "instanceTemplate": "x", "targetSize": 1, "statefulPolicy": {"preservedState": {"disks": {"d": {"autoDelete": "NEVER"}}}}}),
+        (groups, {"name": name, "instanceTemplate": "x", "targetSize": 1, "updatePolicy": {"type": "SOMETIMES"}}),
+        (groups, {"name": name, "instanceTemplate": "x", "targetSize": 1, "updatePolicy": {"maxSurge": {"fixed": -3}}}),
+        (groups, {"name": name, "instanceTemplate": "x", "targetSize": 1, "autoHealingPolicies": [{"healthCheck": "nope"}, {"healthCheck": "nope2"}]}),
+        (groups, {"name": name, "instanceTemplate": "x", "targetSize": 1, "targetPools": ["regions/r/targetPools/p"]}),
     ])
 
 
