@@ -15,6 +15,9 @@ echo
 echo "== boot (bench/boot_bench.sh)"
 bash bench/boot_bench.sh
 echo
+echo "== groups: rolling replacement and healing (bench/groups_bench.sh)"
+bash bench/groups_bench.sh
+echo
 echo "== imago serve (bench/serve_bench.cc)"
 "$BUILD/serve_bench"
 echo
