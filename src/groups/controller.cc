@@ -149,12 +149,15 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
   }
   const int64_t now = now_us_();
   // Probe what is due, all at once.
+  // Every instance first: the probes read them from other threads.
   std::vector<Instance> instances;
+  for (const auto& m : *managed) {
+    auto in = svc_.instances().Get(project_, zone, compute::LastSegment(m.instance));
+    instances.push_back(in.ok() ? std::move(in.value()) : Instance{});
+  }
   std::vector<std::future<bool>> probes(managed->size());
   for (size_t i = 0; i < managed->size(); ++i) {
     const auto& m = (*managed)[i];
-    auto in = svc_.instances().Get(project_, zone, compute::LastSegment(m.instance));
-    instances.push_back(in.ok() ? std::move(in.value()) : Instance{});
     ProbeState& h = health_[m.instance];
     if (h.instance_id != m.id) h = ProbeState{m.id};
     if (hc && instances[i].status == "RUNNING" && now >= h.next_probe_us) {

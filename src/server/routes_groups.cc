@@ -125,7 +125,8 @@ void AddInstanceGroupManagerRoutes(Router& r) {
     std::string v = QueryParam(c.req, "size");
     int size = -1;
     if (v.empty()) return Error(Status::Required("Required field 'size' not specified"));
-    if (std::from_chars(v.data(), v.data() + v.size(), size).ec != std::errc()) {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), size);
+    if (ec != std::errc() || end != v.data() + v.size()) {
       return Error(Status::InvalidField("size", v, "Must be a number from 0 to 1000."));
     }
     return Reply(
