@@ -26,7 +26,11 @@ ComposedService::ComposedService(Service& base)
       disks_(&base.disks()),
       snapshots_(&base.snapshots()),
       instances_(&base.instances()),
-      operations_(&base.operations()) {}
+      operations_(&base.operations()),
+      instance_templates_(&base.instance_templates()),
+      health_checks_(&base.health_checks()),
+      instance_group_managers_(&base.instance_group_managers()),
+      group_runtime_(base.group_runtime()) {}
 
 Result<std::vector<Image>> ListAllImages(Images& images, const std::string& project,
                                          ListOptions opts, int* calls) {

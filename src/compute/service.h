@@ -89,6 +89,20 @@ class ComposedService final : public Service {
     operations_ = &c;
     return *this;
   }
+  ComposedService& Use(InstanceTemplates& c) {
+    instance_templates_ = &c;
+    return *this;
+  }
+  ComposedService& Use(HealthChecks& c) {
+    health_checks_ = &c;
+    return *this;
+  }
+  /// The groups and, when given, where their controller reports.
+  ComposedService& Use(InstanceGroupManagers& c, GroupRuntime* runtime) {
+    instance_group_managers_ = &c;
+    group_runtime_ = runtime;
+    return *this;
+  }
 
   Images& images() override { return *images_; }
   Disks& disks() override { return *disks_; }
@@ -99,12 +113,10 @@ class ComposedService final : public Service {
   Regions& regions() override { return base_.regions(); }
   MachineTypes& machine_types() override { return base_.machine_types(); }
   Projects& projects() override { return base_.projects(); }
-  InstanceTemplates& instance_templates() override { return base_.instance_templates(); }
-  HealthChecks& health_checks() override { return base_.health_checks(); }
-  InstanceGroupManagers& instance_group_managers() override {
-    return base_.instance_group_managers();
-  }
-  GroupRuntime* group_runtime() override { return base_.group_runtime(); }
+  InstanceTemplates& instance_templates() override { return *instance_templates_; }
+  HealthChecks& health_checks() override { return *health_checks_; }
+  InstanceGroupManagers& instance_group_managers() override { return *instance_group_managers_; }
+  GroupRuntime* group_runtime() override { return group_runtime_; }
 
  private:
   Service& base_;
@@ -113,6 +125,10 @@ class ComposedService final : public Service {
   Snapshots* snapshots_;
   Instances* instances_;
   Operations* operations_;
+  InstanceTemplates* instance_templates_;
+  HealthChecks* health_checks_;
+  InstanceGroupManagers* instance_group_managers_;
+  GroupRuntime* group_runtime_;
 };
 
 /// Every image of `project` that `opts` selects, reading page after page
