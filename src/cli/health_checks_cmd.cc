@@ -96,16 +96,16 @@ int Run(Context& ctx, const CheckFlags& f, bool create) {
   if (!svc) return ctx.exit_code;
   compute::MutationOptions opts;
   opts.request_id = f.request_id;
-  compute::Result<compute::Operation> op = Status::OK();
   if (create) {
     (*body)["name"] = f.name;
     auto hc = compute::HealthCheckFromJson(*body);
     if (!hc.ok()) return ctx.Fail(cmd, hc.status());
-    op = svc->health_checks().Insert(ctx.g.project, *hc, opts);
+    if (int rc = ctx.Check(cmd, svc->health_checks().Insert(ctx.g.project, *hc, opts))) return rc;
   } else {
-    op = svc->health_checks().Patch(ctx.g.project, f.name, *body, opts);
+    if (int rc = ctx.Check(cmd, svc->health_checks().Patch(ctx.g.project, f.name, *body, opts))) {
+      return rc;
+    }
   }
-  if (int rc = ctx.Check(cmd, op)) return rc;
   auto hc = svc->health_checks().Get(ctx.g.project, f.name);
   if (!hc.ok()) return ctx.Fail(cmd, hc.status());
   std::cerr << (create ? "Created [" : "Updated [") << hc->self_link << "].\n";

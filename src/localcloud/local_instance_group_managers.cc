@@ -316,13 +316,12 @@ Result<ListPage<InstanceGroupManager>> LocalInstanceGroupManagers::List(const st
                                  compute::InstanceGroupManagerFilterSchema(), zone);
   if (!plan.ok()) return plan.status();
   plan->scan.name = plan->filter.RequiredValue("name");
-  Result<ListPage<InstanceGroupManager>> page = Status::OK();
-  {
+  auto page = [&] {
     std::lock_guard lock(s_.mu());
-    page = internal::FillPage<InstanceGroupManager>(
+    return internal::FillPage<InstanceGroupManager>(
         s_.catalog(), kKind, project, zone, *plan,
         [](const Json& j) { return compute::InstanceGroupManagerFromJson(j); });
-  }
+  }();
   if (!page.ok()) return page.status();
   // Each with its currentActions and status, as get shows it.
   for (auto& g : page->items) {
