@@ -191,6 +191,8 @@ int RunStartUpdate(Context& ctx, const UpdateFlags& f) {
     std::string m = f.replacement;
     for (auto& ch : m) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
     policy["replacementMethod"] = m;
+    // As gcloud: recreating keeps names, so there is no surge unless asked.
+    if (m == "RECREATE" && f.max_surge.empty()) policy["maxSurge"] = {{"fixed", 0}};
   }
   if (!f.min_ready.empty()) {
     auto d = compute::ParseDuration(f.min_ready);
