@@ -413,6 +413,36 @@ void AddInstanceGroupsCommands(CLI::App& root, Context& ctx) {
   }
   {
     auto name = std::make_shared<std::string>();
+    auto req = std::make_shared<compute::ApplyUpdatesRequest>();
+    CLI::App* c =
+        g->add_subcommand("update-instances",
+                          "Bring instances to their version's template now (OPPORTUNISTIC groups)");
+    c->add_option("NAME", *name, "Group name")->required();
+    c->add_option("--instances", req->instances, "Instance names")->delimiter(',');
+    c->add_flag("--all-instances", req->all_instances, "Every instance of the group");
+    c->add_option("--minimal-action", req->minimal_action,
+                  "NONE (default: only what needs it) or REPLACE (every one named)");
+    c->add_option("--most-disruptive-allowed-action", req->most_disruptive_allowed_action,
+                  "REPLACE (default); anything less refuses an update that needs a new disk");
+    c->footer("Example:\n  imago instance-groups managed update-instances web --all-instances");
+    c->callback([&ctx, name, req] {
+      const char* cmd = "instance-groups.managed.update-instances";
+      for (auto* s : {&req->minimal_action, &req->most_disruptive_allowed_action}) {
+        for (auto& ch : *s) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+      }
+      compute::Service* svc = ctx.Service(cmd);
+      if (!svc) return;
+      if (ctx.Check(cmd, svc->instance_group_managers().ApplyUpdatesToInstances(
+                             ctx.g.project, ctx.g.zone, *name, *req, {}))) {
+        return;
+      }
+      Kick(ctx, *svc);
+      std::cerr << "Updating the instances of " << *name << " (imago instance-groups managed "
+                << "wait-until " << *name << " --stable).\n";
+    });
+  }
+  {
+    auto name = std::make_shared<std::string>();
     auto tmpl = std::make_shared<std::string>();
     CLI::App* c = g->add_subcommand(
         "set-instance-template",

@@ -32,6 +32,15 @@ struct ManagedInstance {
   std::string health_state;       // HEALTHY, UNHEALTHY, UNKNOWN (detailedHealthState).
 };
 
+/// InstanceGroupManagersApplyUpdatesRequest: which instances to bring to
+/// their version's template now (an OPPORTUNISTIC group's way to update).
+struct ApplyUpdatesRequest {
+  std::vector<std::string> instances;  // URLs or names.
+  bool all_instances = false;
+  std::string minimal_action;                  // Default NONE: only what needs it.
+  std::string most_disruptive_allowed_action;  // Default REPLACE.
+};
+
 /// InstanceManagedByIgmError: why an action on an instance failed.
 struct ManagedInstanceError {
   std::string code;
@@ -93,6 +102,15 @@ class InstanceGroupManagers {
                                               const std::string& igm,
                                               const std::vector<std::string>& instances,
                                               const MutationOptions& opts) = 0;
+  /// Brings the named instances (or all, with all_instances) to their
+  /// version's template: those on another template are replaced, and with
+  /// minimal_action REPLACE every one named is. 400 when a replacement is
+  /// needed and most_disruptive_allowed_action forbids it, or when an
+  /// instance is not the group's; nothing changes then.
+  virtual Result<Operation> ApplyUpdatesToInstances(const std::string& project,
+                                                    const std::string& zone, const std::string& igm,
+                                                    const ApplyUpdatesRequest& request,
+                                                    const MutationOptions& opts) = 0;
   /// Deletes the named instances and lowers targetSize by their number.
   virtual Result<Operation> DeleteInstances(const std::string& project, const std::string& zone,
                                             const std::string& igm,

@@ -106,6 +106,19 @@ Result<Operation> GceInstanceGroupManagers::RecreateInstances(
   return c_.Mutate("POST", One(project, zone, igm) + "/recreateInstances", {}, &body, opts);
 }
 
+Result<Operation> GceInstanceGroupManagers::ApplyUpdatesToInstances(
+    const std::string& project, const std::string& zone, const std::string& igm,
+    const compute::ApplyUpdatesRequest& request, const MutationOptions& opts) {
+  Json body = Json::object();
+  if (!request.instances.empty()) body["instances"] = request.instances;
+  if (request.all_instances) body["allInstances"] = true;
+  if (!request.minimal_action.empty()) body["minimalAction"] = request.minimal_action;
+  if (!request.most_disruptive_allowed_action.empty()) {
+    body["mostDisruptiveAllowedAction"] = request.most_disruptive_allowed_action;
+  }
+  return c_.Mutate("POST", One(project, zone, igm) + "/applyUpdatesToInstances", {}, &body, opts);
+}
+
 Result<Operation> GceInstanceGroupManagers::DeleteInstances(
     const std::string& project, const std::string& zone, const std::string& igm,
     const std::vector<std::string>& instances, const MutationOptions& opts) {

@@ -225,6 +225,11 @@ class FakeGroups final : public compute::InstanceGroupManagers, public compute::
     for (const auto& n : names) pending_.insert(n);
     return Done();
   }
+  Result<Operation> ApplyUpdatesToInstances(const std::string&, const std::string&,
+                                            const std::string&, const compute::ApplyUpdatesRequest&,
+                                            const MutationOptions&) override {
+    return Done();
+  }
   Result<Operation> DeleteInstances(const std::string&, const std::string&, const std::string&,
                                     const std::vector<std::string>&,
                                     const MutationOptions&) override {

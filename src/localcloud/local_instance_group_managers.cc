@@ -550,6 +550,57 @@ Result<Operation> LocalInstanceGroupManagers::RecreateInstances(
                 });
 }
 
+Result<Operation> LocalInstanceGroupManagers::ApplyUpdatesToInstances(
+    const std::string& project, const std::string& zone, const std::string& igm,
+    const compute::ApplyUpdatesRequest& req, const MutationOptions& opts) {
+  if (req.all_instances == !req.instances.empty()) {
+    return Status::Invalid("Give either instances or allInstances, not both and not neither.");
+  }
+  const std::string minimal = req.minimal_action.empty() ? "NONE" : req.minimal_action;
+  const std::string most =
+      req.most_disruptive_allowed_action.empty() ? "REPLACE" : req.most_disruptive_allowed_action;
+  return Change(project, zone, igm, "compute.instanceGroupManagers.applyUpdatesToInstances", opts,
+                [&](InstanceGroupManager* g, ResourceRow* row) -> Status {
+                  auto members = MemberNames(project, zone, g->self_link);
+                  if (!members.ok()) return members.status();
+                  std::vector<std::string> names;
+                  if (req.all_instances) {
+                    names = *members;
+                  } else {
+                    for (const auto& text : req.instances) {
+                      std::string name = compute::LastSegment(text);
+                      if (std::find(members->begin(), members->end(), name) == members->end()) {
+                        return NotMember(text, g->name);
+                      }
+                      names.push_back(name);
+                    }
+                  }
+                  Json& pending = row->local["recreate"];
+                  if (!pending.is_array()) pending = Json::array();
+                  for (const auto& name : names) {
+                    auto in = s_.catalog().FindResource(kInstanceKind, project, zone, name);
+                    if (!in.ok()) return in.status();
+                    if (!in->has_value()) continue;
+                    const std::string tmpl = MetadataValue((*in)->resource, "instance-template");
+                    bool current = false;
+                    for (const auto& v : g->versions)
+                      current = current || v.instance_template == tmpl;
+                    if (current && minimal != "REPLACE") continue;  // Nothing it needs.
+                    if (most != "REPLACE") {
+                      return Status::InvalidField(
+                          "mostDisruptiveAllowedAction", most,
+                          "Instance " + name +
+                              " needs REPLACE (its boot disk is made anew from the "
+                              "template); allow REPLACE.");
+                    }
+                    if (std::find(pending.begin(), pending.end(), name) == pending.end()) {
+                      pending.push_back(name);
+                    }
+                  }
+                  return Status::OK();
+                });
+}
+
 Result<Operation> LocalInstanceGroupManagers::DeleteInstances(
     const std::string& project, const std::string& zone, const std::string& igm,
     const std::vector<std::string>& instances, const MutationOptions& opts) {

@@ -53,6 +53,9 @@ class LocalInstanceGroupManagers final : public compute::InstanceGroupManagers,
   compute::Result<compute::Operation> RecreateInstances(
       const std::string& project, const std::string& zone, const std::string& igm,
       const std::vector<std::string>& instances, const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> ApplyUpdatesToInstances(
+      const std::string& project, const std::string& zone, const std::string& igm,
+      const compute::ApplyUpdatesRequest& request, const compute::MutationOptions& opts) override;
   compute::Result<compute::Operation> DeleteInstances(
       const std::string& project, const std::string& zone, const std::string& igm,
       const std::vector<std::string>& instances, const compute::MutationOptions& opts) override;

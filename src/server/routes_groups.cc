@@ -159,6 +159,20 @@ void AddInstanceGroupManagerRoutes(Router& r) {
     return Reply(c.svc.instance_group_managers().RecreateInstances(c.project, c[0], c[1], *in,
                                                                    Mutation(c.req)));
   });
+  r.Add("POST", base + "/{igm}/applyUpdatesToInstances", [](const Call& c) {
+    auto body = Body(c.req);
+    if (!body.ok()) return Error(body.status());
+    compute::ApplyUpdatesRequest req;
+    compute::json_read::Reader rd(*body, "request", "InstanceGroupManagersApplyUpdatesRequest");
+    rd.Strs("instances", &req.instances)
+        .Bool("allInstances", &req.all_instances)
+        .Enum("minimalAction", &req.minimal_action)
+        .Enum("mostDisruptiveAllowedAction", &req.most_disruptive_allowed_action);
+    Status st = rd.Done();
+    if (!st.ok()) return Error(st);
+    return Reply(c.svc.instance_group_managers().ApplyUpdatesToInstances(c.project, c[0], c[1], req,
+                                                                         Mutation(c.req)));
+  });
   r.Add("POST", base + "/{igm}/deleteInstances", [](const Call& c) {
     auto in = InstancesBody(c.req, "InstanceGroupManagersDeleteInstancesRequest");
     if (!in.ok()) return Error(in.status());

@@ -172,6 +172,10 @@ for (const via of ['gax', 'googleapis']) {
     if (via === 'gax') await gaxOp(groups.recreateInstances({project, zone, instanceGroupManager: name, instanceGroupManagersRecreateInstancesRequestResource: recreate}));
     else await apiOp(api.instanceGroupManagers.recreateInstances({project, zone, instanceGroupManager: name, requestBody: recreate}));
     await until('recreated and stable', async () => (await get()).status.isStable === true);
+    const apply = {allInstances: true, minimalAction: 'REPLACE', mostDisruptiveAllowedAction: 'REPLACE'};
+    if (via === 'gax') await gaxOp(groups.applyUpdatesToInstances({project, zone, instanceGroupManager: name, instanceGroupManagersApplyUpdatesRequestResource: apply}));
+    else await apiOp(api.instanceGroupManagers.applyUpdatesToInstances({project, zone, instanceGroupManager: name, requestBody: apply}));
+    await until('replaced and stable', async () => (await get()).status.isStable === true);
     if (via === 'gax') await gaxOp(groups.resize({project, zone, instanceGroupManager: name, size: 0}));
     else await apiOp(api.instanceGroupManagers.resize({project, zone, instanceGroupManager: name, size: 0}));
     await until('no instance', async () => (await members()).length === 0);

@@ -6,7 +6,8 @@
 # health check stops there with the old capacity serving, and a newer
 # update replaces it; kill -9 of the controller in the middle of a rollout:
 # the next one finishes it with no duplicate; a template in use cannot be
-# deleted; resize; delete leaves no VM.
+# deleted; resize; an OPPORTUNISTIC update waits for update-instances;
+# delete leaves no VM.
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}"
 cache=${KIT_CACHE:-$WORK/cache}
@@ -126,7 +127,19 @@ mig wait-until web --stable --timeout 60s >/dev/null 2>&1 || fail "resize to 1 d
 expect_eq "1 left" "$(members | jq length)" 1
 expect_eq "VMs after resize" "$(qemus)" 1
 
-# 8. Bad input: one line each, nothing made.
+# 8. OPPORTUNISTIC: a new version changes nothing until update-instances.
+mig rolling-action start-update web --version template=web-v2 --type OPPORTUNISTIC >/dev/null 2>&1
+sleep 3
+expect_eq "opportunistic: still v3" "$(healthy web-v3)" 1
+expect_eq "opportunistic: target not reached" \
+  "$(mig describe web --format json | jq -c '.status.versionTarget.isReached')" false
+expect_rc 3 mig update-instances web --all-instances --most-disruptive-allowed-action restart
+mig update-instances web --all-instances >/dev/null 2>&1
+mig wait-until web --version-target-reached --timeout 120s >/dev/null 2>&1 || fail "update-instances did not update"
+mig wait-until web --stable --timeout 60s >/dev/null 2>&1 || fail "not stable after update-instances"
+expect_eq "updated to v2" "$(healthy web-v2)" 1
+
+# 9. Bad input: one line each, nothing made.
 expect_rc 3 mig create bad --template nope --size 1
 expect_contains "names the field" "$ERR" "instanceTemplate"
 expect_rc 3 mig create bad --template web-v2 --size 1001
@@ -134,7 +147,7 @@ expect_rc 3 mig rolling-action start-update web --version template=web-v2 --max-
 expect_rc 3 mig rolling-action start-update web --version template=web-v2 --canary-version template=web-v2,target-size=1
 expect_rc 4 mig describe bad
 
-# 9. Delete: the group and all its VMs.
+# 10. Delete: the group and all its VMs.
 mig delete web >/dev/null 2>&1
 expect_rc 4 mig describe web
 sleep 2  # A controller step under way when the group went must not bring a VM back.
