@@ -63,7 +63,11 @@ for r in $(seq 1 "$runs"); do
   id=$(imago instances describe "$victim" --format json | jq -r .id)
   t0=$(now)
   kill -9 "$(<"$IMAGO_HOME/run/$id/pid")"
-  sleep 1  # The controller sees the VM gone within a step.
+  # Until the controller has made it again (a new id): the status may still
+  # say stable from the step before the kill. Then until it is healthy.
+  until [[ $(imago instances describe "$victim" --format json 2>/dev/null | jq -r .id) != "$id" ]]; do
+    sleep 0.05
+  done
   mig wait-until g --stable --timeout 300s >/dev/null 2>&1
   heal+=("$(echo "$(now) - $t0" | bc)")
 done

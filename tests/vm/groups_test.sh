@@ -46,7 +46,12 @@ victim=$(members | jq -r '.[0].instance' | sed 's|.*/||')
 id=$(imago instances describe "$victim" --format json | jq -r .id)
 kill -9 "$(<"$IMAGO_HOME/run/$id/pid")"
 t0=$(now)
-sleep 1.5
+# Until the controller has made it again (a new id), then until it is healthy:
+# the group's status may still say stable from the step before the kill.
+for _ in $(seq 1 600); do
+  [[ $(imago instances describe "$victim" --format json 2>/dev/null | jq -r .id) != "$id" ]] && break
+  sleep 0.1
+done
 mig wait-until web --stable --timeout 120s >/dev/null 2>&1 || fail "the group did not heal"
 echo "kill -9 of a VM to a healthy replacement: $(echo "$(now) - $t0" | bc) s"
 expect_eq "healed" "$(healthy web-v1)" 2
