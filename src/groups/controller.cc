@@ -126,6 +126,11 @@ Result<std::vector<GroupStepReport>> Controller::Step() {
     }
     DeleteOrphans(z.name, links, &out);
   }
+  // Forget the probes of instances no group has any more.
+  for (auto it = health_.begin(); it != health_.end();) {
+    it = seen_.count(it->first) ? std::next(it) : health_.erase(it);
+  }
+  seen_.clear();
   return out;
 }
 
@@ -158,6 +163,7 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
   std::vector<std::future<bool>> probes(managed->size());
   for (size_t i = 0; i < managed->size(); ++i) {
     const auto& m = (*managed)[i];
+    seen_.insert(m.instance);
     ProbeState& h = health_[m.instance];
     if (h.instance_id != m.id) h = ProbeState{m.id};
     if (hc && instances[i].status == "RUNNING" && now >= h.next_probe_us) {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,7 @@ class Controller {
   std::string project_;
   std::function<int64_t()> now_us_;
   std::map<std::string, ProbeState> health_;  // By instance URL.
+  std::set<std::string> seen_;                // Instance URLs met during this Step.
 };
 
 /// The instance a group makes from `t`: named `name`, in `zone`, with the
