@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# imago instance-templates and imago health-checks, on the local cloud and,
-# the same commands, with --cloud gce through `imago serve` (GceClient over
-# HTTP): what gcloud users type, GCE's defaults, and refusals that change
-# nothing.
+# imago instance-templates, imago health-checks and imago instance-groups
+# managed, on the local cloud and, the same commands, with --cloud gce
+# through `imago serve` (GceClient over HTTP): what gcloud users type, GCE's
+# defaults, and refusals that change nothing.
 source "$(dirname "$0")/lib.sh"
 make_qcow2 app.qcow2 16M
 imago images create app-v1 --source-file "$WORK/app.qcow2" --family app >/dev/null 2>&1
@@ -64,7 +64,37 @@ for cloud in imago gce; do
   $cloud health-checks create tcp "$h-db" --port 5432 >/dev/null 2>&1
   expect_eq "$cloud: list" "$($cloud health-checks list --filter 'type = TCP' --format json | jq -r '.[].name')" "$h-db"
 
-  $cloud instance-templates delete "$t" >/dev/null 2>&1
+  # Groups of size 0 (no VM boots here; tests/vm/groups_test.sh boots them):
+  # every group method through this cloud's client.
+  gm() { $cloud instance-groups managed "$@"; }
+  g=g-$cloud
+  gm create "$g" --template "$t" --size 0 --health-check "$h" --initial-delay 30s >/dev/null 2>&1 ||
+    fail "$cloud: group create"
+  j=$(gm describe "$g" --format json)
+  expect_eq "$cloud: group spec" \
+    "$(jq -c '[.targetSize, .updatePolicy.type, .updatePolicy.maxSurge.fixed, (.versions[0].instanceTemplate | sub(".*/"; "")), .autoHealingPolicies[0].initialDelaySec]' <<<"$j")" \
+    "[0,\"PROACTIVE\",1,\"$t\",30]"
+  expect_contains "$cloud: group list" "$(gm list | tail -1)" "$g"
+  expect_rc 7 $cloud instance-templates delete "$t"
+  expect_contains "$cloud: template in use" "$ERR" "is already being used by"
+  expect_rc 7 $cloud health-checks delete "$h"
+  gm resize "$g" --size 0 >/dev/null 2>&1 || fail "$cloud: resize"
+  $cloud instance-templates create "$t-2" --image app-v1 >/dev/null 2>&1
+  gm rolling-action start-update "$g" --version "template=$t-2" --max-surge 0 --max-unavailable 1 \
+    >/dev/null 2>&1 || fail "$cloud: start-update"
+  expect_eq "$cloud: new version" \
+    "$(gm describe "$g" --format json | jq -r '.versions[0].instanceTemplate | sub(".*/"; "")')" "$t-2"
+  gm set-instance-template "$g" --template "$t" >/dev/null 2>&1 || fail "$cloud: set-instance-template"
+  expect_eq "$cloud: list-instances of an empty group" "$(gm list-instances "$g" --format json)" "[]"
+  expect_eq "$cloud: list-errors" "$(gm list-errors "$g" --format json)" "[]"
+  gm update-instances "$g" --all-instances >/dev/null 2>&1 || fail "$cloud: update-instances"
+  expect_rc 3 gm recreate-instances "$g" --instances nope
+  expect_contains "$cloud: not a member" "$ERR" "not a member"
+  expect_rc 3 gm resize "$g" --size 1001
+  expect_rc 5 gm create "$g" --template "$t" --size 0
+  gm delete "$g" >/dev/null 2>&1 || fail "$cloud: group delete"
+  expect_rc 4 gm describe "$g"
+  $cloud instance-templates delete "$t" "$t-2" >/dev/null 2>&1
   $cloud health-checks delete "$h" "$h-db" >/dev/null 2>&1
   expect_rc 4 $cloud health-checks describe "$h"
 done
