@@ -6,14 +6,11 @@
 namespace imago::compute {
 
 using json_read::PutExtra;
+using json_read::PutId;
 using json_read::PutIfSet;
 using json_read::Reader;
 
 namespace {
-
-void PutId(Json& j, uint64_t id) {
-  if (id) j["id"] = std::to_string(id);
-}
 
 Json QuotasJson(const std::vector<Quota>& quotas) {
   Json a = Json::array();

@@ -7,14 +7,11 @@
 namespace imago::compute {
 
 using json_read::PutExtra;
+using json_read::PutId;
 using json_read::PutIfSet;
 using json_read::Reader;
 
 namespace {
-
-void PutId(Json& j, uint64_t id) {
-  if (id) j["id"] = std::to_string(id);
-}
 
 void PutPositive(Json& j, const char* key, int v) {
   if (v) j[key] = v;

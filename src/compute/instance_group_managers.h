@@ -140,6 +140,10 @@ class GroupRuntime {
     std::vector<std::pair<std::string, std::string>> actions;
     std::vector<ManagedInstanceError> new_errors;  // Appended (the newest 100 are kept).
     std::string waiting;  // Why a rollout does not proceed ("" when it does).
+    /// The group's fingerprint the step planned against. A report on a spec
+    /// that has changed since (a patch, a resize while the step ran) keeps
+    /// its health and actions but cannot say stable or reached.
+    std::string fingerprint;
   };
   /// Stores the report; the group's get, listManagedInstances and
   /// listErrors show it. 404 when the group is gone.

@@ -113,6 +113,10 @@ void PutIfSet(Json& j, const char* key, const std::string& v) {
   if (!v.empty()) j[key] = v;
 }
 
+void PutId(Json& j, uint64_t id) {
+  if (id) j["id"] = std::to_string(id);
+}
+
 void PutExtra(Json& j, const Json& extra) {
   if (!extra.is_object()) return;
   for (const auto& [k, v] : extra.items()) j[k] = v;

@@ -56,6 +56,8 @@ Status ReadInt32(const Json& j, std::string_view where, std::string_view field, 
 Status ReadBool(const Json& j, std::string_view where, std::string_view field, bool* out);
 /// Sets j[key] = v unless v is empty.
 void PutIfSet(Json& j, const char* key, const std::string& v);
+/// Sets j["id"] to `id` as the API writes int64s (a string), unless it is 0.
+void PutId(Json& j, uint64_t id);
 /// Copies the fields of `extra` (an object; anything else is ignored) into `j`.
 void PutExtra(Json& j, const Json& extra);
 

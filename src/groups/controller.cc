@@ -119,12 +119,17 @@ Result<std::vector<GroupStepReport>> Controller::Step() {
       if (page->next_page_token.empty()) break;
       o.page_token = page->next_page_token;
     }
+    // The zone's instances, read once for every group and the orphan check.
+    auto all = compute::ListAllInstances(svc_.instances(), project_, z.name);
+    if (!all.ok()) return all.status();
+    std::map<std::string, const Instance*> by_link;
+    for (const auto& in : *all) by_link[in.self_link] = &in;
     std::vector<std::string> links;
     for (const auto& g : groups) {
       links.push_back(g.self_link);
-      out.push_back(StepGroup(z.name, g));
+      out.push_back(StepGroup(z.name, g, by_link));
     }
-    DeleteOrphans(z.name, links, &out);
+    DeleteOrphans(z.name, links, *all, &out);
   }
   // Forget the probes of instances no group has any more.
   for (auto it = health_.begin(); it != health_.end();) {
@@ -134,7 +139,8 @@ Result<std::vector<GroupStepReport>> Controller::Step() {
   return out;
 }
 
-GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGroupManager& g) {
+GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGroupManager& g,
+                                      const std::map<std::string, const Instance*>& listed) {
   GroupStepReport rep;
   rep.zone = zone;
   rep.group = g.name;
@@ -157,6 +163,12 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
   // Every instance first: the probes read them from other threads.
   std::vector<Instance> instances;
   for (const auto& m : *managed) {
+    auto it = listed.find(m.instance);
+    if (it != listed.end()) {
+      instances.push_back(*it->second);
+      continue;
+    }
+    // Made after the zone was listed: read it alone.
     auto in = svc_.instances().Get(project_, zone, compute::LastSegment(m.instance));
     instances.push_back(in.ok() ? std::move(in.value()) : Instance{});
   }
@@ -270,6 +282,7 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
   report.is_stable = plan.stable && plan.actions.empty();
   report.version_target_reached = plan.version_target_reached && plan.actions.empty();
   report.waiting = plan.waiting;
+  report.fingerprint = g.fingerprint;
   Status reported = svc_.group_runtime()->ReportGroup(project_, zone, g.name, report);
   if (!reported.ok() && reported.code() != compute::Code::kNotFound) {
     rep.errors.push_back(reported.message());
@@ -338,10 +351,9 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
 }
 
 void Controller::DeleteOrphans(const std::string& zone, const std::vector<std::string>& groups,
+                               const std::vector<Instance>& instances,
                                std::vector<GroupStepReport>* out) {
-  auto all = compute::ListAllInstances(svc_.instances(), project_, zone);
-  if (!all.ok()) return;
-  for (const auto& in : *all) {
+  for (const auto& in : instances) {
     std::string by = MetadataValue(in, "created-by");
     if (by.find("/instanceGroupManagers/") == std::string::npos) continue;
     if (std::find(groups.begin(), groups.end(), by) != groups.end()) continue;

@@ -60,9 +60,13 @@ class Controller {
     int64_t available_since_us = 0;
   };
 
-  GroupStepReport StepGroup(const std::string& zone, const compute::InstanceGroupManager& g);
-  /// Deletes instances of `zone` whose created-by names a group that is gone.
+  /// `listed`: the zone's instances by selfLink, read once for the step.
+  GroupStepReport StepGroup(const std::string& zone, const compute::InstanceGroupManager& g,
+                            const std::map<std::string, const compute::Instance*>& listed);
+  /// Deletes those of `instances` (the zone's, listed before the groups
+  /// stepped) whose created-by names a group that is gone.
   void DeleteOrphans(const std::string& zone, const std::vector<std::string>& groups,
+                     const std::vector<compute::Instance>& instances,
                      std::vector<GroupStepReport>* out);
 
   compute::Service& svc_;

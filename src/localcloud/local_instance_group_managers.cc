@@ -482,14 +482,17 @@ Result<Operation> LocalInstanceGroupManagers::SetInstanceTemplate(
 
 Result<std::vector<ManagedInstance>> LocalInstanceGroupManagers::ListManagedInstances(
     const std::string& project, const std::string& zone, const std::string& igm) {
-  auto g = Get(project, zone, igm);
-  if (!g.ok()) return g.status();
+  IMAGO_RETURN_IF_ERROR(s_.CheckZone(project, zone));
+  std::optional<InstanceGroupManager> g;
   Json report, recreate;
   std::vector<std::string> names;
   {
     std::lock_guard lock(s_.mu());
     auto row = s_.LoadRow(kKind, kCollection, project, zone, igm);
     if (!row.ok()) return row.status();
+    auto spec = compute::InstanceGroupManagerFromJson(row->resource);
+    if (!spec.ok()) return spec.status();
+    g = std::move(spec.value());
     report = row->local.value("report", Json::object());
     recreate = row->local.value("recreate", Json::array());
     auto n = MemberNames(project, zone, g->self_link);
@@ -655,9 +658,13 @@ Status LocalInstanceGroupManagers::ReportGroup(const std::string& project, const
     Json health = Json::object(), actions = Json::object();
     for (const auto& [name, state] : report.health) health[name] = state;
     for (const auto& [name, action] : report.actions) actions[name] = action;
+    // A step that planned against an older spec, or that left asked-for
+    // recreations undone, has not reached what the group says now.
+    const bool current = report.fingerprint == row->resource.value("fingerprint", "") &&
+                         row->local.value("recreate", Json::array()).empty();
     row->local["report"] = {{"currentActions", report.current_actions},
-                            {"isStable", report.is_stable},
-                            {"versionTargetReached", report.version_target_reached},
+                            {"isStable", report.is_stable && current},
+                            {"versionTargetReached", report.version_target_reached && current},
                             {"health", health},
                             {"actions", actions},
                             {"waiting", report.waiting}};
