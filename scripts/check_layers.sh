@@ -17,9 +17,10 @@ declare -A may=(
   [server]="base compute"
   [lifecycle]="base compute"
   [groups]="base compute"
+  [lb]="base compute groups"
   [agent]="base"
   [bake]="base compute agent lifecycle"
-  [cli]="base compute agent lifecycle bake server groups"
+  [cli]="base compute agent lifecycle bake server groups lb"
   [testenv]="base compute"
   [integration]="base compute localcloud gce server testenv"
 )

@@ -26,12 +26,13 @@ const protoPath = path.join(modules, '@google-cloud/compute/build/protos/google/
 const kPackage = 'google.cloud.compute.v1.';
 const kResources = ['Image', 'Disk', 'Snapshot', 'Instance', 'Operation', 'Zone', 'Region',
   'MachineType', 'Project', 'InstanceTemplate', 'InstanceGroupManager', 'HealthCheck',
-  'Autoscaler', 'BackendService', 'ForwardingRule'];
+  'Autoscaler', 'BackendService', 'ForwardingRule', 'UrlMap', 'TargetHttpProxy',
+  'BackendServiceGroupHealth', 'InstanceGroup'];
 const kServices = ['Images', 'Disks', 'Snapshots', 'Instances', 'GlobalOperations',
   'ZoneOperations', 'RegionOperations', 'Zones', 'Regions', 'MachineTypes', 'Projects',
   'InstanceTemplates', 'InstanceGroupManagers', 'RegionInstanceGroupManagers', 'HealthChecks',
   'Autoscalers', 'RegionAutoscalers', 'BackendServices', 'ForwardingRules',
-  'GlobalForwardingRules'];
+  'GlobalForwardingRules', 'UrlMaps', 'TargetHttpProxies', 'InstanceGroups'];
 
 // compute.proto imports google/api/*, google/cloud/extended_operations.proto
 // and google/protobuf/any.proto: from the package itself or from google-gax.

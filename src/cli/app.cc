@@ -23,6 +23,7 @@ int Main(int argc, char** argv) {
   AddSnapshotsCommands(app, ctx);
   AddInstanceTemplatesCommands(app, ctx);
   AddHealthChecksCommands(app, ctx);
+  AddLoadBalancerCommands(app, ctx);
   AddInstanceGroupsCommands(app, ctx);
   AddControllerCommands(app, ctx);
   AddZonesCommands(app, ctx);

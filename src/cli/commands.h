@@ -17,6 +17,9 @@ void AddInstanceTemplatesCommands(CLI::App& root, Context& ctx);
 void AddHealthChecksCommands(CLI::App& root, Context& ctx);
 void AddControllerCommands(CLI::App& root, Context& ctx);
 void AddInstanceGroupsCommands(CLI::App& root, Context& ctx);
+void AddLoadBalancerCommands(CLI::App& root, Context& ctx);
+/// set-named-ports and get-named-ports under `g` (`prefix`: its command path).
+void AddNamedPortsCommands(CLI::App* g, Context& ctx, const std::string& prefix);
 void AddZonesCommands(CLI::App& root, Context& ctx);
 void AddMetadataCommand(CLI::App& root, Context& ctx);
 void AddServeCommand(CLI::App& root, Context& ctx);

@@ -19,6 +19,8 @@
 #include "cli/resource_cmd.h"
 #include "compute/time_util.h"
 #include "groups/controller.h"
+#include "lb/balancer.h"
+#include "lb/haproxy.h"
 
 namespace imago::cli {
 
@@ -110,6 +112,23 @@ int RunStatus(Context& ctx) {
          return s;
        }}};
   PrintTable(std::cout, rows, cols);
+  const Json& lbs = st.value("loadBalancers", Json::object());
+  std::vector<Json> backends;
+  for (const auto& b : lbs.value("backends", Json::array())) backends.push_back(b);
+  if (!backends.empty() || !lbs.value("errors", Json::array()).empty()) {
+    std::cout << "\nload balancer (HAProxy, " << ctx.Home() << "/lb):\n";
+    for (const auto& f : lbs.value("frontends", Json::array())) {
+      std::cout << "  " << f.get<std::string>() << "\n";
+    }
+    PrintTable(std::cout, backends,
+               {{"BACKEND SERVICE", [](const Json& j) { return Field(j, "name"); }},
+                {"SERVERS", [](const Json& j) { return Field(j, "servers"); }},
+                {"UP", [](const Json& j) { return Field(j, "up"); }},
+                {"DRAINING", [](const Json& j) { return Field(j, "draining"); }}});
+    for (const auto& e : lbs.value("errors", Json::array())) {
+      std::cout << "  ERROR " << e.get<std::string>() << "\n";
+    }
+  }
   (void)cmd;
   return kExitOk;
 }
@@ -136,10 +155,33 @@ Status RunControllerLoop(Context& ctx, compute::Service& svc, int interval_ms,
   // cloud's default then.
   const std::string project = ctx.g.project.empty() ? "local" : ctx.g.project;
   groups::Controller controller(svc, prober, project, [&clock] { return clock.Now(); });
+  // The load balancers: HAProxy under HOME/lb, drained before a group
+  // deletes an instance it sends to.
+  lb::HaproxyProxy proxy(ctx.Home() + "/lb");
+  lb::Balancer balancer(svc, proxy, project, [&clock] { return clock.Now(); });
+  const bool balancing = svc.load_balancer_runtime() != nullptr;
+  if (balancing) controller.set_drain_gate(&balancer);
   while (!stop) {
     auto t0 = std::chrono::steady_clock::now();
+    Json lbs = Json::object();
+    if (balancing) {
+      auto lr = balancer.Step();
+      if (lr.ok()) {
+        Json backends = Json::array();
+        for (const auto& b : lr->backends) {
+          backends.push_back(
+              {{"name", b.name}, {"servers", b.servers}, {"up", b.up}, {"draining", b.draining}});
+        }
+        lbs = {{"frontends", lr->frontends}, {"backends", backends}, {"errors", lr->errors}};
+        for (const auto& e : lr->errors) std::cerr << "load balancer: ERROR " << e << "\n";
+      } else {
+        lbs = {{"errors", Json::array({lr.status().message()})}};
+        std::cerr << "load balancer: " << lr.status().message() << "\n";
+      }
+    }
     auto reports = controller.Step();
     Json st = {{"pid", getpid()}, {"lastStep", compute::FormatRfc3339(clock.Now())}};
+    if (balancing) st["loadBalancers"] = lbs;
     if (reports.ok()) {
       Json groups = Json::array();
       for (const auto& r : *reports) {

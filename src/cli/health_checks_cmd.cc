@@ -30,18 +30,6 @@ std::vector<Column> CheckColumns() {
            }}};
 }
 
-/// gcloud's durations: "5", "5s" or "1m". -1 and a 400 naming the flag otherwise.
-compute::Result<int> ParseSeconds(const char* flag, const std::string& text) {
-  size_t digits = 0;
-  while (digits < text.size() && isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  std::string unit = text.substr(digits);
-  if (digits == 0 || digits > 5 || (unit != "" && unit != "s" && unit != "m")) {
-    return Status::InvalidField(flag, text, "Give seconds, e.g. 5s or 1m.");
-  }
-  int n = std::stoi(text.substr(0, digits));
-  return unit == "m" ? n * 60 : n;
-}
-
 struct CheckFlags {
   std::string protocol, name, request_path, response, request, check_interval, timeout, description,
       request_id;

@@ -266,6 +266,8 @@ void AddInstanceGroupsCommands(CLI::App& root, Context& ctx) {
       "managed",
       "Managed instance groups: instances made from a template, kept at a size, healed and rolled");
   g->require_subcommand(1);
+  AddNamedPortsCommands(top, ctx, "instance-groups");
+  AddNamedPortsCommands(g, ctx, "instance-groups managed");
   {
     auto f = std::make_shared<CreateFlags>();
     CLI::App* c = g->add_subcommand("create", "Create a managed instance group");

@@ -7,6 +7,17 @@
 
 namespace imago::cli {
 
+compute::Result<int> ParseSeconds(const char* flag, const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  std::string unit = text.substr(digits);
+  if (digits == 0 || digits > 5 || (unit != "" && unit != "s" && unit != "m")) {
+    return compute::Status::InvalidField(flag, text, "Give seconds, e.g. 5s or 1m.");
+  }
+  int n = std::stoi(text.substr(0, digits));
+  return unit == "m" ? n * 60 : n;
+}
+
 std::string LastOf(const Json& j, const std::string& key) {
   return compute::LastSegment(Field(j, key));
 }

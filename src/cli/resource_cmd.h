@@ -14,6 +14,10 @@
 
 namespace imago::cli {
 
+/// gcloud's durations: "5", "5s" or "1m" -> seconds; a 400 naming `flag`
+/// otherwise.
+compute::Result<int> ParseSeconds(const char* flag, const std::string& text);
+
 /// The last segment of a URL field ("zone" -> "local-a").
 std::string LastOf(const Json& j, const std::string& key);
 

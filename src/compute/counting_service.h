@@ -204,6 +204,18 @@ class CountingService final : public Service {
     return inner_.instance_group_managers();
   }
   compute::GroupRuntime* group_runtime() override { return inner_.group_runtime(); }
+  compute::InstanceGroups& instance_groups() override { return inner_.instance_groups(); }
+  compute::BackendServices& backend_services() override { return inner_.backend_services(); }
+  compute::UrlMaps& url_maps() override { return inner_.url_maps(); }
+  compute::TargetHttpProxies& target_http_proxies() override {
+    return inner_.target_http_proxies();
+  }
+  compute::GlobalForwardingRules& global_forwarding_rules() override {
+    return inner_.global_forwarding_rules();
+  }
+  compute::LoadBalancerRuntime* load_balancer_runtime() override {
+    return inner_.load_balancer_runtime();
+  }
 
  private:
   Service& inner_;

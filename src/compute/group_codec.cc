@@ -17,6 +17,13 @@ void PutPositive(Json& j, const char* key, int v) {
   if (v) j[key] = v;
 }
 
+void PutNamedPorts(Json& j, const std::vector<NamedPort>& ports) {
+  if (ports.empty()) return;
+  Json a = Json::array();
+  for (const auto& np : ports) a.push_back({{"name", np.name}, {"port", np.port}});
+  j["namedPorts"] = a;
+}
+
 Result<HttpHealthCheck> HttpFromJson(const Json& j, const std::string& where) {
   HttpHealthCheck h;
   Reader r(j, where, "HTTPHealthCheck");
@@ -178,6 +185,51 @@ Result<HealthCheck> HealthCheckFromJson(const Json& j, std::string_view where) {
   return h;
 }
 
+Result<NamedPort> NamedPortFromJson(const Json& j, std::string_view where) {
+  NamedPort np;
+  Reader rn(j, std::string(where), "NamedPort");
+  rn.Str("name", &np.name).I32("port", &np.port);
+  IMAGO_RETURN_IF_ERROR(rn.Done());
+  return np;
+}
+
+Json ToJson(const InstanceGroup& g) {
+  Json j = Json::object();
+  j["kind"] = "compute#instanceGroup";
+  PutId(j, g.id);
+  PutIfSet(j, "creationTimestamp", g.creation_timestamp);
+  j["name"] = g.name;
+  PutIfSet(j, "description", g.description);
+  PutIfSet(j, "zone", g.zone);
+  j["size"] = g.size;
+  PutNamedPorts(j, g.named_ports);
+  PutIfSet(j, "fingerprint", g.fingerprint);
+  PutIfSet(j, "selfLink", g.self_link);
+  PutExtra(j, g.extra);
+  return j;
+}
+
+Result<InstanceGroup> InstanceGroupFromJson(const Json& j, std::string_view where) {
+  InstanceGroup g;
+  Reader r(j, std::string(where), "InstanceGroup");
+  r.Kind("compute#instanceGroup")
+      .U64("id", &g.id)
+      .Str("creationTimestamp", &g.creation_timestamp)
+      .Str("name", &g.name)
+      .Str("description", &g.description)
+      .Str("selfLink", &g.self_link)
+      .Str("zone", &g.zone)
+      .I32("size", &g.size)
+      .Str("fingerprint", &g.fingerprint)
+      .Arr("namedPorts", [&](const Json& v, const std::string& w) {
+        auto np = NamedPortFromJson(v, w);
+        if (np.ok()) g.named_ports.push_back(std::move(np.value()));
+        return np.status();
+      });
+  IMAGO_RETURN_IF_ERROR(r.Done(&g.extra));
+  return g;
+}
+
 Json ToJson(const FixedOrPercent& v) {
   Json j = Json::object();
   if (v.fixed) j["fixed"] = *v.fixed;
@@ -251,11 +303,7 @@ Json ToJson(const InstanceGroupManager& g) {
     }
     j["autoHealingPolicies"] = a;
   }
-  if (!g.named_ports.empty()) {
-    Json a = Json::array();
-    for (const auto& np : g.named_ports) a.push_back({{"name", np.name}, {"port", np.port}});
-    j["namedPorts"] = a;
-  }
+  PutNamedPorts(j, g.named_ports);
   PutIfSet(j, "fingerprint", g.fingerprint);
   if (!g.current_actions.empty()) j["currentActions"] = g.current_actions;
   if (!g.status.empty()) j["status"] = g.status;
@@ -328,12 +376,9 @@ Result<InstanceGroupManager> InstanceGroupManagerFromJson(const Json& j, std::st
            })
       .Arr("namedPorts",
            [&](const Json& v, const std::string& w) {
-             NamedPort np;
-             Reader rn(v, w, "NamedPort");
-             rn.Str("name", &np.name).I32("port", &np.port);
-             IMAGO_RETURN_IF_ERROR(rn.Done());
-             g.named_ports.push_back(std::move(np));
-             return Status::OK();
+             auto np = NamedPortFromJson(v, w);
+             if (np.ok()) g.named_ports.push_back(std::move(np.value()));
+             return np.status();
            })
       .Obj("currentActions",
            [&](const Json& v, const std::string&) {
@@ -434,6 +479,13 @@ const FilterSchema& InstanceGroupManagerFilterSchema() {
                                  "targetSize",
                                  "status.isStable",
                                  "status.versionTarget.isReached"};
+  return k;
+}
+
+const FilterSchema& InstanceGroupFilterSchema() {
+  static const FilterSchema k = {"kind", "id",          "creationTimestamp",
+                                 "name", "description", "selfLink",
+                                 "zone", "size",        "fingerprint"};
   return k;
 }
 

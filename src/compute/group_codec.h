@@ -33,6 +33,12 @@ Result<FixedOrPercent> FixedOrPercentFromJson(const Json& j, std::string_view wh
 Result<InstanceGroupManager> InstanceGroupManagerFromJson(
     const Json& j, std::string_view where = "instanceGroupManager");
 
+Json ToJson(const InstanceGroup& g);
+Result<InstanceGroup> InstanceGroupFromJson(const Json& j,
+                                            std::string_view where = "instanceGroup");
+/// Reads NamedPort objects (namedPorts of a setNamedPorts body).
+Result<NamedPort> NamedPortFromJson(const Json& j, std::string_view where);
+
 /// listManagedInstances' items and listErrors' items, as GCE writes them.
 Json ToJson(const ManagedInstance& m);
 Json ToJson(const ManagedInstanceError& e);
@@ -45,6 +51,7 @@ ManagedInstanceError ManagedInstanceErrorFromJson(const Json& j);
 const FilterSchema& InstanceTemplateFilterSchema();
 const FilterSchema& HealthCheckFilterSchema();
 const FilterSchema& InstanceGroupManagerFilterSchema();
+const FilterSchema& InstanceGroupFilterSchema();
 
 }  // namespace imago::compute
 

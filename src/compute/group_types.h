@@ -114,6 +114,21 @@ struct NamedPort {
   int port = 0;
 };
 
+/// compute#instanceGroup (zonal): the group of instances a managed group
+/// keeps; what a backend service names, and where named ports are set.
+struct InstanceGroup {
+  uint64_t id = 0;
+  std::string creation_timestamp;
+  std::string name;
+  std::string description;
+  std::string self_link;
+  std::string zone;  // URL.
+  int size = 0;      // Output: its instances now.
+  std::vector<NamedPort> named_ports;
+  std::string fingerprint;  // Of the named ports.
+  nlohmann::json extra = nlohmann::json::object();
+};
+
 /// compute#instanceGroupManager (zonal): a group of instances made from
 /// templates, kept at a size, healed and updated.
 struct InstanceGroupManager {

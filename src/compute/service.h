@@ -23,10 +23,13 @@
 #include <string>
 #include <vector>
 
+#include "compute/backend_services.h"
 #include "compute/disks.h"
+#include "compute/global_forwarding_rules.h"
 #include "compute/health_checks.h"
 #include "compute/images.h"
 #include "compute/instance_group_managers.h"
+#include "compute/instance_groups.h"
 #include "compute/instance_templates.h"
 #include "compute/instances.h"
 #include "compute/machine_types.h"
@@ -35,6 +38,8 @@
 #include "compute/regions.h"
 #include "compute/snapshots.h"
 #include "compute/status.h"
+#include "compute/target_http_proxies.h"
+#include "compute/url_maps.h"
 #include "compute/zones.h"
 
 namespace imago::compute {
@@ -58,6 +63,13 @@ class Service {
   /// Where a controller running this cloud's groups reports (the local
   /// cloud); nullptr for a cloud that runs its own groups (GCE).
   virtual GroupRuntime* group_runtime() { return nullptr; }
+  virtual InstanceGroups& instance_groups() = 0;
+  virtual BackendServices& backend_services() = 0;
+  virtual UrlMaps& url_maps() = 0;
+  virtual TargetHttpProxies& target_http_proxies() = 0;
+  virtual GlobalForwardingRules& global_forwarding_rules() = 0;
+  /// Where the local cloud's load balancer reports; nullptr elsewhere.
+  virtual LoadBalancerRuntime* load_balancer_runtime() { return nullptr; }
 };
 
 /// A Service made of another one's collections, any of which can be
@@ -117,6 +129,14 @@ class ComposedService final : public Service {
   HealthChecks& health_checks() override { return *health_checks_; }
   InstanceGroupManagers& instance_group_managers() override { return *instance_group_managers_; }
   GroupRuntime* group_runtime() override { return group_runtime_; }
+  InstanceGroups& instance_groups() override { return base_.instance_groups(); }
+  BackendServices& backend_services() override { return base_.backend_services(); }
+  UrlMaps& url_maps() override { return base_.url_maps(); }
+  TargetHttpProxies& target_http_proxies() override { return base_.target_http_proxies(); }
+  GlobalForwardingRules& global_forwarding_rules() override {
+    return base_.global_forwarding_rules();
+  }
+  LoadBalancerRuntime* load_balancer_runtime() override { return base_.load_balancer_runtime(); }
 
  private:
   Service& base_;

@@ -6,6 +6,7 @@
 #include "gce/gce_instance_group_managers.h"
 #include "gce/gce_instance_templates.h"
 #include "gce/gce_instances.h"
+#include "gce/gce_load_balancers.h"
 #include "gce/gce_machine_types.h"
 #include "gce/gce_operations.h"
 #include "gce/gce_projects.h"
@@ -28,7 +29,12 @@ GceClient::GceClient(GceClientOptions options)
       projects_(std::make_unique<GceProjects>(caller_)),
       instance_templates_(std::make_unique<GceInstanceTemplates>(caller_)),
       health_checks_(std::make_unique<GceHealthChecks>(caller_)),
-      instance_group_managers_(std::make_unique<GceInstanceGroupManagers>(caller_)) {}
+      instance_group_managers_(std::make_unique<GceInstanceGroupManagers>(caller_)),
+      instance_groups_(std::make_unique<GceInstanceGroups>(caller_)),
+      backend_services_(std::make_unique<GceBackendServices>(caller_)),
+      url_maps_(std::make_unique<GceUrlMaps>(caller_)),
+      target_http_proxies_(std::make_unique<GceTargetHttpProxies>(caller_)),
+      global_forwarding_rules_(std::make_unique<GceGlobalForwardingRules>(caller_)) {}
 
 GceClient::~GceClient() = default;
 
@@ -71,6 +77,22 @@ compute::HealthChecks& GceClient::health_checks() {
 }
 compute::InstanceGroupManagers& GceClient::instance_group_managers() {
   return *instance_group_managers_;
+}
+
+compute::InstanceGroups& GceClient::instance_groups() {
+  return *instance_groups_;
+}
+compute::BackendServices& GceClient::backend_services() {
+  return *backend_services_;
+}
+compute::UrlMaps& GceClient::url_maps() {
+  return *url_maps_;
+}
+compute::TargetHttpProxies& GceClient::target_http_proxies() {
+  return *target_http_proxies_;
+}
+compute::GlobalForwardingRules& GceClient::global_forwarding_rules() {
+  return *global_forwarding_rules_;
 }
 
 }  // namespace imago::gce

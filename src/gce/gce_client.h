@@ -24,6 +24,11 @@ class GceMachineTypes;
 class GceProjects;
 class GceInstanceTemplates;
 class GceHealthChecks;
+class GceInstanceGroups;
+class GceBackendServices;
+class GceUrlMaps;
+class GceTargetHttpProxies;
+class GceGlobalForwardingRules;
 class GceInstanceGroupManagers;
 
 class GceClient final : public compute::Service {
@@ -47,6 +52,11 @@ class GceClient final : public compute::Service {
   compute::Projects& projects() override;
   compute::InstanceTemplates& instance_templates() override;
   compute::HealthChecks& health_checks() override;
+  compute::InstanceGroups& instance_groups() override;
+  compute::BackendServices& backend_services() override;
+  compute::UrlMaps& url_maps() override;
+  compute::TargetHttpProxies& target_http_proxies() override;
+  compute::GlobalForwardingRules& global_forwarding_rules() override;
   compute::InstanceGroupManagers& instance_group_managers() override;
 
  private:
@@ -63,6 +73,11 @@ class GceClient final : public compute::Service {
   std::unique_ptr<GceInstanceTemplates> instance_templates_;
   std::unique_ptr<GceHealthChecks> health_checks_;
   std::unique_ptr<GceInstanceGroupManagers> instance_group_managers_;
+  std::unique_ptr<GceInstanceGroups> instance_groups_;
+  std::unique_ptr<GceBackendServices> backend_services_;
+  std::unique_ptr<GceUrlMaps> url_maps_;
+  std::unique_ptr<GceTargetHttpProxies> target_http_proxies_;
+  std::unique_ptr<GceGlobalForwardingRules> global_forwarding_rules_;
 };
 
 }  // namespace imago::gce

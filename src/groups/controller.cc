@@ -245,6 +245,28 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
       recreate_asked.push_back(name);
     }
   }
+  // An instance the load balancer sends to leaves once it is drained:
+  // its deletion waits (and the group is not stable) until then.
+  std::set<std::string> held_names;
+  int held = 0;
+  if (gate_) {
+    std::vector<Action> go;
+    for (auto& a : plan.actions) {
+      auto it = std::find(names.begin(), names.end(), a.name);
+      if (a.kind != Action::Kind::kCreate && it != names.end() &&
+          !gate_->ReadyToRemove((*managed)[it - names.begin()].instance)) {
+        ++held;
+        held_names.insert(a.name);
+        rep.did.push_back("draining " + a.name + " from the load balancer before it goes");
+        continue;
+      }
+      go.push_back(std::move(a));
+    }
+    plan.actions = std::move(go);
+    if (held > 0 && plan.waiting.empty()) {
+      plan.waiting = fmt::format("draining {} instance(s) from the load balancer", held);
+    }
+  }
   // Carry the step out, every action at once.
   std::vector<std::string> taken = names;
   for (auto& a : plan.actions) {
@@ -264,6 +286,11 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
     bool acted = std::any_of(plan.actions.begin(), plan.actions.end(),
                              [&](const Action& a) { return a.name == m.name; });
     if (acted) continue;
+    if (held_names.count(m.name)) {
+      bump("deleting");
+      report.actions.emplace_back(m.name, "DELETING");
+      continue;
+    }
     if (m.status == "PROVISIONING" || m.status == "STAGING") {
       bump("creating");
     } else if (hc && m.health != Health::kHealthy) {
@@ -279,8 +306,8 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
     report.actions.emplace_back(a.name, create ? "CREATING" : del ? "DELETING" : "RECREATING");
   }
   report.current_actions = counts;
-  report.is_stable = plan.stable && plan.actions.empty();
-  report.version_target_reached = plan.version_target_reached && plan.actions.empty();
+  report.is_stable = plan.stable && plan.actions.empty() && held == 0;
+  report.version_target_reached = plan.version_target_reached && plan.actions.empty() && held == 0;
   report.waiting = plan.waiting;
   report.fingerprint = g.fingerprint;
   Status reported = svc_.group_runtime()->ReportGroup(project_, zone, g.name, report);

@@ -36,6 +36,15 @@ struct GroupStepReport {
   std::vector<std::string> errors;
 };
 
+/// Asked before an instance of a group is deleted or made again: the load
+/// balancer drains it first (lb/balancer.h).
+class DrainGate {
+ public:
+  virtual ~DrainGate() = default;
+  /// True when `instance` (a URL) may go now; false: ask again next step.
+  virtual bool ReadyToRemove(const std::string& instance) = 0;
+};
+
 class Controller {
  public:
   /// `svc` must have a GroupRuntime; `prober` and `svc` outlive this.
@@ -49,6 +58,9 @@ class Controller {
   /// its report (and in the group's listErrors); a non-OK Status means the
   /// cloud could not be read at all.
   compute::Result<std::vector<GroupStepReport>> Step();
+  /// Deletions and recreations wait until `gate` lets the instance go
+  /// (nullptr: they go at once). `gate` outlives this.
+  void set_drain_gate(DrainGate* gate) { gate_ = gate; }
 
  private:
   struct ProbeState {
@@ -73,6 +85,7 @@ class Controller {
   HealthProber& prober_;
   std::string project_;
   std::function<int64_t()> now_us_;
+  DrainGate* gate_ = nullptr;
   std::map<std::string, ProbeState> health_;  // By instance URL.
   std::set<std::string> seen_;                // Instance URLs met during this Step.
 };

@@ -10,8 +10,10 @@
 #include "localcloud/local_health_checks.h"
 #include "localcloud/local_images.h"
 #include "localcloud/local_instance_group_managers.h"
+#include "localcloud/local_instance_groups.h"
 #include "localcloud/local_instance_templates.h"
 #include "localcloud/local_instances.h"
+#include "localcloud/local_load_balancers.h"
 #include "localcloud/local_machine_types.h"
 #include "localcloud/local_operations.h"
 #include "localcloud/local_projects.h"
@@ -38,8 +40,12 @@ LocalCloud::LocalCloud(std::unique_ptr<LocalStore> store)
       projects_(std::make_unique<LocalProjects>(*store_)),
       instance_templates_(std::make_unique<LocalInstanceTemplates>(*store_)),
       health_checks_(std::make_unique<LocalHealthChecks>(*store_)),
-      instance_group_managers_(std::make_unique<LocalInstanceGroupManagers>(*store_, *instances_)) {
-}
+      instance_group_managers_(std::make_unique<LocalInstanceGroupManagers>(*store_, *instances_)),
+      instance_groups_(std::make_unique<LocalInstanceGroups>(*store_)),
+      backend_services_(std::make_unique<LocalBackendServices>(*store_)),
+      url_maps_(std::make_unique<LocalUrlMaps>(*store_)),
+      target_http_proxies_(std::make_unique<LocalTargetHttpProxies>(*store_)),
+      global_forwarding_rules_(std::make_unique<LocalGlobalForwardingRules>(*store_)) {}
 
 LocalCloud::~LocalCloud() = default;
 
@@ -100,6 +106,24 @@ compute::InstanceGroupManagers& LocalCloud::instance_group_managers() {
 }
 compute::GroupRuntime* LocalCloud::group_runtime() {
   return instance_group_managers_.get();
+}
+compute::InstanceGroups& LocalCloud::instance_groups() {
+  return *instance_groups_;
+}
+compute::BackendServices& LocalCloud::backend_services() {
+  return *backend_services_;
+}
+compute::UrlMaps& LocalCloud::url_maps() {
+  return *url_maps_;
+}
+compute::TargetHttpProxies& LocalCloud::target_http_proxies() {
+  return *target_http_proxies_;
+}
+compute::GlobalForwardingRules& LocalCloud::global_forwarding_rules() {
+  return *global_forwarding_rules_;
+}
+compute::LoadBalancerRuntime* LocalCloud::load_balancer_runtime() {
+  return backend_services_.get();
 }
 
 void LocalCloud::ServeMetadata(const std::string& project, const std::string& zone,

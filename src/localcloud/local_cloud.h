@@ -38,6 +38,11 @@ class LocalProjects;
 class LocalInstanceTemplates;
 class LocalHealthChecks;
 class LocalInstanceGroupManagers;
+class LocalInstanceGroups;
+class LocalBackendServices;
+class LocalUrlMaps;
+class LocalTargetHttpProxies;
+class LocalGlobalForwardingRules;
 
 class LocalCloud final : public compute::Service {
  public:
@@ -64,6 +69,12 @@ class LocalCloud final : public compute::Service {
   compute::HealthChecks& health_checks() override;
   compute::InstanceGroupManagers& instance_group_managers() override;
   compute::GroupRuntime* group_runtime() override;
+  compute::InstanceGroups& instance_groups() override;
+  compute::BackendServices& backend_services() override;
+  compute::UrlMaps& url_maps() override;
+  compute::TargetHttpProxies& target_http_proxies() override;
+  compute::GlobalForwardingRules& global_forwarding_rules() override;
+  compute::LoadBalancerRuntime* load_balancer_runtime() override;
 
   /// Serves the metadata server connection of one guest on stdin/stdout
   /// (see metadata_server.h); `instance` is the instance's id.
@@ -95,6 +106,11 @@ class LocalCloud final : public compute::Service {
   std::unique_ptr<LocalInstanceTemplates> instance_templates_;
   std::unique_ptr<LocalHealthChecks> health_checks_;
   std::unique_ptr<LocalInstanceGroupManagers> instance_group_managers_;
+  std::unique_ptr<LocalInstanceGroups> instance_groups_;
+  std::unique_ptr<LocalBackendServices> backend_services_;
+  std::unique_ptr<LocalUrlMaps> url_maps_;
+  std::unique_ptr<LocalTargetHttpProxies> target_http_proxies_;
+  std::unique_ptr<LocalGlobalForwardingRules> global_forwarding_rules_;
 };
 
 }  // namespace imago::localcloud

@@ -5,6 +5,7 @@
 #include "compute/resource_ref.h"
 #include "localcloud/global_rows.h"
 #include "localcloud/local_instance_group_managers.h"
+#include "localcloud/local_load_balancers.h"
 
 namespace imago::localcloud {
 
@@ -241,11 +242,14 @@ Result<Operation> LocalHealthChecks::Patch(const std::string& project,
 Result<Operation> LocalHealthChecks::Delete(const std::string& project,
                                             const std::string& health_check,
                                             const MutationOptions& opts) {
-  return internal::DeleteGlobalRow(s_, kHealthCheckKind, "healthChecks", project, health_check,
-                                   opts, [&](const ResourceRow& row) {
-                                     return LocalInstanceGroupManagers::CheckHealthCheckUnused(
-                                         s_, project, row.resource.value("selfLink", ""));
-                                   });
+  return internal::DeleteGlobalRow(
+      s_, kHealthCheckKind, "healthChecks", project, health_check, opts,
+      [&](const ResourceRow& row) -> Status {
+        const std::string link = row.resource.value("selfLink", "");
+        IMAGO_RETURN_IF_ERROR(
+            LocalInstanceGroupManagers::CheckHealthCheckUnused(s_, project, link));
+        return CheckNotInBackendService(s_, project, link, "health_check");
+      });
 }
 
 }  // namespace imago::localcloud

@@ -11,7 +11,9 @@
 #include "compute/resource_ref.h"
 #include "compute/vm_codec.h"
 #include "localcloud/list_util.h"
+#include "localcloud/local_instance_groups.h"
 #include "localcloud/local_instances.h"
+#include "localcloud/local_load_balancers.h"
 #include "localcloud/unsupported.h"
 
 namespace imago::localcloud {
@@ -300,6 +302,7 @@ Result<InstanceGroupManager> LocalInstanceGroupManagers::Get(const std::string& 
   auto g = compute::InstanceGroupManagerFromJson(row.resource);
   if (!g.ok()) return g.status();
   const Json& report = row.local.value("report", Json::object());
+  g->named_ports = NamedPortsOf(row);
   g->current_actions = report.value("currentActions", compute::EmptyActionsSummary());
   g->status = {{"isStable", report.value("isStable", false)},
                {"versionTarget", {{"isReached", report.value("versionTargetReached", false)}}},
@@ -358,6 +361,9 @@ Result<Operation> LocalInstanceGroupManagers::Delete(const std::string& project,
         auto row = s_.LoadRow(kKind, kCollection, project, zone, igm);
         if (!row.ok()) return row.status();
         link = row->resource.value("selfLink", "");
+        // GCE refuses to delete a group that a backend service sends to.
+        IMAGO_RETURN_IF_ERROR(CheckNotInBackendService(
+            s_, project, row->resource.value("instanceGroup", ""), "instance_group"));
         IMAGO_RETURN_IF_ERROR(s_.catalog().DeleteResource(row->id));
         op->target_link = link;
         op->target_id = row->id;

@@ -59,6 +59,7 @@ RestApi::RestApi(compute::Service& service, std::string self_link_base)
   AddInstanceTemplateRoutes(router_);
   AddHealthCheckRoutes(router_);
   AddInstanceGroupManagerRoutes(router_);
+  AddLoadBalancerRoutes(router_);
 }
 
 HttpResponse RestApi::Handle(const HttpRequest& req) const {

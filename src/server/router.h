@@ -64,6 +64,7 @@ void AddProjectRoutes(Router& r);
 void AddInstanceTemplateRoutes(Router& r);
 void AddHealthCheckRoutes(Router& r);
 void AddInstanceGroupManagerRoutes(Router& r);
+void AddLoadBalancerRoutes(Router& r);
 
 }  // namespace imago::server
 

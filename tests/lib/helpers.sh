@@ -51,7 +51,29 @@ qemu_count() { vm_pids "$1" | wc -l; }
 kill_vms() {
   local pid
   kill_controller "$1"  # First: it would make the group's VMs again.
+  kill_proxy "$1"
   for pid in $(vm_pids "$1"); do kill -9 "$pid" 2>/dev/null || true; done
+}
+
+# proxy_pid HOME: the pid of the load balancer's HAProxy master of that home
+# (HOME/lb/haproxy.pid, when that process is HAProxy), or nothing.
+proxy_pid() {
+  local f=$1/lb/haproxy.pid pid exe
+  [[ -f $f ]] || return 0
+  pid=$(<"$f")
+  [[ $pid =~ ^[0-9]+$ ]] || return 0
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 0
+  [[ ${exe##*/} == haproxy ]] || return 0
+  echo "$pid"
+}
+
+# kill_proxy HOME: ends that home's HAProxy, master and workers.
+kill_proxy() {
+  local pid
+  pid=$(proxy_pid "$1")
+  [[ -z $pid ]] && return 0
+  kill_descendants "$pid"
+  kill -9 "$pid" 2>/dev/null || true
 }
 
 # controller_pid HOME: the pid of the live group controller of that home

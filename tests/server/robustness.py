@@ -47,13 +47,19 @@ ROUTES_POST = [
     P + "/zones/local-a/instanceGroupManagers/nope/recreateInstances",
     P + "/zones/local-a/instanceGroupManagers/nope/deleteInstances",
     P + "/zones/local-a/instanceGroupManagers/nope/listManagedInstances",
+    P + "/zones/local-a/instanceGroups/nope/setNamedPorts",
+    P + "/global/backendServices", P + "/global/backendServices/nope/getHealth",
+    P + "/global/urlMaps", P + "/global/targetHttpProxies", P + "/targetHttpProxies/nope/setUrlMap",
+    P + "/global/forwardingRules", P + "/global/forwardingRules/nope/setTarget",
 ]
 ROUTES_GET = [P + "/global/images", P + "/global/operations", P + "/zones/local-a/disks",
               P + "/zones/local-a/instances", P + "/global/snapshots", P + "/zones/local-a/operations",
               P + "/regions", P + "/zones/local-a/machineTypes", P + "/aggregated/disks",
               P + "/aggregated/instances", P + "/aggregated/operations", P + "/aggregated/machineTypes",
               P + "/global/instanceTemplates", P + "/global/healthChecks",
-              P + "/zones/local-a/instanceGroupManagers"]
+              P + "/zones/local-a/instanceGroupManagers", P + "/zones/local-a/instanceGroups",
+              P + "/global/backendServices", P + "/global/urlMaps", P + "/global/targetHttpProxies",
+              P + "/global/forwardingRules"]
 # Reads that succeed with good parameters; a malformed `fields` must be a 400.
 ROUTES_GET_ONE = ["/compute/v1/projects/local", P + "/regions/local", P + "/zones/local-a",
                   P + "/zones/local-a/machineTypes/e2-micro", P + "/global/images/small-v1"]
@@ -82,6 +88,7 @@ def refused_fields(rng, name):
     boot = {"boot": True, "initializeParams": {"sourceImage": "global/images/small-v1"}}
     templates, checks = P + "/global/instanceTemplates", P + "/global/healthChecks"
     groups = P + "/zones/local-a/instanceGroupManagers"
+    services, rules = P + "/global/backendServices", P + "/global/forwardingRules"
     props = {"machineType": "e2-micro", "disks": [boot]}
     return rng.choice([
         (images, {"name": name, "sourceImage": "small-v1", "imageEncryptionKey": {"rawKey": "a" * 44}}),
@@ -128,6 +135,24 @@ def refused_fields(rng, name):
         (groups, {"name": name, "instanceTemplate": "x", "targetSize": 1, "updatePolicy": {"maxSurge": {"fixed": -3}}}),
         (groups, {"name": name, "instanceTemplate": "x", "targetSize": 1, "autoHealingPolicies": [{"healthCheck": "nope"}, {"healthCheck": "nope2"}]}),
         (groups, {"name": name, "instanceTemplate": "x", "targetSize": 1, "targetPools": ["regions/r/targetPools/p"]}),
+        (services, {"name": name, "protocol": "GRPC", "healthChecks": ["global/healthChecks/x"]}),
+        (services, {"name": name, "healthChecks": ["global/healthChecks/nope"]}),
+        (services, {"name": name, "healthChecks": ["a", "b"]}),
+        (services, {"name": name, "healthChecks": ["x"], "backends": [{"group": "zones/local-a/instanceGroups/nope"}]}),
+        (services, {"name": name, "healthChecks": ["x"], "backends": [{"group": "g", "capacityScaler": 7}]}),
+        (services, {"name": name, "healthChecks": ["x"], "backends": [{"group": "g", "capacityScaler": "lots"}]}),
+        (services, {"name": name, "healthChecks": ["x"], "sessionAffinity": "CLIENT_IP"}),
+        (services, {"name": name, "healthChecks": ["x"], "connectionDraining": {"drainingTimeoutSec": 99999}}),
+        (services, {"name": name, "healthChecks": ["x"], "timeoutSec": -5}),
+        (P + "/global/urlMaps", {"name": name, "defaultService": "global/backendServices/nope"}),
+        (P + "/global/urlMaps", {"name": name, "defaultService": "x", "pathMatchers": [{"name": "m"}]}),
+        (P + "/global/targetHttpProxies", {"name": name, "urlMap": "global/urlMaps/nope"}),
+        (rules, {"name": name, "target": "global/targetHttpProxies/nope", "portRange": "8080"}),
+        (rules, {"name": name, "target": "x", "portRange": "8080-8090"}),
+        (rules, {"name": name, "target": "x", "portRange": "99999"}),
+        (rules, {"name": name, "target": "x", "portRange": "8080", "IPAddress": "10.0.0.1"}),
+        (rules, {"name": name, "target": "x", "portRange": "8080", "IPProtocol": "UDP"}),
+        (rules, {"name": name, "target": "x", "portRange": "8080", "ports": ["80"]}),
     ])
 
 
