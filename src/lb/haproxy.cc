@@ -209,6 +209,12 @@ HaproxyProxy::HaproxyProxy(std::string dir) : dir_(std::move(dir)) {}
 int HaproxyProxy::RunningPid() const {
   int pid = ReadPid(dir_ + "/haproxy.pid");
   if (pid <= 0 || kill(pid, 0) != 0) return 0;
+  // A zombie (killed, not reaped yet: its parent is init) runs no more.
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  std::getline(stat, line);
+  auto paren = line.rfind(") ");
+  if (paren == std::string::npos || line.compare(paren + 2, 1, "Z") == 0) return 0;
   char exe[512];
   ssize_t n = readlink(fmt::format("/proc/{}/exe", pid).c_str(), exe, sizeof exe - 1);
   if (n <= 0) return 0;
@@ -271,12 +277,17 @@ Result<ProxyState> HaproxyProxy::Read() {
 Status HaproxyProxy::Stop() {
   int pid = RunningPid();
   if (pid == 0) return Status::OK();
-  kill(pid, SIGUSR1);  // Soft stop: what is in flight finishes.
-  for (int i = 0; i < 100 && RunningPid() == pid; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Soft stop first: what is in flight finishes; then the hard way.
+  for (int sig : {SIGUSR1, SIGTERM, SIGKILL}) {
+    kill(pid, sig);
+    for (int i = 0; i < 60 && RunningPid() == pid; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (RunningPid() != pid) break;
   }
-  if (RunningPid() == pid) kill(pid, SIGTERM);
   unlink((dir_ + "/haproxy.cfg").c_str());
+  if (RunningPid() == pid)
+    return Status::Unavailable("HAProxy (pid " + std::to_string(pid) + ") does not stop");
   return Status::OK();
 }
 
