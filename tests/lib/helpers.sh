@@ -64,6 +64,8 @@ proxy_pid() {
   [[ $pid =~ ^[0-9]+$ ]] || return 0
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 0
   [[ ${exe##*/} == haproxy ]] || return 0
+  # A zombie (ended, not reaped yet by init) runs no more.
+  [[ $(awk '{sub(/.*\) /, ""); print $1}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 0
   echo "$pid"
 }
 
