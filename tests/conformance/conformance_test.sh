@@ -28,5 +28,6 @@ for _ in $(seq 1 50); do grep -q "imago serve:" serve.log && break; sleep 0.1; d
 grep -q "imago serve:" serve.log || fail "imago serve did not start: $(cat serve.log)"
 cd "$here"
 IMAGO_ENDPOINT_PORT=$port IMAGO_TOKEN=$("$IMAGO" serve --print-token) IMAGO_PROJECT=local \
-  node --test --test-reporter=spec conformance.test.js methods.test.js groups.test.js
+  IMAGO_LB_PORT=$(free_port) \
+  node --test --test-reporter=spec conformance.test.js methods.test.js groups.test.js lb.test.js
 kill -0 "$server" || fail "imago serve died during the suite: $(cat "$WORK/serve.log")"
