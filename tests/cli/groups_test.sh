@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# imago instance-templates, imago health-checks and imago instance-groups
-# managed, on the local cloud and, the same commands, with --cloud gce
+# imago instance-templates, imago health-checks, imago instance-groups
+# managed and the load balancer's commands, on the local cloud and, the same commands, with --cloud gce
 # through `imago serve` (GceClient over HTTP): what gcloud users type, GCE's
 # defaults, and refusals that change nothing.
 source "$(dirname "$0")/lib.sh"
@@ -10,7 +10,7 @@ echo 'echo up' >boot.sh
 port=$(free_port)
 "$IMAGO" serve --listen "127.0.0.1:$port" 2>serve.log &
 server=$!
-trap 'kill $server 2>/dev/null || true; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
+trap 'kill $server 2>/dev/null || true; kill_vms "$IMAGO_HOME"; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
 for _ in $(seq 1 50); do grep -q "imago serve:" serve.log && break; sleep 0.1; done
 export IMAGO_ACCESS_TOKEN=$("$IMAGO" serve --print-token)
 gce() { "$IMAGO" --cloud gce --project local --zone local-a \
@@ -92,6 +92,51 @@ for cloud in imago gce; do
   expect_contains "$cloud: not a member" "$ERR" "not a member"
   expect_rc 3 gm resize "$g" --size 1001
   expect_rc 5 gm create "$g" --template "$t" --size 0
+
+  # The load balancer in front of the group: every command, and refusals.
+  gm set-named-ports "$g" --named-ports http:80,admin:9000 >/dev/null 2>&1 || fail "$cloud: set-named-ports"
+  expect_eq "$cloud: named ports" "$(gm get-named-ports "$g" --format json | jq -c '[.[] | .port]')" "[80,9000]"
+  expect_rc 3 gm set-named-ports "$g" --named-ports http
+  expect_contains "$cloud: named port syntax" "$ERR" "NAME:PORT"
+  bs=bs-$cloud
+  $cloud backend-services create "$bs" --health-checks "$h" --connection-draining-timeout 20s --global \
+    >/dev/null 2>&1 || fail "$cloud: backend-services create"
+  $cloud backend-services add-backend "$bs" --instance-group "$g" --instance-group-zone local-a \
+    >/dev/null 2>&1 || fail "$cloud: add-backend"
+  $cloud backend-services update-backend "$bs" --instance-group "$g" --capacity-scaler 0.5 \
+    >/dev/null 2>&1 || fail "$cloud: update-backend"
+  j=$($cloud backend-services describe "$bs" --format json)
+  expect_eq "$cloud: backend service" \
+    "$(jq -c '[.protocol, .portName, .timeoutSec, .connectionDraining.drainingTimeoutSec, .backends[0].capacityScaler, (.backends[0].group | sub(".*/"; ""))]' <<<"$j")" \
+    "[\"HTTP\",\"http\",30,20,0.5,\"$g\"]"
+  expect_rc 3 $cloud backend-services add-backend "$bs" --instance-group "$g"
+  expect_contains "$cloud: a backend once" "$ERR" "already"
+  expect_rc 3 $cloud backend-services update-backend "$bs" --instance-group "$g" --capacity-scaler 5
+  expect_contains "$cloud: capacity by field" "$ERR" "capacityScaler"
+  expect_rc 3 $cloud backend-services create "$bs-x" --health-checks "$h" --protocol UDP
+  expect_rc 4 $cloud backend-services create "$bs-x" --health-checks nope
+  $cloud url-maps create "map-$cloud" --default-service "$bs" >/dev/null 2>&1 || fail "$cloud: url-maps create"
+  $cloud target-http-proxies create "px-$cloud" --url-map "map-$cloud" >/dev/null 2>&1 || fail "$cloud: proxy create"
+  lb_port=$(free_port)
+  $cloud forwarding-rules create "fr-$cloud" --global --target-http-proxy "px-$cloud" --ports "$lb_port" \
+    >/dev/null 2>&1 || fail "$cloud: forwarding-rules create"
+  expect_contains "$cloud: rule list" "$($cloud forwarding-rules list | tail -1)" "127.0.0.1   $lb_port-$lb_port"
+  expect_rc 3 $cloud forwarding-rules create "fr-$cloud-x" --target-http-proxy "px-$cloud" --ports "$lb_port"
+  expect_contains "$cloud: port taken" "$ERR" "already served by forwarding rule 'fr-$cloud'"
+  expect_rc 3 $cloud forwarding-rules create "fr-$cloud-x" --target-http-proxy "px-$cloud" --ports 80-90
+  expect_eq "$cloud: get-health of an empty group" "$($cloud backend-services get-health "$bs" --format json)" "[]"
+  expect_rc 7 gm delete "$g"
+  expect_contains "$cloud: group in use" "$ERR" "backendServices/$bs"
+  expect_rc 7 $cloud backend-services delete "$bs"
+  expect_rc 7 $cloud url-maps delete "map-$cloud"
+  expect_rc 7 $cloud target-http-proxies delete "px-$cloud"
+  $cloud forwarding-rules delete "fr-$cloud" >/dev/null 2>&1 || fail "$cloud: rule delete"
+  $cloud target-http-proxies delete "px-$cloud" >/dev/null 2>&1 || fail "$cloud: proxy delete"
+  $cloud url-maps delete "map-$cloud" >/dev/null 2>&1 || fail "$cloud: map delete"
+  $cloud backend-services remove-backend "$bs" --instance-group "$g" >/dev/null 2>&1 || fail "$cloud: remove-backend"
+  expect_eq "$cloud: no backend" "$($cloud backend-services describe "$bs" --format json | jq '.backends // [] | length')" 0
+  $cloud backend-services delete "$bs" >/dev/null 2>&1 || fail "$cloud: backend-services delete"
+
   gm delete "$g" >/dev/null 2>&1 || fail "$cloud: group delete"
   expect_rc 4 gm describe "$g"
   $cloud instance-templates delete "$t" "$t-2" >/dev/null 2>&1
