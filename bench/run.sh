@@ -18,6 +18,9 @@ echo
 echo "== groups: rolling replacement and healing (bench/groups_bench.sh)"
 bash bench/groups_bench.sh
 echo
+echo "== load balancer: throughput, latency, failed requests in a rollout (bench/lb_bench.sh)"
+bash bench/lb_bench.sh
+echo
 echo "== imago serve (bench/serve_bench.cc)"
 "$BUILD/serve_bench"
 echo

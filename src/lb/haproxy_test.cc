@@ -65,7 +65,7 @@ TEST(HaproxyConfigTest, RendersFrontendsBackendsAndServers) {
   EXPECT_NE(full.find("  timeout server 45s\n"), std::string::npos);
   EXPECT_NE(full.find("http-check send meth GET uri /health%20check%231\n"), std::string::npos);
   EXPECT_NE(full.find("  server web-1.local-a 127.0.0.1:40001 check port 40002 inter 1s fall 2 "
-                      "rise 2 weight 50\n"),
+                      "rise 2 weight 50 maxconn 2\n"),
             std::string::npos);
   // A draining server is not written: the old worker keeps its requests.
   EXPECT_EQ(full.find("web-2.local-a"), std::string::npos);
