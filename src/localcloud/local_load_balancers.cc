@@ -159,9 +159,29 @@ Status CheckExtraBackendService(const Json& extra) {
     return NotLocal("backendService.localityLbPolicy", extra["localityLbPolicy"].dump(),
                     "its load balancer spreads requests round robin.");
   }
-  for (const char* k : {"iap", "securityPolicy", "edgeSecurityPolicy", "cdnPolicy",
-                        "consistentHash", "circuitBreakers", "outlierDetection", "failoverPolicy",
-                        "serviceBindings", "customMetrics"}) {
+  for (const char* k : {"iap",
+                        "securityPolicy",
+                        "edgeSecurityPolicy",
+                        "cdnPolicy",
+                        "consistentHash",
+                        "circuitBreakers",
+                        "outlierDetection",
+                        "failoverPolicy",
+                        "serviceBindings",
+                        "customMetrics",
+                        "customRequestHeaders",
+                        "customResponseHeaders",
+                        "tlsSettings",
+                        "securitySettings",
+                        "maxStreamDuration",
+                        "haPolicy",
+                        "strongSessionAffinityCookie",
+                        "localityLbPolicies",
+                        "compressionMode",
+                        "serviceLbPolicy",
+                        "subsetting",
+                        "networkPassThroughLbTrafficPolicy",
+                        "network"}) {
     if (is(k) && !compute::IsEmptyValue(extra[k])) {
       return NotLocal(std::string("backendService.") + k, "set",
                       "leave it out (see docs/groups.md for what the local load balancer does).");

@@ -15,6 +15,7 @@
 #include "base/testing.h"
 #include "compute/group_codec.h"
 #include "compute/json_codec.h"
+#include "compute/lb_codec.h"
 #include "compute/schema.h"
 #include "compute/vm_codec.h"
 #include "server/rest_api.h"
@@ -259,6 +260,22 @@ TEST_F(SchemaRoundTrip, InstanceGroupManagers) {
             "zones/local-a/instanceGroupManagers/",
             {{"instanceTemplate", "global/instanceTemplates/tmpl"}, {"targetSize", 0}},
             [](const json& b) { return compute::InstanceGroupManagerFromJson(b)->extra; });
+}
+
+TEST_F(SchemaRoundTrip, LoadBalancer) {
+  ASSERT_EQ(Call("POST", "global/healthChecks", R"({"name":"hc","type":"HTTP"})").status, 200);
+  RoundTrip("BackendService", "global/backendServices", "global/backendServices/",
+            {{"healthChecks", {"global/healthChecks/hc"}}},
+            [](const json& b) { return compute::BackendServiceFromJson(b)->extra; });
+  ASSERT_EQ(Call("POST", "global/backendServices", R"({"name":"bs","healthChecks":["hc"]})").status,
+            200);
+  RoundTrip("UrlMap", "global/urlMaps", "global/urlMaps/",
+            {{"defaultService", "global/backendServices/bs"}},
+            [](const json& b) { return compute::UrlMapFromJson(b)->extra; });
+  ASSERT_EQ(Call("POST", "global/urlMaps", R"({"name":"map","defaultService":"bs"})").status, 200);
+  RoundTrip("TargetHttpProxy", "global/targetHttpProxies", "global/targetHttpProxies/",
+            {{"urlMap", "global/urlMaps/map"}},
+            [](const json& b) { return compute::TargetHttpProxyFromJson(b)->extra; });
 }
 
 // Instances: an insert passes every check before its VM boots, and this
