@@ -48,7 +48,7 @@ int Describe(Context& ctx, compute::Service& svc, const std::string& name) {
 }
 
 struct CreateFlags {
-  std::string name, request_id;
+  std::string name, request_id, private_network_ip;
   InstanceFlags vm;
   std::vector<std::string> disks;
   bool deletion_protection = false;
@@ -65,6 +65,11 @@ int RunCreate(Context& ctx, const CreateFlags& f) {
   compute::Instance in = std::move(made.value());
   in.name = f.name;
   if (f.deletion_protection) in.extra["deletionProtection"] = true;
+  if (!f.private_network_ip.empty()) {
+    compute::NetworkInterface nic;
+    nic.network_ip = f.private_network_ip;
+    in.network_interfaces = {nic};
+  }
   for (const auto& spec : f.disks) {
     auto kv = ParseKeyValues("--disk", spec);
     if (!kv.ok()) return ctx.Fail(cmd, kv.status());
@@ -238,6 +243,8 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
                      "Boot from the family's newest usable image (resolved now, then recorded)");
     c->add_option("--disk", f->disks,
                   "Attach an existing disk: name=DISK[,device-name=X][,auto-delete=yes]");
+    c->add_option("--private-network-ip", f->private_network_ip,
+                  "Its address on the project's network (10.128.0.0/20; default: the next free)");
     c->add_flag("--deletion-protection", f->deletion_protection,
                 "Refuse to delete the instance until this is cleared (instances update)");
     c->add_option("--request-id", f->request_id, "A UUID making retries of this call safe");

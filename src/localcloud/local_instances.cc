@@ -23,6 +23,7 @@
 #include "localcloud/machine_types.h"
 #include "localcloud/qemu.h"
 #include "localcloud/unsupported.h"
+#include "localcloud/vpc.h"
 #include "localcloud/vm_boot.h"
 
 namespace imago::localcloud {
@@ -141,6 +142,13 @@ Status LocalInstances::Boot(const std::string& project, Instance* in, ResourceRo
                               " __metadata --home " + base::ShellQuote(s_.home()) + " --project " +
                               project + " --zone " + zone + " --instance " + std::to_string(in->id);
   }
+  // The instances' network: a second NIC on the project's switch.
+  if (!in->network_interfaces.empty() && !in->network_interfaces[0].network_ip.empty()) {
+    auto sock = EnsureSwitch(s_.home(), project);
+    if (!sock.ok()) return sock.status();
+    req.vm.vpc_socket = *sock;
+    req.vm.vpc_mac = VpcMac(in->network_interfaces[0].network_ip);
+  }
   auto wanted = ParsePorts(in->metadata.Get(kPortsKey).value_or(""));
   if (!wanted.ok()) return wanted.status();
   req.wanted = *wanted;
@@ -202,7 +210,7 @@ Result<Operation> LocalInstances::Insert(const std::string& project, const std::
     nic.subnetwork =
         s_.Link("projects/" + project + "/regions/" + RegionOfZone(zone) + "/subnetworks/default");
   }
-  nic.network_ip = kGuestIp;
+  const std::string requested_ip = nic.network_ip;  // Allocated in the transaction below.
   compute::AccessConfig nat;
   if (!nic.access_configs.empty()) nat.extra = nic.access_configs[0].extra;
   nat.nat_ip = "127.0.0.1";
@@ -219,6 +227,9 @@ Result<Operation> LocalInstances::Insert(const std::string& project, const std::
     if (existing->has_value()) {
       return Status::ResourceExists(compute::ZonalPath(project, zone, "instances", in.name));
     }
+    auto ip = AllocateNetworkIp(c, project, requested_ip);
+    if (!ip.ok()) return ip.status();
+    in.network_interfaces[0].network_ip = *ip;
     row.kind = kInstanceKind;
     row.project = project;
     row.zone = zone;

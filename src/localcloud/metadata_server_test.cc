@@ -17,6 +17,9 @@ compute::Instance TestInstance() {
   in.machine_type =
       "https://www.googleapis.com/compute/v1/projects/p/zones/local-a/machineTypes/e2-micro";
   in.metadata.items = {{"startup-script", "#!/bin/sh\necho hi\n"}, {"env", "dev"}, {"empty", ""}};
+  compute::NetworkInterface nic;
+  nic.network_ip = "10.128.0.7";
+  in.network_interfaces = {nic};
   return in;
 }
 
@@ -45,7 +48,11 @@ TEST(MetadataServerTest, AnswersTheGcePaths) {
   EXPECT_EQ(Get("/computeMetadata/v1/instance/hostname").body, "web-1.local-a.c.p.internal");
   EXPECT_NE(Get("/computeMetadata/v1/instance/zone").body.find("/zones/local-a"),
             std::string::npos);
-  EXPECT_EQ(Get("/computeMetadata/v1/instance/network-interfaces/0/ip").body, "169.254.0.15");
+  // The instance's address on the project's network, as a guest learns it.
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/network-interfaces/0/ip").body, "10.128.0.7");
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/network-interfaces/0/subnetmask").body,
+            "255.255.240.0");
+  EXPECT_EQ(Get("/computeMetadata/v1/instance/network-interfaces/0/mac").body, "42:01:0a:80:00:07");
   EXPECT_EQ(Get("/computeMetadata/v1/project/project-id").body, "p");
   EXPECT_EQ(Get("/computeMetadata/v1/project/attributes/x").status, 404);
   EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes").status, 301);

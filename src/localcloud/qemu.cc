@@ -218,6 +218,10 @@ std::vector<std::string> QemuArgs(const VmSpec& spec) {
     net += ",guestfwd=tcp:169.254.169.254:80-cmd:" + QemuOpt(spec.metadata_command);
   }
   a.insert(a.end(), {"-netdev", net, "-device", "virtio-net-pci,netdev=net0"});
+  if (!spec.vpc_socket.empty()) {
+    a.insert(a.end(), {"-netdev", "vde,id=net1,sock=" + QemuOpt(spec.vpc_socket), "-device",
+                       "virtio-net-pci,netdev=net1,mac=" + spec.vpc_mac});
+  }
   a.insert(a.end(), {"-qmp", "unix:" + QemuOpt(run + "/qmp") + ",server=on,wait=off", "-daemonize",
                      "-pidfile", run + "/pid"});
   return a;

@@ -54,6 +54,10 @@ struct VmSpec {
   std::vector<VmDisk> disks;  // disks[0] boots.
   std::vector<compute::ForwardedPort> ports;
   std::string metadata_command;  // Run by QEMU for each guest connection to 169.254.169.254:80.
+  /// The project's switch (vpc.h) and this NIC's MAC: a second NIC on the
+  /// instances' network; none when empty.
+  std::string vpc_socket;
+  std::string vpc_mac;
 };
 
 /// The guest's address on its own user-mode network.

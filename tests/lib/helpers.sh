@@ -52,6 +52,7 @@ kill_vms() {
   local pid
   kill_controller "$1"  # First: it would make the group's VMs again.
   kill_proxy "$1"
+  kill_switches "$1"
   for pid in $(vm_pids "$1"); do kill -9 "$pid" 2>/dev/null || true; done
 }
 
@@ -67,6 +68,20 @@ proxy_pid() {
   # A zombie (ended, not reaped yet by init) runs no more.
   [[ $(awk '{sub(/.*\) /, ""); print $1}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 0
   echo "$pid"
+}
+
+# kill_switches HOME: ends the network switches (vde_switch) of that home's
+# projects (HOME/net/PROJECT.pid, when that process is vde_switch).
+kill_switches() {
+  local f pid exe
+  for f in "$1"/net/*.pid; do
+    [[ -f $f ]] || continue
+    pid=$(<"$f")
+    [[ $pid =~ ^[0-9]+$ ]] || continue
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    [[ ${exe##*/} == vde_switch ]] || continue
+    kill -9 "$pid" 2>/dev/null || true
+  done
 }
 
 # kill_proxy HOME: ends that home's HAProxy, master and workers.
