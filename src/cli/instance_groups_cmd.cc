@@ -4,8 +4,10 @@
 #include <chrono>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -314,8 +316,118 @@ void AddInstanceGroupsCommands(CLI::App& root, Context& ctx) {
     c->footer("Example:\n  imago instance-groups managed delete web");
     AddNamesVerb(c, ctx, "instance-groups.managed.delete", "Deleting",
                  [&ctx](compute::Service& svc, const std::string& n) {
+                   // As gcloud: the group's autoscaler goes first.
+                   auto g = svc.instance_group_managers().Get(ctx.g.project, ctx.g.zone, n);
+                   if (g.ok() && g->status.contains("autoscaler")) {
+                     auto del = svc.autoscalers().Delete(
+                         ctx.g.project, ctx.g.zone,
+                         compute::LastSegment(g->status["autoscaler"].get<std::string>()), {});
+                     if (!del.ok() && del.status().code() != compute::Code::kNotFound) return del;
+                   }
                    return svc.instance_group_managers().Delete(ctx.g.project, ctx.g.zone, n, {});
                  });
+  }
+  {
+    struct Flags {
+      std::string name, mode, cool_down, window;
+      int min = -1, max = 0;
+      double target = 0;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* c = g->add_subcommand(
+        "set-autoscaling", "Scale the group with its CPU use (creates or changes its autoscaler)");
+    c->add_option("NAME", f->name, "Group name")->required();
+    c->add_option("--max-num-replicas", f->max, "The largest size")->required();
+    c->add_option("--min-num-replicas", f->min, "The smallest size (default 1)");
+    c->add_option("--target-cpu-utilization", f->target,
+                  "Mean CPU use to keep, above 0 and at most 1 (default 0.6)");
+    c->add_option("--cool-down-period", f->cool_down,
+                  "How long a new instance's CPU is ignored, e.g. 60s (default 60s)");
+    c->add_option("--scale-in-time-window", f->window,
+                  "Scale in to the highest recommendation of this window (default 10m)");
+    c->add_option("--mode", f->mode, "on (default), off, only-scale-out");
+    c->footer(
+        "Example:\n  imago instance-groups managed set-autoscaling web --max-num-replicas 5 \\\n"
+        "      --min-num-replicas 2 --target-cpu-utilization 0.6 --cool-down-period 90s");
+    c->callback([&ctx, f] {
+      const char* cmd = "instance-groups.managed.set-autoscaling";
+      compute::Service* svc = ctx.Service(cmd);
+      if (!svc) return;
+      Json policy = {{"maxNumReplicas", f->max}};
+      if (f->min >= 0) policy["minNumReplicas"] = f->min;
+      if (f->target > 0) policy["cpuUtilization"] = {{"utilizationTarget", f->target}};
+      for (auto [flag, text, key] :
+           {std::tuple{"--cool-down-period", f->cool_down, "coolDownPeriodSec"},
+            std::tuple{"--scale-in-time-window", f->window, ""}}) {
+        if (text.empty()) continue;
+        auto sec = ParseSeconds(flag, text);
+        if (!sec.ok()) return void(ctx.exit_code = ctx.Fail(cmd, sec.status()));
+        if (*key) {
+          policy[key] = *sec;
+        } else {
+          policy["scaleInControl"] = {{"timeWindowSec", *sec}};
+        }
+      }
+      if (!f->mode.empty()) {
+        std::string m = f->mode;
+        for (auto& ch : m) ch = ch == '-' ? '_' : static_cast<char>(toupper(ch));
+        policy["mode"] = m;
+      }
+      auto g = svc->instance_group_managers().Get(ctx.g.project, ctx.g.zone, f->name);
+      if (!g.ok()) return void(ctx.exit_code = ctx.Fail(cmd, g.status()));
+      Json body = {{"name", f->name}, {"target", g->self_link}, {"autoscalingPolicy", policy}};
+      compute::Result<compute::Operation> op = compute::Status::OK();
+      std::string scaler = f->name;
+      if (g->status.contains("autoscaler")) {
+        scaler = compute::LastSegment(g->status["autoscaler"].get<std::string>());
+        body["name"] = scaler;
+        op = svc->autoscalers().Patch(ctx.g.project, ctx.g.zone, scaler,
+                                      Json{{"autoscalingPolicy", policy}}, {});
+      } else {
+        auto a = compute::AutoscalerFromJson(body);
+        if (!a.ok()) return void(ctx.exit_code = ctx.Fail(cmd, a.status()));
+        op = svc->autoscalers().Insert(ctx.g.project, ctx.g.zone, *a, {});
+      }
+      if (int rc = ctx.Check(cmd, op)) return void(ctx.exit_code = rc);
+      Kick(ctx, *svc);
+      auto got = svc->autoscalers().Get(ctx.g.project, ctx.g.zone, scaler);
+      if (!got.ok()) return void(ctx.exit_code = ctx.Fail(cmd, got.status()));
+      std::cerr << "Autoscaling [" << got->self_link << "].\n";
+      PrintOne(ctx, *got,
+               {{"NAME", [](const Json& j) { return Field(j, "name"); }},
+                {"TARGET", [](const Json& j) { return LastOf(j, "target"); }},
+                {"MIN", [](const Json& j) { return Field(j, "autoscalingPolicy.minNumReplicas"); }},
+                {"MAX", [](const Json& j) { return Field(j, "autoscalingPolicy.maxNumReplicas"); }},
+                {"CPU_TARGET",
+                 [](const Json& j) {
+                   return Field(j, "autoscalingPolicy.cpuUtilization.utilizationTarget");
+                 }},
+                {"MODE", [](const Json& j) { return Field(j, "autoscalingPolicy.mode"); }},
+                {"STATUS", [](const Json& j) { return Field(j, "status"); }}});
+    });
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    CLI::App* c = g->add_subcommand("stop-autoscaling", "Delete the group's autoscaler");
+    c->add_option("NAME", *name, "Group name")->required();
+    c->footer("Example:\n  imago instance-groups managed stop-autoscaling web");
+    c->callback([&ctx, name] {
+      const char* cmd = "instance-groups.managed.stop-autoscaling";
+      compute::Service* svc = ctx.Service(cmd);
+      if (!svc) return;
+      auto g = svc->instance_group_managers().Get(ctx.g.project, ctx.g.zone, *name);
+      if (!g.ok()) return void(ctx.exit_code = ctx.Fail(cmd, g.status()));
+      if (!g->status.contains("autoscaler")) {
+        ctx.exit_code = ctx.Fail(cmd, compute::Status::InvalidField(
+                                          "NAME", *name, "The group has no autoscaler."));
+        return;
+      }
+      ctx.exit_code = ctx.Check(
+          cmd, svc->autoscalers().Delete(
+                   ctx.g.project, ctx.g.zone,
+                   compute::LastSegment(g->status["autoscaler"].get<std::string>()), {}));
+      if (ctx.exit_code == 0) std::cerr << "Stopped autoscaling " << *name << ".\n";
+    });
   }
   {
     auto name = std::make_shared<std::string>();

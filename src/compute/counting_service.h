@@ -205,6 +205,7 @@ class CountingService final : public Service {
   }
   compute::GroupRuntime* group_runtime() override { return inner_.group_runtime(); }
   compute::InstanceGroups& instance_groups() override { return inner_.instance_groups(); }
+  compute::Autoscalers& autoscalers() override { return inner_.autoscalers(); }
   compute::BackendServices& backend_services() override { return inner_.backend_services(); }
   compute::UrlMaps& url_maps() override { return inner_.url_maps(); }
   compute::TargetHttpProxies& target_http_proxies() override {

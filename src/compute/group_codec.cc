@@ -193,6 +193,100 @@ Result<NamedPort> NamedPortFromJson(const Json& j, std::string_view where) {
   return np;
 }
 
+Json ToJson(const Autoscaler& a) {
+  Json j = Json::object();
+  j["kind"] = "compute#autoscaler";
+  PutId(j, a.id);
+  PutIfSet(j, "creationTimestamp", a.creation_timestamp);
+  j["name"] = a.name;
+  PutIfSet(j, "description", a.description);
+  PutIfSet(j, "zone", a.zone);
+  PutIfSet(j, "target", a.target);
+  Json p = Json::object();
+  const auto& ap = a.policy;
+  if (ap.min_num_replicas) p["minNumReplicas"] = *ap.min_num_replicas;
+  PutPositive(p, "maxNumReplicas", ap.max_num_replicas);
+  PutPositive(p, "coolDownPeriodSec", ap.cool_down_period_sec);
+  PutIfSet(p, "mode", ap.mode);
+  if (ap.cpu_utilization_target > 0) {
+    p["cpuUtilization"] = {{"utilizationTarget", ap.cpu_utilization_target}};
+  }
+  if (ap.scale_in_window_sec > 0) {
+    p["scaleInControl"] = {{"timeWindowSec", ap.scale_in_window_sec}};
+  }
+  PutExtra(p, ap.extra);
+  j["autoscalingPolicy"] = p;
+  PutIfSet(j, "status", a.status);
+  if (a.recommended_size) j["recommendedSize"] = *a.recommended_size;
+  if (!a.status_details.empty()) j["statusDetails"] = a.status_details;
+  PutIfSet(j, "selfLink", a.self_link);
+  PutExtra(j, a.extra);
+  return j;
+}
+
+Result<Autoscaler> AutoscalerFromJson(const Json& j, std::string_view where) {
+  Autoscaler a;
+  Reader r(j, std::string(where), "Autoscaler");
+  int recommended = -1;
+  r.Kind("compute#autoscaler")
+      .U64("id", &a.id)
+      .Str("creationTimestamp", &a.creation_timestamp)
+      .Str("name", &a.name)
+      .Str("description", &a.description)
+      .Str("selfLink", &a.self_link)
+      .Str("zone", &a.zone)
+      .Str("target", &a.target)
+      .Str("status", &a.status)
+      .I32("recommendedSize", &recommended)
+      .Obj("statusDetails", [&](const Json&, const std::string&) { return Status::OK(); })
+      .Obj("autoscalingPolicy", [&](const Json& v, const std::string& w) -> Status {
+        auto& ap = a.policy;
+        int min = -1;
+        Reader rp(v, w, "AutoscalingPolicy");
+        rp.I32("minNumReplicas", &min)
+            .I32("maxNumReplicas", &ap.max_num_replicas)
+            .I32("coolDownPeriodSec", &ap.cool_down_period_sec)
+            .Enum("mode", &ap.mode)
+            .Obj("cpuUtilization",
+                 [&](const Json& c, const std::string& cw) -> Status {
+                   IMAGO_RETURN_IF_ERROR(json_read::CheckObject(c, cw));
+                   if (c.contains("utilizationTarget") && !c["utilizationTarget"].is_null()) {
+                     if (!c["utilizationTarget"].is_number()) {
+                       return json_read::TypeError(cw, "utilizationTarget", "TYPE_DOUBLE",
+                                                   c["utilizationTarget"]);
+                     }
+                     ap.cpu_utilization_target = c["utilizationTarget"].get<double>();
+                   }
+                   Reader rc(c, cw, "AutoscalingPolicyCpuUtilization");
+                   rc.Ignore("utilizationTarget");
+                   Json rest = Json::object();
+                   IMAGO_RETURN_IF_ERROR(rc.Done(&rest));
+                   if (!rest.empty()) ap.extra["cpuUtilization"] = rest;
+                   return Status::OK();
+                 })
+            .Obj("scaleInControl", [&](const Json& c, const std::string& cw) -> Status {
+              Reader rs(c, cw, "AutoscalingPolicyScaleInControl");
+              rs.I32("timeWindowSec", &ap.scale_in_window_sec);
+              Json rest = Json::object();
+              IMAGO_RETURN_IF_ERROR(rs.Done(&rest));
+              if (!rest.empty()) ap.extra["scaleInControl"] = rest;
+              return Status::OK();
+            });
+        IMAGO_RETURN_IF_ERROR(rp.Done(&ap.extra));
+        if (v.contains("minNumReplicas") && !v["minNumReplicas"].is_null())
+          ap.min_num_replicas = min;
+        return Status::OK();
+      });
+  IMAGO_RETURN_IF_ERROR(r.Done(&a.extra));
+  if (j.contains("recommendedSize") && !j["recommendedSize"].is_null()) {
+    a.recommended_size = recommended;
+  }
+  if (j.contains("statusDetails") && j["statusDetails"].is_array()) {
+    a.status_details = j["statusDetails"];
+  }
+  return a;
+}
+
 Json ToJson(const InstanceGroup& g) {
   Json j = Json::object();
   j["kind"] = "compute#instanceGroup";
@@ -479,6 +573,13 @@ const FilterSchema& InstanceGroupManagerFilterSchema() {
                                  "targetSize",
                                  "status.isStable",
                                  "status.versionTarget.isReached"};
+  return k;
+}
+
+const FilterSchema& AutoscalerFilterSchema() {
+  static const FilterSchema k = {
+      "kind",   "id",     "creationTimestamp", "name", "description", "selfLink", "zone",
+      "target", "status", "recommendedSize"};
   return k;
 }
 

@@ -33,6 +33,9 @@ Result<FixedOrPercent> FixedOrPercentFromJson(const Json& j, std::string_view wh
 Result<InstanceGroupManager> InstanceGroupManagerFromJson(
     const Json& j, std::string_view where = "instanceGroupManager");
 
+Json ToJson(const Autoscaler& a);
+Result<Autoscaler> AutoscalerFromJson(const Json& j, std::string_view where = "autoscaler");
+const FilterSchema& AutoscalerFilterSchema();
 Json ToJson(const InstanceGroup& g);
 Result<InstanceGroup> InstanceGroupFromJson(const Json& j,
                                             std::string_view where = "instanceGroup");

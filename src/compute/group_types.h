@@ -114,6 +114,38 @@ struct NamedPort {
   int port = 0;
 };
 
+/// Autoscaler.autoscalingPolicy.
+struct AutoscalingPolicy {
+  std::optional<int> min_num_replicas;  // 1 when unset.
+  int max_num_replicas = 0;             // Required.
+  int cool_down_period_sec = 0;         // 60 when unset: how long a new VM's CPU is ignored.
+  std::string mode;                     // ON (default), OFF, ONLY_SCALE_OUT, ONLY_UP.
+  double cpu_utilization_target = 0;    // cpuUtilization.utilizationTarget; 0.6 when unset.
+  /// scaleInControl.timeWindowSec: scale in follows the highest
+  /// recommendation of this window (600 s, GCE's, when unset).
+  int scale_in_window_sec = 0;
+  nlohmann::json extra = nlohmann::json::object();  // Other fields of the policy, as given.
+};
+
+/// compute#autoscaler (zonal): keeps a group's size between bounds so that
+/// its CPU use stays near a target.
+struct Autoscaler {
+  uint64_t id = 0;
+  std::string creation_timestamp;
+  std::string name;
+  std::string description;
+  std::string self_link;
+  std::string zone;    // URL.
+  std::string target;  // The group's URL.
+  AutoscalingPolicy policy;
+  /// Output: ACTIVE (running), PENDING (no measurement yet), ERROR; the size
+  /// the last step recommended; why not active.
+  std::string status;
+  std::optional<int> recommended_size;
+  nlohmann::json status_details = nlohmann::json::array();
+  nlohmann::json extra = nlohmann::json::object();
+};
+
 /// compute#instanceGroup (zonal): the group of instances a managed group
 /// keeps; what a backend service names, and where named ports are set.
 struct InstanceGroup {

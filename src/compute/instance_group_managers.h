@@ -10,6 +10,7 @@
 #ifndef IMAGO_COMPUTE_INSTANCE_GROUP_MANAGERS_H_
 #define IMAGO_COMPUTE_INSTANCE_GROUP_MANAGERS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,20 @@ class GroupRuntime {
                                                               const std::string& igm) = 0;
   virtual Status RecreationDone(const std::string& project, const std::string& zone,
                                 const std::string& igm, const std::string& instance) = 0;
+
+  /// The CPU time an instance's VM has used since it started, and its
+  /// vCPUs: what an autoscaler measures. 404 when it does not run.
+  struct CpuUse {
+    double seconds = 0;
+    int vcpus = 1;
+  };
+  virtual Result<CpuUse> InstanceCpu(const std::string& project, const std::string& zone,
+                                     const std::string& instance) = 0;
+  /// Stores what an autoscaler's step found: the autoscaler's get shows it.
+  /// `status` ACTIVE, PENDING or ERROR; `details` AutoscalerStatusDetails.
+  virtual Status ReportAutoscaler(const std::string& project, const std::string& zone,
+                                  const std::string& autoscaler, const std::string& status,
+                                  std::optional<int> recommended_size, const Json& details) = 0;
 };
 
 }  // namespace imago::compute

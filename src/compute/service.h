@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "compute/autoscalers.h"
 #include "compute/backend_services.h"
 #include "compute/disks.h"
 #include "compute/global_forwarding_rules.h"
@@ -64,6 +65,7 @@ class Service {
   /// cloud); nullptr for a cloud that runs its own groups (GCE).
   virtual GroupRuntime* group_runtime() { return nullptr; }
   virtual InstanceGroups& instance_groups() = 0;
+  virtual Autoscalers& autoscalers() = 0;
   virtual BackendServices& backend_services() = 0;
   virtual UrlMaps& url_maps() = 0;
   virtual TargetHttpProxies& target_http_proxies() = 0;
@@ -130,6 +132,7 @@ class ComposedService final : public Service {
   InstanceGroupManagers& instance_group_managers() override { return *instance_group_managers_; }
   GroupRuntime* group_runtime() override { return group_runtime_; }
   InstanceGroups& instance_groups() override { return base_.instance_groups(); }
+  Autoscalers& autoscalers() override { return base_.autoscalers(); }
   BackendServices& backend_services() override { return base_.backend_services(); }
   UrlMaps& url_maps() override { return base_.url_maps(); }
   TargetHttpProxies& target_http_proxies() override { return base_.target_http_proxies(); }

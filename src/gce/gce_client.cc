@@ -31,6 +31,7 @@ GceClient::GceClient(GceClientOptions options)
       health_checks_(std::make_unique<GceHealthChecks>(caller_)),
       instance_group_managers_(std::make_unique<GceInstanceGroupManagers>(caller_)),
       instance_groups_(std::make_unique<GceInstanceGroups>(caller_)),
+      autoscalers_(std::make_unique<GceAutoscalers>(caller_)),
       backend_services_(std::make_unique<GceBackendServices>(caller_)),
       url_maps_(std::make_unique<GceUrlMaps>(caller_)),
       target_http_proxies_(std::make_unique<GceTargetHttpProxies>(caller_)),
@@ -79,6 +80,9 @@ compute::InstanceGroupManagers& GceClient::instance_group_managers() {
   return *instance_group_managers_;
 }
 
+compute::Autoscalers& GceClient::autoscalers() {
+  return *autoscalers_;
+}
 compute::InstanceGroups& GceClient::instance_groups() {
   return *instance_groups_;
 }

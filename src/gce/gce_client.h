@@ -25,6 +25,7 @@ class GceProjects;
 class GceInstanceTemplates;
 class GceHealthChecks;
 class GceInstanceGroups;
+class GceAutoscalers;
 class GceBackendServices;
 class GceUrlMaps;
 class GceTargetHttpProxies;
@@ -53,6 +54,7 @@ class GceClient final : public compute::Service {
   compute::InstanceTemplates& instance_templates() override;
   compute::HealthChecks& health_checks() override;
   compute::InstanceGroups& instance_groups() override;
+  compute::Autoscalers& autoscalers() override;
   compute::BackendServices& backend_services() override;
   compute::UrlMaps& url_maps() override;
   compute::TargetHttpProxies& target_http_proxies() override;
@@ -74,6 +76,7 @@ class GceClient final : public compute::Service {
   std::unique_ptr<GceHealthChecks> health_checks_;
   std::unique_ptr<GceInstanceGroupManagers> instance_group_managers_;
   std::unique_ptr<GceInstanceGroups> instance_groups_;
+  std::unique_ptr<GceAutoscalers> autoscalers_;
   std::unique_ptr<GceBackendServices> backend_services_;
   std::unique_ptr<GceUrlMaps> url_maps_;
   std::unique_ptr<GceTargetHttpProxies> target_http_proxies_;

@@ -101,6 +101,47 @@ Result<Operation> GceInstanceGroups::SetNamedPorts(const std::string& project,
                    {}, &body, opts);
 }
 
+// ---------------------------------------------------------------- autoscalers
+
+namespace {
+std::string ScalersPath(const std::string& project, const std::string& zone) {
+  return ZonePath(project, zone) + "autoscalers";
+}
+Result<compute::Autoscaler> ReadScaler(const Json& j) {
+  return compute::AutoscalerFromJson(j);
+}
+}  // namespace
+
+Result<Operation> GceAutoscalers::Insert(const std::string& project, const std::string& zone,
+                                         const compute::Autoscaler& a,
+                                         const MutationOptions& opts) {
+  Json body = compute::ToJson(a);
+  return c_.Mutate("POST", ScalersPath(project, zone), {}, &body, opts);
+}
+Result<compute::Autoscaler> GceAutoscalers::Get(const std::string& project, const std::string& zone,
+                                                const std::string& name) {
+  auto j = c_.Get(ScalersPath(project, zone) + "/" + UrlEncode(name));
+  if (!j.ok()) return j.status();
+  return ReadAnswer<compute::Autoscaler>(*j, ReadScaler);
+}
+Result<ListPage<compute::Autoscaler>> GceAutoscalers::List(const std::string& project,
+                                                           const std::string& zone,
+                                                           const ListOptions& opts) {
+  auto j = c_.Get(ScalersPath(project, zone), ListQuery(opts));
+  if (!j.ok()) return j.status();
+  return ReadPage<compute::Autoscaler>(*j, ReadScaler);
+}
+Result<Operation> GceAutoscalers::Patch(const std::string& project, const std::string& zone,
+                                        const std::string& name, const Json& patch,
+                                        const MutationOptions& opts) {
+  // autoscalers.patch names the autoscaler in the query, not the path.
+  return c_.Mutate("PATCH", ScalersPath(project, zone), {{"autoscaler", name}}, &patch, opts);
+}
+Result<Operation> GceAutoscalers::Delete(const std::string& project, const std::string& zone,
+                                         const std::string& name, const MutationOptions& opts) {
+  return c_.Mutate("DELETE", ScalersPath(project, zone) + "/" + UrlEncode(name), {}, nullptr, opts);
+}
+
 // ------------------------------------------------------------ backendServices
 
 Result<Operation> GceBackendServices::Insert(const std::string& project, const BackendService& bs,

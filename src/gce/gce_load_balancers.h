@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "compute/autoscalers.h"
 #include "compute/backend_services.h"
 #include "compute/global_forwarding_rules.h"
 #include "compute/instance_groups.h"
@@ -32,6 +33,33 @@ class GceInstanceGroups final : public compute::InstanceGroups {
                                                     const std::vector<compute::NamedPort>& ports,
                                                     const std::string& fingerprint,
                                                     const compute::MutationOptions& opts) override;
+
+ private:
+  ApiCaller& c_;
+};
+
+/// zones/Z/autoscalers.
+class GceAutoscalers final : public compute::Autoscalers {
+ public:
+  explicit GceAutoscalers(ApiCaller& caller) : c_(caller) {}
+  GceAutoscalers(const GceAutoscalers&) = delete;
+  GceAutoscalers& operator=(const GceAutoscalers&) = delete;
+
+  compute::Result<compute::Operation> Insert(const std::string& project, const std::string& zone,
+                                             const compute::Autoscaler& a,
+                                             const compute::MutationOptions& opts) override;
+  compute::Result<compute::Autoscaler> Get(const std::string& project, const std::string& zone,
+                                           const std::string& autoscaler) override;
+  compute::Result<compute::ListPage<compute::Autoscaler>> List(
+      const std::string& project, const std::string& zone,
+      const compute::ListOptions& opts) override;
+  compute::Result<compute::Operation> Patch(const std::string& project, const std::string& zone,
+                                            const std::string& autoscaler,
+                                            const compute::Json& patch,
+                                            const compute::MutationOptions& opts) override;
+  compute::Result<compute::Operation> Delete(const std::string& project, const std::string& zone,
+                                             const std::string& autoscaler,
+                                             const compute::MutationOptions& opts) override;
 
  private:
   ApiCaller& c_;

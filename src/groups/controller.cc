@@ -124,6 +124,7 @@ Result<std::vector<GroupStepReport>> Controller::Step() {
     if (!all.ok()) return all.status();
     std::map<std::string, const Instance*> by_link;
     for (const auto& in : *all) by_link[in.self_link] = &in;
+    StepAutoscalers(z.name, groups, *all, &out);
     std::vector<std::string> links;
     for (const auto& g : groups) {
       links.push_back(g.self_link);
@@ -131,9 +132,12 @@ Result<std::vector<GroupStepReport>> Controller::Step() {
     }
     DeleteOrphans(z.name, links, *all, &out);
   }
-  // Forget the probes of instances no group has any more.
+  // Forget the probes and CPU samples of instances no group has any more.
   for (auto it = health_.begin(); it != health_.end();) {
     it = seen_.count(it->first) ? std::next(it) : health_.erase(it);
+  }
+  for (auto it = cpu_.begin(); it != cpu_.end();) {
+    it = seen_.count(it->first) ? std::next(it) : cpu_.erase(it);
   }
   seen_.clear();
   return out;
@@ -375,6 +379,90 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
   rep.stable = report.is_stable;
   rep.waiting = plan.waiting;
   return rep;
+}
+
+void Controller::StepAutoscalers(const std::string& zone,
+                                 const std::vector<InstanceGroupManager>& groups,
+                                 const std::vector<Instance>& instances,
+                                 std::vector<GroupStepReport>* out) {
+  compute::ListOptions o;
+  auto scalers = svc_.autoscalers().List(project_, zone, o);
+  if (!scalers.ok() || scalers->items.empty()) return;
+  compute::GroupRuntime* runtime = svc_.group_runtime();
+  const int64_t now = now_us_();
+  // CPU use is measured over at least this long (a single step is noise).
+  constexpr int64_t kInterval = 5 * compute::kMicrosPerSecond;
+  for (const auto& a : scalers->items) {
+    GroupStepReport rep;
+    rep.zone = zone;
+    rep.group = compute::LastSegment(a.target);
+    const InstanceGroupManager* g = nullptr;
+    for (const auto& x : groups) {
+      if (x.self_link == a.target) g = &x;
+    }
+    if (!g) {
+      (void)runtime->ReportAutoscaler(project_, zone, a.name, "ERROR", std::nullopt,
+                                      Json::array({{{"message", "The target group does not exist."},
+                                                    {"type", "MISSING_TARGET"}}}));
+      continue;
+    }
+    const auto& p = a.policy;
+    double sum = 0;
+    int measured = 0;
+    for (const auto& in : instances) {
+      if (MetadataValue(in, "created-by") != g->self_link || in.status != "RUNNING") continue;
+      seen_.insert(in.self_link);
+      auto use = runtime->InstanceCpu(project_, zone, in.name);
+      if (!use.ok()) continue;
+      CpuSample& c = cpu_[in.self_link];
+      if (c.at_us == 0 || use->seconds < c.seconds) {
+        c = CpuSample{now, use->seconds, std::nullopt};  // First sample, or a new VM.
+      } else if (now - c.at_us >= kInterval) {
+        const double wall = static_cast<double>(now - c.at_us) / compute::kMicrosPerSecond;
+        c.utilization = (use->seconds - c.seconds) / (wall * std::max(1, use->vcpus));
+        c.at_us = now;
+        c.seconds = use->seconds;
+      }
+      // A new instance's CPU (its boot) does not count until its cool-down ends.
+      const int64_t created = compute::ParseTimestamp(in.creation_timestamp).value_or(now);
+      if (now - created < int64_t{p.cool_down_period_sec} * compute::kMicrosPerSecond) continue;
+      if (c.utilization) {
+        sum += std::min(1.0, *c.utilization);
+        ++measured;
+      }
+    }
+    const int size = g->target_size.value_or(0);
+    std::optional<double> util;
+    if (measured > 0) util = sum / measured;
+    const int raw = RawRecommendation(p, size, util);
+    int want = scale_history_[a.self_link].Recommend(
+        now, raw, p.scale_in_window_sec > 0 ? p.scale_in_window_sec : 600);
+    want = std::clamp(want, p.min_num_replicas.value_or(1),
+                      std::max(p.min_num_replicas.value_or(1), p.max_num_replicas));
+    const bool may_shrink = p.mode == "ON";
+    const bool acts = p.mode != "OFF" && (want > size || (want < size && may_shrink));
+    Json details = Json::array();
+    if (!util) {
+      details.push_back({{"message",
+                          "No CPU measurement yet (instances within their cool-down "
+                          "period, or not running)."},
+                         {"type", "UNKNOWN"}});
+    }
+    if (acts) {
+      auto op = svc_.instance_group_managers().Resize(project_, zone, g->name, want, {});
+      if (op.ok() && !op->failed()) {
+        rep.did.push_back(fmt::format("autoscaler {}: size {} -> {} (CPU {:.2f}, target {:.2f})",
+                                      a.name, size, want, util.value_or(0),
+                                      p.cpu_utilization_target));
+      } else {
+        rep.errors.push_back("autoscaler " + a.name + ": resize: " +
+                             (op.ok() ? op->errors[0].message : op.status().message()));
+      }
+    }
+    (void)runtime->ReportAutoscaler(project_, zone, a.name, util ? "ACTIVE" : "PENDING", want,
+                                    details);
+    if (!rep.did.empty() || !rep.errors.empty()) out->push_back(std::move(rep));
+  }
 }
 
 void Controller::DeleteOrphans(const std::string& zone, const std::vector<std::string>& groups,

@@ -14,11 +14,13 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "compute/service.h"
+#include "groups/autoscaling.h"
 #include "groups/health_prober.h"
 
 namespace imago::groups {
@@ -75,6 +77,12 @@ class Controller {
   /// `listed`: the zone's instances by selfLink, read once for the step.
   GroupStepReport StepGroup(const std::string& zone, const compute::InstanceGroupManager& g,
                             const std::map<std::string, const compute::Instance*>& listed);
+  /// Measures the CPU use of the groups that have an autoscaler, and
+  /// resizes them to what it recommends (reports in `out`).
+  void StepAutoscalers(const std::string& zone,
+                       const std::vector<compute::InstanceGroupManager>& groups,
+                       const std::vector<compute::Instance>& instances,
+                       std::vector<GroupStepReport>* out);
   /// Deletes those of `instances` (the zone's, listed before the groups
   /// stepped) whose created-by names a group that is gone.
   void DeleteOrphans(const std::string& zone, const std::vector<std::string>& groups,
@@ -88,6 +96,13 @@ class Controller {
   DrainGate* gate_ = nullptr;
   std::map<std::string, ProbeState> health_;  // By instance URL.
   std::set<std::string> seen_;                // Instance URLs met during this Step.
+  struct CpuSample {
+    int64_t at_us = 0;
+    double seconds = 0;
+    std::optional<double> utilization;  // Over the interval before `at_us`.
+  };
+  std::map<std::string, CpuSample> cpu_;               // By instance URL.
+  std::map<std::string, ScaleHistory> scale_history_;  // By autoscaler URL.
 };
 
 /// The instance a group makes from `t`: named `name`, in `zone`, with the

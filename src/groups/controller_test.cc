@@ -151,6 +151,14 @@ class FakeGroups final : public compute::InstanceGroupManagers, public compute::
     pending_.erase(name);
     return Status::OK();
   }
+  Result<CpuUse> InstanceCpu(const std::string&, const std::string&,
+                             const std::string& name) override {
+    return Status::NotFound("no CPU of " + name + " in this fake");
+  }
+  Status ReportAutoscaler(const std::string&, const std::string&, const std::string&,
+                          const std::string&, std::optional<int>, const Json&) override {
+    return Status::OK();
+  }
 
   FakeInstances& vms_;
   std::optional<InstanceGroupManager> group_;

@@ -6,6 +6,7 @@
 
 #include "localcloud/catalog.h"
 #include "localcloud/content_store.h"
+#include "localcloud/local_autoscalers.h"
 #include "localcloud/local_disks.h"
 #include "localcloud/local_health_checks.h"
 #include "localcloud/local_images.h"
@@ -42,6 +43,7 @@ LocalCloud::LocalCloud(std::unique_ptr<LocalStore> store)
       health_checks_(std::make_unique<LocalHealthChecks>(*store_)),
       instance_group_managers_(std::make_unique<LocalInstanceGroupManagers>(*store_, *instances_)),
       instance_groups_(std::make_unique<LocalInstanceGroups>(*store_)),
+      autoscalers_(std::make_unique<LocalAutoscalers>(*store_)),
       backend_services_(std::make_unique<LocalBackendServices>(*store_)),
       url_maps_(std::make_unique<LocalUrlMaps>(*store_)),
       target_http_proxies_(std::make_unique<LocalTargetHttpProxies>(*store_)),
@@ -106,6 +108,9 @@ compute::InstanceGroupManagers& LocalCloud::instance_group_managers() {
 }
 compute::GroupRuntime* LocalCloud::group_runtime() {
   return instance_group_managers_.get();
+}
+compute::Autoscalers& LocalCloud::autoscalers() {
+  return *autoscalers_;
 }
 compute::InstanceGroups& LocalCloud::instance_groups() {
   return *instance_groups_;

@@ -39,6 +39,7 @@ class LocalInstanceTemplates;
 class LocalHealthChecks;
 class LocalInstanceGroupManagers;
 class LocalInstanceGroups;
+class LocalAutoscalers;
 class LocalBackendServices;
 class LocalUrlMaps;
 class LocalTargetHttpProxies;
@@ -70,6 +71,7 @@ class LocalCloud final : public compute::Service {
   compute::InstanceGroupManagers& instance_group_managers() override;
   compute::GroupRuntime* group_runtime() override;
   compute::InstanceGroups& instance_groups() override;
+  compute::Autoscalers& autoscalers() override;
   compute::BackendServices& backend_services() override;
   compute::UrlMaps& url_maps() override;
   compute::TargetHttpProxies& target_http_proxies() override;
@@ -107,6 +109,7 @@ class LocalCloud final : public compute::Service {
   std::unique_ptr<LocalHealthChecks> health_checks_;
   std::unique_ptr<LocalInstanceGroupManagers> instance_group_managers_;
   std::unique_ptr<LocalInstanceGroups> instance_groups_;
+  std::unique_ptr<LocalAutoscalers> autoscalers_;
   std::unique_ptr<LocalBackendServices> backend_services_;
   std::unique_ptr<LocalUrlMaps> url_maps_;
   std::unique_ptr<LocalTargetHttpProxies> target_http_proxies_;

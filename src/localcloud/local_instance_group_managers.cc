@@ -1,8 +1,12 @@
 #include "localcloud/local_instance_group_managers.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -11,9 +15,12 @@
 #include "compute/resource_ref.h"
 #include "compute/vm_codec.h"
 #include "localcloud/list_util.h"
+#include "localcloud/local_autoscalers.h"
 #include "localcloud/local_instance_groups.h"
 #include "localcloud/local_instances.h"
 #include "localcloud/local_load_balancers.h"
+#include "localcloud/machine_types.h"
+#include "localcloud/qemu.h"
 #include "localcloud/unsupported.h"
 
 namespace imago::localcloud {
@@ -308,6 +315,14 @@ Result<InstanceGroupManager> LocalInstanceGroupManagers::Get(const std::string& 
                {"versionTarget", {{"isReached", report.value("versionTargetReached", false)}}},
                {"stateful",
                 {{"hasStatefulConfig", false}, {"perInstanceConfigs", {{"allEffective", true}}}}}};
+  {
+    std::lock_guard lock(s_.mu());
+    auto scaler =
+        LocalAutoscalers::AutoscalerOf(s_, project, zone, row.resource.value("selfLink", ""));
+    if (scaler.ok() && !scaler->empty()) {
+      g->status["autoscaler"] = s_.Link(compute::ZonalPath(project, zone, "autoscalers", *scaler));
+    }
+  }
   return g;
 }
 
@@ -361,6 +376,16 @@ Result<Operation> LocalInstanceGroupManagers::Delete(const std::string& project,
         auto row = s_.LoadRow(kKind, kCollection, project, zone, igm);
         if (!row.ok()) return row.status();
         link = row->resource.value("selfLink", "");
+        // GCE refuses to delete a group that an autoscaler scales (gcloud
+        // deletes the autoscaler first; so does imago's CLI).
+        auto scaler = LocalAutoscalers::AutoscalerOf(s_, project, zone, link);
+        if (!scaler.ok()) return scaler.status();
+        if (!scaler->empty()) {
+          return Status::ResourceInUse(
+              fmt::format("The instance_group_manager resource '{}' is already being used by '{}'",
+                          compute::ZonalPath(project, zone, kCollection, row->name),
+                          compute::ZonalPath(project, zone, "autoscalers", *scaler)));
+        }
         // GCE refuses to delete a group that a backend service sends to.
         IMAGO_RETURN_IF_ERROR(CheckNotInBackendService(
             s_, project, row->resource.value("instanceGroup", ""), "instance_group"));
@@ -742,6 +767,58 @@ Status LocalInstanceGroupManagers::CheckTemplateUnused(LocalStore& s, const std:
 Status LocalInstanceGroupManagers::CheckHealthCheckUnused(LocalStore& s, const std::string& project,
                                                           const std::string& link) {
   return CheckUnused(s, project, link, "health_check");
+}
+
+Result<compute::GroupRuntime::CpuUse> LocalInstanceGroupManagers::InstanceCpu(
+    const std::string& project, const std::string& zone, const std::string& instance) {
+  IMAGO_RETURN_IF_ERROR(s_.CheckZone(project, zone));
+  ResourceRow row;
+  {
+    std::lock_guard lock(s_.mu());
+    auto r = s_.LoadRow(kInstanceKind, "instances", project, zone, instance);
+    if (!r.ok()) return r.status();
+    row = std::move(r.value());
+  }
+  const int pid = row.local.value("pid", 0);
+  if (row.status() != "RUNNING" || pid <= 0 || !VmAlive(pid, s_.RunDir(row.id))) {
+    return Status::ResourceNotFound(compute::ZonalPath(project, zone, "instances", instance) +
+                                    " (its VM does not run)");
+  }
+  // utime and stime, fields 14 and 15 of /proc/PID/stat, after the name.
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(f, line);
+  auto paren = line.rfind(") ");
+  if (paren == std::string::npos) return Status::Unavailable("cannot read the VM's CPU use");
+  std::istringstream in(line.substr(paren + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  CpuUse use;
+  use.seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  auto shape = ResolveMachineType("machineType",
+                                  compute::LastSegment(row.resource.value("machineType", "")));
+  use.vcpus = shape.ok() ? shape->cpus : 1;
+  return use;
+}
+
+Status LocalInstanceGroupManagers::ReportAutoscaler(
+    const std::string& project, const std::string& zone, const std::string& autoscaler,
+    const std::string& status, std::optional<int> recommended_size, const Json& details) {
+  IMAGO_RETURN_IF_ERROR(s_.CheckZone(project, zone));
+  Json report = {{"status", status}, {"statusDetails", details}};
+  if (recommended_size) report["recommendedSize"] = *recommended_size;
+  std::lock_guard lock(s_.mu());
+  return s_.catalog().db().WriteTxn([&]() -> Status {
+    auto row = s_.LoadRow(kAutoscalerKind, "autoscalers", project, zone, autoscaler);
+    if (!row.ok()) return row.status();
+    if (row->local.value("report", Json::object()) == report) return Status::OK();
+    row->local["report"] = report;
+    return s_.catalog().UpdateResource(*row);
+  });
 }
 
 }  // namespace imago::localcloud

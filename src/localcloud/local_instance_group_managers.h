@@ -70,6 +70,12 @@ class LocalInstanceGroupManagers final : public compute::InstanceGroupManagers,
                                                                const std::string& igm) override;
   compute::Status RecreationDone(const std::string& project, const std::string& zone,
                                  const std::string& igm, const std::string& instance) override;
+  compute::Result<CpuUse> InstanceCpu(const std::string& project, const std::string& zone,
+                                      const std::string& instance) override;
+  compute::Status ReportAutoscaler(const std::string& project, const std::string& zone,
+                                   const std::string& autoscaler, const std::string& status,
+                                   std::optional<int> recommended_size,
+                                   const compute::Json& details) override;
 
   /// Within a transaction: 400 resourceInUseByAnotherResource when a group
   /// of `project` names the template (selfLink `link`) or the health check.

@@ -23,8 +23,8 @@
 #include "localcloud/machine_types.h"
 #include "localcloud/qemu.h"
 #include "localcloud/unsupported.h"
-#include "localcloud/vpc.h"
 #include "localcloud/vm_boot.h"
+#include "localcloud/vpc.h"
 
 namespace imago::localcloud {
 

@@ -376,5 +376,81 @@ TEST_F(LocalLoadBalancersTest, GetHealthAnswersWhatTheBalancerReported) {
   EXPECT_NE(not_backend.status().message().find("Not a backend"), std::string::npos);
 }
 
+// Autoscalers live beside the groups: checked by field, one per group, and
+// a group with one cannot be deleted (the CLI deletes the autoscaler first).
+TEST_F(LocalLoadBalancersTest, AutoscalersAreCheckedOnePerGroupAndKeepTheirGroup) {
+  auto insert = [&](const Json& j) {
+    auto a = compute::AutoscalerFromJson(j);
+    if (!a.ok()) return a.status();
+    return cloud_->autoscalers().Insert("local", "local-a", *a, {}).status();
+  };
+  const Json good = {{"name", "blue-as"},
+                     {"target", "zones/local-a/instanceGroupManagers/blue"},
+                     {"autoscalingPolicy", {{"maxNumReplicas", 4}}}};
+  struct Case {
+    std::function<void(Json&)> change;
+    const char* in_message;
+  };
+  std::vector<Case> cases = {
+      {[](Json& j) { j.erase("target"); }, "autoscaler.target"},
+      {[](Json& j) { j["target"] = "zones/local-a/instanceGroupManagers/nope"; },
+       "instanceGroupManagers/nope"},
+      {[](Json& j) { j["autoscalingPolicy"].erase("maxNumReplicas"); }, "maxNumReplicas"},
+      {[](Json& j) { j["autoscalingPolicy"]["minNumReplicas"] = 5; }, "minNumReplicas"},
+      {[](Json& j) {
+         j["autoscalingPolicy"]["cpuUtilization"] = {{"utilizationTarget", 1.5}};
+       },
+       "utilizationTarget"},
+      {[](Json& j) { j["autoscalingPolicy"]["coolDownPeriodSec"] = 7200; }, "coolDownPeriodSec"},
+      {[](Json& j) { j["autoscalingPolicy"]["mode"] = "SOMETIMES"; }, "mode"},
+      {[](Json& j) {
+         j["autoscalingPolicy"]["loadBalancingUtilization"] = {{"utilizationTarget", 0.8}};
+       },
+       "loadBalancingUtilization"},
+  };
+  for (const auto& c : cases) {
+    Json j = good;
+    c.change(j);
+    Status st = insert(j);
+    ASSERT_FALSE(st.ok()) << c.in_message;
+    EXPECT_NE(st.message().find(c.in_message), std::string::npos) << st.message();
+  }
+  EXPECT_TRUE(cloud_->autoscalers().List("local", "local-a", {})->items.empty());
+  ASSERT_TRUE(insert(good).ok());
+  auto a = cloud_->autoscalers().Get("local", "local-a", "blue-as");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->policy.min_num_replicas, 1);  // GCE's defaults.
+  EXPECT_EQ(a->policy.cool_down_period_sec, 60);
+  EXPECT_EQ(a->policy.mode, "ON");
+  EXPECT_DOUBLE_EQ(a->policy.cpu_utilization_target, 0.6);
+  EXPECT_EQ(a->status, "PENDING");  // No controller has measured yet.
+  Json second = good;
+  second["name"] = "blue-as2";
+  Status st = insert(second);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("has an autoscaler already"), std::string::npos);
+  auto g = cloud_->instance_group_managers().Get("local", "local-a", "blue");
+  EXPECT_NE(g->status.value("autoscaler", "").find("/autoscalers/blue-as"), std::string::npos);
+  auto del = cloud_->instance_group_managers().Delete("local", "local-a", "blue", {});
+  ASSERT_FALSE(del.ok());
+  EXPECT_EQ(del.status().code(), Code::kResourceInUse);
+  ASSERT_TRUE(
+      cloud_->autoscalers()
+          .Patch("local", "local-a", "blue-as",
+                 {{"autoscalingPolicy", {{"maxNumReplicas", 6}, {"mode", "ONLY_SCALE_OUT"}}}}, {})
+          .ok());
+  a = cloud_->autoscalers().Get("local", "local-a", "blue-as");
+  EXPECT_EQ(a->policy.max_num_replicas, 6);
+  EXPECT_EQ(a->policy.mode, "ONLY_SCALE_OUT");
+  ASSERT_TRUE(cloud_->group_runtime()
+                  ->ReportAutoscaler("local", "local-a", "blue-as", "ACTIVE", 3, Json::array())
+                  .ok());
+  a = cloud_->autoscalers().Get("local", "local-a", "blue-as");
+  EXPECT_EQ(a->status, "ACTIVE");
+  EXPECT_EQ(a->recommended_size, 3);
+  ASSERT_TRUE(cloud_->autoscalers().Delete("local", "local-a", "blue-as", {}).ok());
+  EXPECT_TRUE(cloud_->instance_group_managers().Delete("local", "local-a", "blue", {}).ok());
+}
+
 }  // namespace
 }  // namespace imago::localcloud

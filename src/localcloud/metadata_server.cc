@@ -1,5 +1,5 @@
-#include "localcloud/vpc.h"
 #include "localcloud/metadata_server.h"
+#include "localcloud/vpc.h"
 
 #include <poll.h>
 #include <unistd.h>
@@ -53,16 +53,16 @@ json InstanceTree(const Instance& in, const std::string& project) {
       {"tags", tags},
       {"image", ""},
       {"networkInterfaces",
-       json::array({{{"ip", in.network_interfaces.empty() ? std::string("169.254.0.15")
-                                                          : in.network_interfaces[0].network_ip},
-                     {"subnetmask", kVpcMask},
-                     {"gateway", kVpcGateway},
-                     {"mac", in.network_interfaces.empty()
-                                 ? std::string()
-                                 : VpcMac(in.network_interfaces[0].network_ip)},
-                     {"network", "projects/" + ProjectNumberText(project) + "/networks/default"},
-                     {"accessConfigs",
-                      json::array({{{"externalIp", "127.0.0.1"}, {"type", "ONE_TO_ONE_NAT"}}})}}})},
+       json::array(
+           {{{"ip", in.network_interfaces.empty() ? std::string("169.254.0.15")
+                                                  : in.network_interfaces[0].network_ip},
+             {"subnetmask", kVpcMask},
+             {"gateway", kVpcGateway},
+             {"mac", in.network_interfaces.empty() ? std::string()
+                                                   : VpcMac(in.network_interfaces[0].network_ip)},
+             {"network", "projects/" + ProjectNumberText(project) + "/networks/default"},
+             {"accessConfigs",
+              json::array({{{"externalIp", "127.0.0.1"}, {"type", "ONE_TO_ONE_NAT"}}})}}})},
       {"serviceAccounts", json::object()}};
 }
 

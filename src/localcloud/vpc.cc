@@ -25,7 +25,7 @@ using compute::Status;
 namespace {
 
 constexpr uint32_t kBase = 0x0a800000;  // 10.128.0.0
-constexpr uint32_t kSize = 1u << 12;     // /20
+constexpr uint32_t kSize = 1u << 12;    // /20
 
 std::string VdeSwitchBinary() {
   for (const char* p : {"/usr/bin/vde_switch", "/usr/local/bin/vde_switch"}) {
@@ -84,9 +84,9 @@ Result<std::string> AllocateNetworkIp(Catalog& catalog, const std::string& proje
                                   "from 10.128.0.2 to 10.128.15.254, or leave it out.");
     }
     if (taken.count(v)) {
-      return Status::InvalidField(field, requested,
-                                  "IP address '" + requested +
-                                      "' is already being used by another resource.");
+      return Status::InvalidField(
+          field, requested,
+          "IP address '" + requested + "' is already being used by another resource.");
     }
     return text(v);
   }

@@ -60,6 +60,7 @@ RestApi::RestApi(compute::Service& service, std::string self_link_base)
   AddHealthCheckRoutes(router_);
   AddInstanceGroupManagerRoutes(router_);
   AddLoadBalancerRoutes(router_);
+  AddAutoscalerRoutes(router_);
 }
 
 HttpResponse RestApi::Handle(const HttpRequest& req) const {

@@ -65,6 +65,7 @@ void AddInstanceTemplateRoutes(Router& r);
 void AddHealthCheckRoutes(Router& r);
 void AddInstanceGroupManagerRoutes(Router& r);
 void AddLoadBalancerRoutes(Router& r);
+void AddAutoscalerRoutes(Router& r);
 
 }  // namespace imago::server
 

@@ -52,6 +52,41 @@ void AddGlobalCrud(Router& r, const std::string& collection, const std::string& 
 
 }  // namespace
 
+void AddAutoscalerRoutes(Router& r) {
+  const std::string base = "zones/{zone}/autoscalers";
+  r.Add("POST", base, [](const Call& c) {
+    auto body = Body(c.req);
+    if (!body.ok()) return Error(body.status());
+    auto a = compute::AutoscalerFromJson(*body);
+    if (!a.ok()) return Error(a.status());
+    return Reply(c.svc.autoscalers().Insert(c.project, c[0], *a, Mutation(c.req)));
+  });
+  r.Add("GET", base, [](const Call& c) {
+    auto o = ListOpts(c.req);
+    if (!o.ok()) return Error(o.status());
+    return ListReply(c.svc.autoscalers().List(c.project, c[0], *o), "compute#autoscalerList",
+                     c.project_link + "zones/" + c[0] + "/autoscalers");
+  });
+  // GCE names the autoscaler of a patch in the query: ?autoscaler=NAME.
+  r.Add("PATCH", base, [](const Call& c) {
+    const std::string name = QueryParam(c.req, "autoscaler");
+    if (name.empty()) {
+      return Error(Status::Required("Required parameter 'autoscaler' not specified: "
+                                    "?autoscaler=NAME names the autoscaler to patch"));
+    }
+    auto body = Body(c.req);
+    if (!body.ok()) return Error(body.status());
+    auto a = compute::AutoscalerFromJson(*body);
+    if (!a.ok()) return Error(a.status());
+    return Reply(c.svc.autoscalers().Patch(c.project, c[0], name, *body, Mutation(c.req)));
+  });
+  r.Add("GET", base + "/{autoscaler}",
+        [](const Call& c) { return Reply(c.svc.autoscalers().Get(c.project, c[0], c[1])); });
+  r.Add("DELETE", base + "/{autoscaler}", [](const Call& c) {
+    return Reply(c.svc.autoscalers().Delete(c.project, c[0], c[1], Mutation(c.req)));
+  });
+}
+
 void AddLoadBalancerRoutes(Router& r) {
   const std::string groups = "zones/{zone}/instanceGroups";
   r.Add("GET", groups, [](const Call& c) {
