@@ -435,8 +435,14 @@ void Controller::StepAutoscalers(const std::string& zone,
     std::optional<double> util;
     if (measured > 0) util = sum / measured;
     const int raw = RawRecommendation(p, size, util);
-    int want = scale_history_[a.self_link].Recommend(
-        now, raw, p.scale_in_window_sec > 0 ? p.scale_in_window_sec : 600);
+    // Scale in looks back over GCE's stabilization period (10 min), or what
+    // stabilizationPeriodSec or scaleInControl.timeWindowSec say.
+    int window = 600;
+    if (p.scale_in_window_sec > 0) window = p.scale_in_window_sec;
+    if (p.extra.value("stabilizationPeriodSec", 0) > 0) {
+      window = p.extra["stabilizationPeriodSec"].get<int>();
+    }
+    int want = scale_history_[a.self_link].Recommend(now, raw, window);
     want = std::clamp(want, p.min_num_replicas.value_or(1),
                       std::max(p.min_num_replicas.value_or(1), p.max_num_replicas));
     const bool may_shrink = p.mode == "ON";

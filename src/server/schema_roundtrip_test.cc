@@ -139,7 +139,8 @@ class SchemaRoundTrip : public ::testing::Test {
   // `message` (InstanceTemplate.properties is an InstanceProperties).
   void RoundTrip(const char* message, const std::string& insert_path, const std::string& get_path,
                  json minimal, const std::function<json(const json&)>& unmodelled,
-                 const char* inner = nullptr) {
+                 const char* inner = nullptr,
+                 const std::function<void(json&, int)>& prepare = nullptr) {
     std::set<std::string> kept, refused, acted, input_only;
     int n = 0;
     const json& base = inner ? minimal[inner] : minimal;
@@ -151,6 +152,7 @@ class SchemaRoundTrip : public ::testing::Test {
       body["name"] = name;
       json& slot = inner ? body[inner] : body;
       slot[f->name] = Sample(*f, 0);
+      if (prepare) prepare(body, n);  // What must differ between inserts.
       auto r = Call("POST", insert_path, body.dump());
       std::string where = std::string(message) + "." + f->name + " = " + slot[f->name].dump();
       if (r.status != 200) {
@@ -276,6 +278,32 @@ TEST_F(SchemaRoundTrip, LoadBalancer) {
   RoundTrip("TargetHttpProxy", "global/targetHttpProxies", "global/targetHttpProxies/",
             {{"urlMap", "global/urlMaps/map"}},
             [](const json& b) { return compute::TargetHttpProxyFromJson(b)->extra; });
+}
+
+TEST_F(SchemaRoundTrip, Autoscalers) {
+  ASSERT_EQ(Call("POST", "global/instanceTemplates",
+                 json{{"name", "tmpl"}, {"properties", kTemplateProperties}}.dump())
+                .status,
+            200);
+  // One autoscaler per group: each insert of the round trip gets a group.
+  for (int i = 1; i <= 20; ++i) {
+    ASSERT_EQ(Call("POST", "zones/local-a/instanceGroupManagers",
+                   json{{"name", "g" + std::to_string(i)},
+                        {"instanceTemplate", "global/instanceTemplates/tmpl"},
+                        {"targetSize", 0}}
+                       .dump())
+                  .status,
+              200);
+  }
+  RoundTrip(
+      "AutoscalingPolicy", "zones/local-a/autoscalers", "zones/local-a/autoscalers/",
+      {{"target", "zones/local-a/instanceGroupManagers/g1"},
+       {"autoscalingPolicy", {{"maxNumReplicas", 2}}}},
+      [](const json& b) { return compute::AutoscalerFromJson(b)->policy.extra; },
+      "autoscalingPolicy",
+      [](json& body, int n) {
+        body["target"] = "zones/local-a/instanceGroupManagers/g" + std::to_string(n);
+      });
 }
 
 // Instances: an insert passes every check before its VM boots, and this

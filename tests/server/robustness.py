@@ -51,6 +51,7 @@ ROUTES_POST = [
     P + "/global/backendServices", P + "/global/backendServices/nope/getHealth",
     P + "/global/urlMaps", P + "/global/targetHttpProxies", P + "/targetHttpProxies/nope/setUrlMap",
     P + "/global/forwardingRules", P + "/global/forwardingRules/nope/setTarget",
+    P + "/zones/local-a/autoscalers",
 ]
 ROUTES_GET = [P + "/global/images", P + "/global/operations", P + "/zones/local-a/disks",
               P + "/zones/local-a/instances", P + "/global/snapshots", P + "/zones/local-a/operations",
@@ -59,7 +60,7 @@ ROUTES_GET = [P + "/global/images", P + "/global/operations", P + "/zones/local-
               P + "/global/instanceTemplates", P + "/global/healthChecks",
               P + "/zones/local-a/instanceGroupManagers", P + "/zones/local-a/instanceGroups",
               P + "/global/backendServices", P + "/global/urlMaps", P + "/global/targetHttpProxies",
-              P + "/global/forwardingRules"]
+              P + "/global/forwardingRules", P + "/zones/local-a/autoscalers"]
 # Reads that succeed with good parameters; a malformed `fields` must be a 400.
 ROUTES_GET_ONE = ["/compute/v1/projects/local", P + "/regions/local", P + "/zones/local-a",
                   P + "/zones/local-a/machineTypes/e2-micro", P + "/global/images/small-v1"]
@@ -89,6 +90,7 @@ def refused_fields(rng, name):
     templates, checks = P + "/global/instanceTemplates", P + "/global/healthChecks"
     groups = P + "/zones/local-a/instanceGroupManagers"
     services, rules = P + "/global/backendServices", P + "/global/forwardingRules"
+    scalers = P + "/zones/local-a/autoscalers"
     props = {"machineType": "e2-micro", "disks": [boot]}
     return rng.choice([
         (images, {"name": name, "sourceImage": "small-v1", "imageEncryptionKey": {"rawKey": "a" * 44}}),
@@ -153,6 +155,11 @@ def refused_fields(rng, name):
         (rules, {"name": name, "target": "x", "portRange": "8080", "IPAddress": "10.0.0.1"}),
         (rules, {"name": name, "target": "x", "portRange": "8080", "IPProtocol": "UDP"}),
         (rules, {"name": name, "target": "x", "portRange": "8080", "ports": ["80"]}),
+        (scalers, {"name": name, "target": "nope", "autoscalingPolicy": {"maxNumReplicas": 2}}),
+        (scalers, {"name": name, "target": "x", "autoscalingPolicy": {"maxNumReplicas": -1}}),
+        (scalers, {"name": name, "target": "x", "autoscalingPolicy": {"maxNumReplicas": 2, "mode": "MAYBE"}}),
+        (scalers, {"name": name, "target": "x", "autoscalingPolicy": {"maxNumReplicas": 2, "cpuUtilization": {"utilizationTarget": "high"}}}),
+        (scalers, {"name": name, "target": "x", "autoscalingPolicy": {"maxNumReplicas": 2, "scalingSchedules": {"s": {"schedule": "0 * * * *"}}}}),
     ])
 
 
