@@ -137,6 +137,15 @@ for cloud in imago gce; do
   expect_eq "$cloud: no backend" "$($cloud backend-services describe "$bs" --format json | jq '.backends // [] | length')" 0
   $cloud backend-services delete "$bs" >/dev/null 2>&1 || fail "$cloud: backend-services delete"
 
+  gm set-autoscaling "$g" --max-num-replicas 3 --target-cpu-utilization 0.7 --cool-down-period 90s \
+    >/dev/null 2>&1 || fail "$cloud: set-autoscaling"
+  as=$($cloud instance-groups managed describe "$g" --format json | jq -r '.status.autoscaler')
+  expect_contains "$cloud: the group names its autoscaler" "$as" "/autoscalers/$g"
+  gm set-autoscaling "$g" --max-num-replicas 4 --mode only-scale-out >/dev/null 2>&1 ||
+    fail "$cloud: set-autoscaling again"
+  expect_rc 3 gm set-autoscaling "$g" --max-num-replicas 2 --min-num-replicas 3
+  expect_contains "$cloud: min above max" "$ERR" "minNumReplicas"
+  expect_rc 3 gm set-autoscaling "$g" --max-num-replicas 2 --cool-down-period 5parsecs
   gm delete "$g" >/dev/null 2>&1 || fail "$cloud: group delete"
   expect_rc 4 gm describe "$g"
   $cloud instance-templates delete "$t" "$t-2" >/dev/null 2>&1

@@ -199,3 +199,42 @@ test('load balancer traffic: the rule serves the group through HAProxy', async (
   await gaxOp(templates.delete({project, instanceTemplate: `${g}-t`}));
   await gaxOp(checks.delete({project, healthCheck: hc}));
 });
+
+const autoscalers = gax(compute.AutoscalersClient);
+for (const via of ['gax', 'googleapis']) {
+  test(`autoscalers: every method through ${via}`, async () => {
+    const g = `as-${via === 'gax' ? 'g' : 'd'}`;
+    await group(g, 0);
+    const body = {name: g, target: `zones/${zone}/instanceGroupManagers/${g}`,
+                  autoscalingPolicy: {maxNumReplicas: 3, cpuUtilization: {utilizationTarget: 0.7}}};
+    if (via === 'gax') await gaxOp(autoscalers.insert({project, zone, autoscalerResource: body}));
+    else await apiOp(api.autoscalers.insert({project, zone, requestBody: body}));
+    const get = async () => via === 'gax' ? (await autoscalers.get({project, zone, autoscaler: g}))[0]
+                                          : (await api.autoscalers.get({project, zone, autoscaler: g})).data;
+    let a = await get();
+    assert.equal(a.kind, 'compute#autoscaler');
+    assert.equal(a.autoscalingPolicy.minNumReplicas, 1);
+    assert.equal(a.autoscalingPolicy.coolDownPeriodSec, 60);
+    assert.equal(a.autoscalingPolicy.mode, 'ON');
+    assert.match(a.target, new RegExp(`/zones/${zone}/instanceGroupManagers/${g}$`));
+    const patch = {autoscalingPolicy: {maxNumReplicas: 4, mode: 'ONLY_SCALE_OUT'}};
+    if (via === 'gax') await gaxOp(autoscalers.patch({project, zone, autoscaler: g, autoscalerResource: patch}));
+    else await apiOp(api.autoscalers.patch({project, zone, autoscaler: g, requestBody: patch}));
+    a = await get();
+    assert.equal(a.autoscalingPolicy.maxNumReplicas, 4);
+    assert.equal(a.autoscalingPolicy.mode, 'ONLY_SCALE_OUT');
+    const listed = via === 'gax' ? (await autoscalers.list({project, zone}))[0]
+                                 : (await api.autoscalers.list({project, zone})).data.items;
+    assert.ok(listed.some((x) => x.name === g));
+    const grp = (await groups.get({project, zone, instanceGroupManager: g}))[0];
+    assert.match(grp.status.autoscaler, new RegExp(`/autoscalers/${g}$`));
+    await assert.rejects(groups.delete({project, zone, instanceGroupManager: g}), /already being used by/);
+    await assert.rejects(autoscalers.insert({project, zone, autoscalerResource: {...body, name: `${g}-2`}}),
+                         /has an autoscaler already/);
+    if (via === 'gax') await gaxOp(autoscalers.delete({project, zone, autoscaler: g}));
+    else await apiOp(api.autoscalers.delete({project, zone, autoscaler: g}));
+    await assert.rejects(get(), /was not found/);
+    await gaxOp(groups.delete({project, zone, instanceGroupManager: g}));
+    await gaxOp(templates.delete({project, instanceTemplate: `${g}-t`}));
+  });
+}
