@@ -159,7 +159,7 @@ TEST_F(LocalLoadBalancersTest, NothingReferencedCanBeDeleted) {
     auto op = c.del();
     ASSERT_FALSE(op.ok());
     EXPECT_EQ(op.status().code(), Code::kResourceInUse);
-    EXPECT_EQ(op.status().reason(), "resourceInUseByAnotherResource");
+    EXPECT_STREQ(op.status().reason(), "resourceInUseByAnotherResource");
     EXPECT_NE(op.status().message().find(c.by), std::string::npos) << op.status().message();
   }
   // From the front: each delete frees the next.

@@ -5,7 +5,8 @@
 # never has fewer than the target healthy; a release that never passes its
 # health check stops there with the old capacity serving, and a newer
 # update replaces it; kill -9 of the controller in the middle of a rollout:
-# the next one finishes it with no duplicate; a template in use cannot be
+# the next one finishes it with no duplicate; kill -9 of the controller at
+# random moments while it makes instances leaves nothing behind; a template in use cannot be
 # deleted; resize; an OPPORTUNISTIC update waits for update-instances;
 # delete leaves no VM.
 source "$(dirname "$0")/../cli/lib.sh"
@@ -131,6 +132,23 @@ mig resize web --size 1 >/dev/null 2>&1
 mig wait-until web --stable --timeout 60s >/dev/null 2>&1 || fail "resize to 1 did not settle"
 expect_eq "1 left" "$(members | jq length)" 1
 expect_eq "VMs after resize" "$(qemus)" 1
+
+# 7b. kill -9 of the controller at random moments while it makes instances
+# (mid-insert, mid-boot, between steps): the group converges to its target
+# with no duplicate, leaked VM or leaked disk.
+mig resize web --size 3 >/dev/null 2>&1
+for k in 1 2 3 4 5 6; do
+  sleep "0.$((RANDOM % 9 + 1))"
+  kill_controller "$IMAGO_HOME"
+  mig resize web --size 3 >/dev/null 2>&1  # A command that needs a controller starts one.
+done
+mig wait-until web --stable --timeout 180s >/dev/null 2>&1 || fail "no convergence after 6 kills of the controller"
+expect_eq "members after the kills" "$(members | jq length)" 3
+expect_eq "VMs after the kills" "$(qemus)" 3
+expect_eq "instances after the kills" "$(imago instances list --format json | jq length)" 3
+expect_eq "disks after the kills" "$(imago disks list --format json | jq length)" 3
+mig resize web --size 1 >/dev/null 2>&1
+mig wait-until web --stable --timeout 60s >/dev/null 2>&1 || fail "resize back to 1 did not settle"
 
 # 8. OPPORTUNISTIC: a new version changes nothing until update-instances.
 mig rolling-action start-update web --version template=web-v2 --type OPPORTUNISTIC >/dev/null 2>&1
