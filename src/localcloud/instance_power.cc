@@ -14,8 +14,6 @@
 #include "localcloud/journal.h"
 #include "localcloud/local_instances.h"
 #include "localcloud/qemu.h"
-#include "localcloud/vpc.h"
-#include "localcloud/vpc.h"
 
 namespace imago::localcloud {
 
@@ -94,7 +92,7 @@ Result<Operation> LocalInstances::StateChange(const std::string& project, const 
   Status stopped = StopVm(pid, run, grace);
   if (!stopped.ok()) return FailWork(s_, *w, stopped);
   if (t == "stop") {
-    auto op = EndWork(s_, *w, [&]() -> Status {
+    return EndWork(s_, *w, [&]() -> Status {
       in.status = "TERMINATED";
       in.last_stop_timestamp = s_.Now3339();
       in.forwarded_ports.clear();
@@ -102,8 +100,6 @@ Result<Operation> LocalInstances::StateChange(const std::string& project, const 
       row.local["pid"] = 0;
       return s_.catalog().UpdateResource(row);
     });
-    if (op.ok()) (void)StopSwitchIfIdle(s_, project);  // The project's last VM: its switch goes.
-    return op;
   }
   std::vector<uint64_t> deleted_disks;
   auto op = EndWork(s_, *w, [&]() -> Status {
@@ -131,7 +127,6 @@ Result<Operation> LocalInstances::StateChange(const std::string& project, const 
   std::error_code ec;
   std::filesystem::remove_all(run, ec);
   IMAGO_RETURN_IF_ERROR(CollectTrash(s_));
-  (void)StopSwitchIfIdle(s_, project);
   return op;
 }
 

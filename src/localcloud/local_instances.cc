@@ -144,7 +144,9 @@ Status LocalInstances::Boot(const std::string& project, Instance* in, ResourceRo
   }
   // The instances' network: a second NIC on the project's switch.
   if (!in->network_interfaces.empty() && !in->network_interfaces[0].network_ip.empty()) {
-    req.vpc_switch = [this, project] { return EnsureSwitch(s_.home(), project); };
+    auto sock = EnsureSwitch(s_.home(), project);
+    if (!sock.ok()) return sock.status();
+    req.vm.vpc_socket = *sock;
     req.vm.vpc_mac = VpcMac(in->network_interfaces[0].network_ip);
   }
   auto wanted = ParsePorts(in->metadata.Get(kPortsKey).value_or(""));

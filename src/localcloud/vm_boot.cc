@@ -64,11 +64,6 @@ Result<BootResult> BootVm(BootRequest req) {
   auto boot = ExtractBootFiles(req.boot_content, req.boot_format, req.boot_cache_dir);
   if (!boot.ok()) return boot.status();
   req.vm.boot = *boot;
-  if (req.vpc_switch) {
-    auto sock = req.vpc_switch();
-    if (!sock.ok()) return sock.status();
-    req.vm.vpc_socket = *sock;
-  }
   Result<int> pid = Status::Unavailable("QEMU was not started");
   for (int attempt = 0; attempt < 3; ++attempt) {
     req.vm.ports = req.wanted;

@@ -5,7 +5,6 @@
 #ifndef IMAGO_LOCALCLOUD_VM_BOOT_H_
 #define IMAGO_LOCALCLOUD_VM_BOOT_H_
 
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,10 +34,6 @@ struct BootRequest {
   std::string boot_cache_dir;  // Where its kernel is kept, once per content.
   std::vector<compute::ForwardedPort> wanted;  // From imago-ports; host 0: pick one.
   std::map<int, int> previous;                 // guest -> host port of the last run.
-  /// When set: the switch of the instances' network to plug the second NIC
-  /// into (vm.vpc_socket), asked for once the kernel was found, so that a
-  /// boot that cannot happen starts no switch.
-  std::function<compute::Result<std::string>()> vpc_switch;
 };
 
 /// What a boot gives: QEMU's pid and the ports it forwards.

@@ -125,30 +125,4 @@ Result<std::string> EnsureSwitch(const std::string& home, const std::string& pro
                              (why.empty() ? std::string() : ": " + why));
 }
 
-Status StopSwitchIfIdle(LocalStore& s, const std::string& project) {
-  const std::string pid_file = s.home() + "/net/" + project + ".pid";
-  if (SwitchPid(pid_file) == 0) return Status::OK();
-  std::lock_guard lock(s.mu());
-  return s.catalog().db().WriteTxn([&]() -> Status {
-    auto rows = s.catalog().AllResources("instance");
-    if (!rows.ok()) return rows.status();
-    for (const auto& r : *rows) {
-      if (r.project != project) continue;
-      const std::string st = r.status();
-      if (st == "PROVISIONING" || st == "STAGING" || st == "RUNNING" || st == "STOPPING") {
-        return Status::OK();
-      }
-    }
-    const int pid = SwitchPid(pid_file);
-    if (pid == 0) return Status::OK();
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 100 && SwitchPid(pid_file) == pid; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (SwitchPid(pid_file) == pid) kill(pid, SIGKILL);
-    unlink(pid_file.c_str());
-    return Status::OK();
-  });
-}
-
 }  // namespace imago::localcloud

@@ -13,7 +13,6 @@
 
 #include "compute/status.h"
 #include "localcloud/catalog.h"
-#include "localcloud/local_store.h"
 
 namespace imago::localcloud {
 
@@ -50,13 +49,6 @@ inline std::string VpcMac(const std::string& ip) {
 /// vde_switch serving it (started, detached, when none runs). 503 when
 /// vde_switch is not installed or does not start.
 compute::Result<std::string> EnsureSwitch(const std::string& home, const std::string& project);
-
-/// Ends `project`'s switch when no instance of the project runs or is about
-/// to (PROVISIONING, STAGING, RUNNING, STOPPING): a switch with no VM is a
-/// leaked process. Checked and done inside a write transaction of the
-/// catalog, so that no insert or start of another process slips in between
-/// (theirs mark the instance first, then boot and start a switch anew).
-compute::Status StopSwitchIfIdle(LocalStore& s, const std::string& project);
 
 }  // namespace imago::localcloud
 
