@@ -418,14 +418,14 @@ void AddInstanceGroupsCommands(CLI::App& root, Context& ctx) {
       auto g = svc->instance_group_managers().Get(ctx.g.project, ctx.g.zone, *name);
       if (!g.ok()) return void(ctx.exit_code = ctx.Fail(cmd, g.status()));
       if (!g->status.contains("autoscaler")) {
-        ctx.exit_code = ctx.Fail(cmd, compute::Status::InvalidField(
-                                          "NAME", *name, "The group has no autoscaler."));
+        ctx.exit_code = ctx.Fail(
+            cmd, compute::Status::InvalidField("NAME", *name, "The group has no autoscaler."));
         return;
       }
-      ctx.exit_code = ctx.Check(
-          cmd, svc->autoscalers().Delete(
-                   ctx.g.project, ctx.g.zone,
-                   compute::LastSegment(g->status["autoscaler"].get<std::string>()), {}));
+      ctx.exit_code =
+          ctx.Check(cmd, svc->autoscalers().Delete(
+                             ctx.g.project, ctx.g.zone,
+                             compute::LastSegment(g->status["autoscaler"].get<std::string>()), {}));
       if (ctx.exit_code == 0) std::cerr << "Stopped autoscaling " << *name << ".\n";
     });
   }

@@ -71,8 +71,9 @@ void AddAutoscalerRoutes(Router& r) {
   r.Add("PATCH", base, [](const Call& c) {
     const std::string name = QueryParam(c.req, "autoscaler");
     if (name.empty()) {
-      return Error(Status::Required("Required parameter 'autoscaler' not specified: "
-                                    "?autoscaler=NAME names the autoscaler to patch"));
+      return Error(
+          Status::Required("Required parameter 'autoscaler' not specified: "
+                           "?autoscaler=NAME names the autoscaler to patch"));
     }
     auto body = Body(c.req);
     if (!body.ok()) return Error(body.status());
