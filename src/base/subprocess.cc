@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 
 namespace imago::base {
 
@@ -187,6 +188,23 @@ Status SpawnDetached(const std::vector<std::string>& argv, const std::string& lo
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   return Status::OK();
+}
+
+int LivePidFromFile(const std::string& pid_file, const std::string& exe_name) {
+  std::ifstream f(pid_file);
+  int pid = 0;
+  if (!(f >> pid) || pid <= 0 || kill(pid, 0) != 0) return 0;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  auto paren = line.rfind(") ");
+  if (paren == std::string::npos || line.compare(paren + 2, 1, "Z") == 0) return 0;
+  char exe[4096];
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof exe - 1);
+  if (n <= 0) return 0;
+  exe[n] = 0;
+  std::string name = exe;
+  return name.substr(name.rfind('/') + 1) == exe_name ? pid : 0;
 }
 
 }  // namespace imago::base

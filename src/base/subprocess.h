@@ -60,6 +60,11 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
 /// besides RunProcess that starts a program. 503 when it cannot start.
 Status SpawnDetached(const std::vector<std::string>& argv, const std::string& log_path);
 
+/// The pid written in `pid_file` when that process lives (not a zombie:
+/// killed and not yet reaped by init) and its executable is named
+/// `exe_name` ("haproxy"); 0 otherwise. For daemons that write a pid file.
+int LivePidFromFile(const std::string& pid_file, const std::string& exe_name);
+
 /// The first non-empty line of `text` (for one-line error messages).
 std::string FirstLine(const std::string& text);
 

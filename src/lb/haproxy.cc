@@ -138,13 +138,6 @@ std::string StripServers(const std::string& text) {
   return out;
 }
 
-int ReadPid(const std::string& path) {
-  std::ifstream f(path);
-  int pid = 0;
-  f >> pid;
-  return pid;
-}
-
 }  // namespace
 
 // At most this many connections to one server at a time; more requests
@@ -216,22 +209,7 @@ ProxyState ParseShowStat(const std::string& csv) {
 HaproxyProxy::HaproxyProxy(std::string dir) : dir_(std::move(dir)) {}
 
 int HaproxyProxy::RunningPid() const {
-  int pid = ReadPid(dir_ + "/haproxy.pid");
-  if (pid <= 0 || kill(pid, 0) != 0) return 0;
-  // A zombie (killed, not reaped yet: its parent is init) runs no more.
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  std::getline(stat, line);
-  auto paren = line.rfind(") ");
-  if (paren == std::string::npos || line.compare(paren + 2, 1, "Z") == 0) return 0;
-  char exe[512];
-  ssize_t n = readlink(fmt::format("/proc/{}/exe", pid).c_str(), exe, sizeof exe - 1);
-  if (n <= 0) return 0;
-  exe[n] = 0;
-  std::string bin = HaproxyBinary();
-  char real[512];
-  if (bin.empty() || !realpath(bin.c_str(), real)) return 0;
-  return strcmp(exe, real) == 0 ? pid : 0;
+  return base::LivePidFromFile(dir_ + "/haproxy.pid", "haproxy");
 }
 
 Result<std::string> HaproxyProxy::Command(const std::string& socket_path,

@@ -34,22 +34,9 @@ std::string VdeSwitchBinary() {
   return "";
 }
 
-// The live vde_switch of `pid_file`, or 0 (a zombie counts as gone).
+// The live vde_switch of `pid_file`, or 0.
 int SwitchPid(const std::string& pid_file) {
-  std::ifstream f(pid_file);
-  int pid = 0;
-  if (!(f >> pid) || pid <= 0 || kill(pid, 0) != 0) return 0;
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  std::getline(stat, line);
-  auto paren = line.rfind(") ");
-  if (paren == std::string::npos || line.compare(paren + 2, 1, "Z") == 0) return 0;
-  char exe[512];
-  ssize_t n = readlink(fmt::format("/proc/{}/exe", pid).c_str(), exe, sizeof exe - 1);
-  if (n <= 0) return 0;
-  exe[n] = 0;
-  std::string name = exe;
-  return name.substr(name.rfind('/') + 1) == "vde_switch" ? pid : 0;
+  return base::LivePidFromFile(pid_file, "vde_switch");
 }
 
 }  // namespace
