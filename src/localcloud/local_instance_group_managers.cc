@@ -405,7 +405,13 @@ Result<Operation> LocalInstanceGroupManagers::Delete(const std::string& project,
   }
   for (const auto& name : members) {
     auto del = instances_.Delete(project, zone, name, {});
-    if (!del.ok() && del.status().code() != compute::Code::kNotFound) return del.status();
+    // Gone, or in the middle of being made or deleted by a controller step:
+    // an instance whose group is gone is an orphan, which the controller
+    // deletes, so the group's delete has done its part.
+    if (!del.ok() && del.status().code() != compute::Code::kNotFound &&
+        del.status().code() != compute::Code::kResourceNotReady) {
+      return del.status();
+    }
   }
   return op;
 }
@@ -659,7 +665,13 @@ Result<Operation> LocalInstanceGroupManagers::DeleteInstances(
   if (!op.ok() || op->failed()) return op;
   for (const auto& name : names) {
     auto del = instances_.Delete(project, zone, name, {});
-    if (!del.ok() && del.status().code() != compute::Code::kNotFound) return del.status();
+    // Gone, or in the middle of being made or deleted by a controller step:
+    // an instance whose group is gone is an orphan, which the controller
+    // deletes, so the group's delete has done its part.
+    if (!del.ok() && del.status().code() != compute::Code::kNotFound &&
+        del.status().code() != compute::Code::kResourceNotReady) {
+      return del.status();
+    }
   }
   return op;
 }
