@@ -14,6 +14,7 @@
 #include "localcloud/journal.h"
 #include "localcloud/local_instances.h"
 #include "localcloud/qemu.h"
+#include "localcloud/vpc.h"
 
 namespace imago::localcloud {
 
@@ -80,7 +81,11 @@ Result<Operation> LocalInstances::StateChange(const std::string& project, const 
   }
   if (t == "start") {
     Status st = Boot(project, &in, &row);
-    if (!st.ok()) return FailWork(s_, *w, st);
+    if (!st.ok()) {
+      auto failed = FailWork(s_, *w, st);
+      (void)StopSwitchIfIdle(s_, project);  // Its boot may have started one.
+      return failed;
+    }
     return EndWork(s_, *w, [&]() -> Status {
       row.resource = compute::ToJson(in);
       return s_.catalog().UpdateResource(row);
@@ -92,7 +97,7 @@ Result<Operation> LocalInstances::StateChange(const std::string& project, const 
   Status stopped = StopVm(pid, run, grace);
   if (!stopped.ok()) return FailWork(s_, *w, stopped);
   if (t == "stop") {
-    return EndWork(s_, *w, [&]() -> Status {
+    auto op = EndWork(s_, *w, [&]() -> Status {
       in.status = "TERMINATED";
       in.last_stop_timestamp = s_.Now3339();
       in.forwarded_ports.clear();
@@ -100,6 +105,10 @@ Result<Operation> LocalInstances::StateChange(const std::string& project, const 
       row.local["pid"] = 0;
       return s_.catalog().UpdateResource(row);
     });
+    // The project's last VM: its switch goes. Best effort; the next
+    // recovery retries.
+    if (op.ok()) (void)StopSwitchIfIdle(s_, project);
+    return op;
   }
   std::vector<uint64_t> deleted_disks;
   auto op = EndWork(s_, *w, [&]() -> Status {
@@ -127,6 +136,7 @@ Result<Operation> LocalInstances::StateChange(const std::string& project, const 
   std::error_code ec;
   std::filesystem::remove_all(run, ec);
   IMAGO_RETURN_IF_ERROR(CollectTrash(s_));
+  (void)StopSwitchIfIdle(s_, project);
   return op;
 }
 

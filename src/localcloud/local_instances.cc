@@ -344,7 +344,11 @@ Result<Operation> LocalInstances::Insert(const std::string& project, const std::
   }
   s_.MaybePause("instance-disks");
   Status st = Boot(project, &in, &row);
-  if (!st.ok()) return FailWork(s_, *w, st);
+  if (!st.ok()) {
+    auto failed = FailWork(s_, *w, st);
+    (void)StopSwitchIfIdle(s_, project);  // Its boot may have started one.
+    return failed;
+  }
   s_.MaybePause("instance-launched");
   return EndWork(s_, *w, [&]() -> Status {
     row.resource = compute::ToJson(in);

@@ -50,12 +50,14 @@ struct RecoveryReport {
   int operations_undone = 0;
   int temp_files_removed = 0;
   int content_files_removed = 0;
-  int instances_terminated = 0;  // Their QEMU had died.
-  int orphan_vms_stopped = 0;    // QEMU processes no instance owned.
-  int unreadable_records = 0;    // Journal records that could not be read (marked failed).
+  int instances_terminated = 0;   // Their QEMU had died.
+  int orphan_vms_stopped = 0;     // QEMU processes no instance owned.
+  int unreadable_records = 0;     // Journal records that could not be read (marked failed).
+  int idle_switches_stopped = 0;  // Network switches of projects with no running VM.
   bool empty() const {
     return operations_undone == 0 && temp_files_removed == 0 && content_files_removed == 0 &&
-           instances_terminated == 0 && orphan_vms_stopped == 0 && unreadable_records == 0;
+           instances_terminated == 0 && orphan_vms_stopped == 0 && unreadable_records == 0 &&
+           idle_switches_stopped == 0;
   }
 };
 

@@ -11,6 +11,7 @@
 #include "localcloud/list_util.h"
 #include "localcloud/local_instances.h"
 #include "localcloud/qemu.h"
+#include "localcloud/vpc.h"
 
 namespace imago::localcloud {
 
@@ -271,7 +272,12 @@ Result<RecoveryReport> Recover(LocalStore& s, LocalInstances& instances) {
     }
     ++report.orphan_vms_stopped;
   }
-  // 5. Temporary files whose writer is gone, and the content trash.
+  // 5. Switches of projects where no VM runs or is about to (a process was
+  //    killed between its last VM's end and the switch's, or the VM died).
+  auto switches = StopIdleSwitches(s);
+  if (!switches.ok()) return switches.status();
+  report.idle_switches_stopped = *switches;
+  // 6. Temporary files whose writer is gone, and the content trash.
   report.temp_files_removed += s.store().RemoveAbandoned();
   bool trash = false;
   {

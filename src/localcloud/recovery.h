@@ -8,7 +8,8 @@
 //  4. stops the VMs of this home that no instance owns - identified by their
 //     pid file, parent and executable, so that no VM an instance owns is
 //     ever taken for one;
-//  5. empties the content trash.
+//  5. ends the network switches of projects where no VM runs;
+//  6. empties the content trash.
 // Internal to src/localcloud.
 #ifndef IMAGO_LOCALCLOUD_RECOVERY_H_
 #define IMAGO_LOCALCLOUD_RECOVERY_H_
@@ -29,7 +30,7 @@ class LocalInstances;
 /// itself; call it with no lock held. Safe to run twice on one record.
 compute::Status UndoWork(LocalStore& s, const std::string& project, const WorkRecord& record);
 
-/// Runs steps 1-5 above and says what it did.
+/// Runs steps 1-6 above and says what it did.
 compute::Result<RecoveryReport> Recover(LocalStore& s, LocalInstances& instances);
 
 }  // namespace imago::localcloud

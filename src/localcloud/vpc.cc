@@ -8,12 +8,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "base/file_lock.h"
 #include "base/subprocess.h"
 #include "compute/json_codec.h"
 
@@ -84,13 +86,30 @@ Result<std::string> AllocateNetworkIp(Catalog& catalog, const std::string& proje
                              "' has no free address; delete an instance.");
 }
 
-Result<std::string> EnsureSwitch(const std::string& home, const std::string& project) {
-  const std::string dir = home + "/net";
+namespace {
+
+std::string NetDir(const std::string& home) {
+  return home + "/net";
+}
+
+// Serialises the start and the end of one project's switch between
+// processes: two boots at once must not both start one (the loser's
+// clean-up removes the winner's pid file, which orphans the winner).
+Result<base::FileLock> LockSwitch(const std::string& home, const std::string& project) {
+  const std::string dir = NetDir(home);
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status::Unavailable("cannot create " + dir + ": " + strerror(errno));
   }
-  const std::string sock = dir + "/" + project + ".vde";
-  const std::string pid_file = dir + "/" + project + ".pid";
+  return base::FileLock::Acquire(dir + "/" + project + ".lock");
+}
+
+}  // namespace
+
+Result<std::string> EnsureSwitch(const std::string& home, const std::string& project) {
+  auto lock = LockSwitch(home, project);
+  if (!lock.ok()) return lock.status();
+  const std::string sock = NetDir(home) + "/" + project + ".vde";
+  const std::string pid_file = NetDir(home) + "/" + project + ".pid";
   if (SwitchPid(pid_file) != 0) return sock;
   const std::string bin = VdeSwitchBinary();
   if (bin.empty()) {
@@ -98,8 +117,11 @@ Result<std::string> EnsureSwitch(const std::string& home, const std::string& pro
         "vde_switch is not installed, and instances reach each other through it: apt-get "
         "install vde2 (make deps installs it)");
   }
-  // Two commands at once may both start one: the second finds the socket
-  // taken and fails, which is fine as long as one runs.
+  // What a switch that was killed left behind: a new one cannot bind its
+  // control socket while the old one's file is there.
+  std::error_code ec;
+  std::filesystem::remove_all(sock, ec);
+  unlink(pid_file.c_str());
   auto r = base::RunProcess({bin, "--sock", sock, "--mode", "600", "--dirmode", "700", "--daemon",
                              "--pidfile", pid_file, "--numports", "256"},
                             {});
@@ -110,6 +132,58 @@ Result<std::string> EnsureSwitch(const std::string& home, const std::string& pro
   std::string why = r.ok() ? base::FirstLine(r->err) : r.status().message();
   return Status::Unavailable("the project's network switch (vde_switch) did not start" +
                              (why.empty() ? std::string() : ": " + why));
+}
+
+Result<bool> StopSwitchIfIdle(LocalStore& s, const std::string& project) {
+  const std::string sock = NetDir(s.home()) + "/" + project + ".vde";
+  const std::string pid_file = NetDir(s.home()) + "/" + project + ".pid";
+  if (SwitchPid(pid_file) == 0) return false;
+  bool stopped = false;
+  std::lock_guard guard(s.mu());
+  Status st = s.catalog().db().WriteTxn([&]() -> Status {
+    auto rows = s.catalog().AllResources(kInstanceKind);
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : *rows) {
+      if (r.project != project) continue;
+      const std::string status = r.status();
+      if (status == "PROVISIONING" || status == "STAGING" || status == "RUNNING" ||
+          status == "STOPPING") {
+        return Status::OK();
+      }
+    }
+    auto lock = LockSwitch(s.home(), project);
+    if (!lock.ok()) return lock.status();
+    const int pid = SwitchPid(pid_file);
+    if (pid == 0) return Status::OK();
+    // SIGTERM: the switch removes its socket and pid file (in a few ms).
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && SwitchPid(pid_file) == pid; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (SwitchPid(pid_file) == pid) {
+      kill(pid, SIGKILL);
+      std::error_code ec;
+      std::filesystem::remove_all(sock, ec);
+      unlink(pid_file.c_str());
+    }
+    stopped = true;
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return stopped;
+}
+
+Result<int> StopIdleSwitches(LocalStore& s) {
+  int stopped = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(NetDir(s.home()), ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.ends_with(".pid")) continue;
+    auto r = StopSwitchIfIdle(s, name.substr(0, name.size() - 4));
+    if (!r.ok()) return r.status();
+    stopped += *r;
+  }
+  return stopped;
 }
 
 }  // namespace imago::localcloud

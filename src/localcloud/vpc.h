@@ -13,6 +13,7 @@
 
 #include "compute/status.h"
 #include "localcloud/catalog.h"
+#include "localcloud/local_store.h"
 
 namespace imago::localcloud {
 
@@ -46,9 +47,26 @@ inline std::string VpcMac(const std::string& ip) {
 }
 
 /// The control socket directory of `project`'s switch under `home`, with a
-/// vde_switch serving it (started, detached, when none runs). 503 when
-/// vde_switch is not installed or does not start.
+/// vde_switch serving it (started, detached, when none runs; what a killed
+/// one left is cleared first). Start and end of a project's switch hold
+/// HOME/net/PROJECT.lock, so that concurrent boots start one. 503 when
+/// vde_switch is not installed or does not start. Call it only for an
+/// instance whose row is PROVISIONING or STAGING (see StopSwitchIfIdle).
 compute::Result<std::string> EnsureSwitch(const std::string& home, const std::string& project);
+
+/// Ends `project`'s switch when no instance of the project runs or is about
+/// to (PROVISIONING, STAGING, RUNNING, STOPPING): a switch with no VM is a
+/// leaked process. Decided and done inside a write transaction of the
+/// catalog, so that no other process's insert or start slips in between
+/// (theirs commit the instance's status first, then ask for the switch).
+/// True when it ended one; an error of the catalog otherwise. Takes the
+/// store's lock; call it with no lock held.
+compute::Result<bool> StopSwitchIfIdle(LocalStore& s, const std::string& project);
+
+/// StopSwitchIfIdle for every project with a switch under the home; how
+/// many it ended. Crash recovery runs it: a process killed between its
+/// last VM's end and the switch's leaves the switch to the next one.
+compute::Result<int> StopIdleSwitches(LocalStore& s);
 
 }  // namespace imago::localcloud
 

@@ -4,7 +4,9 @@
 # address (its startup-script fetches the other's /health over eth1); an
 # address asked for is given when free and refused when taken or outside
 # the subnet; a deleted instance's address is free again; one switch per
-# project, none left behind.
+# project, started once however many boots ask at the same moment, ended
+# with the project's last VM (by stop, delete, or the recovery that finds
+# its VM dead), and started again after a kill -9 left its files behind.
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}"
 cache=${KIT_CACHE:-$WORK/cache}
@@ -62,6 +64,37 @@ pids=$(for f in "$IMAGO_HOME"/net/*.pid; do cat "$f"; done | sort -u | wc -l)
 expect_eq "switches" "$pids" 1
 sw=$(<"$IMAGO_HOME/net/local.pid")
 [[ $(readlink "/proc/$sw/exe") == */vde_switch ]] || fail "no vde_switch runs for the project"
+imago instances stop pinned >/dev/null 2>&1 || fail "stop pinned"
+switch_alive() { [[ -e /proc/$1 ]] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+switch_alive "$sw" || fail "the switch ended although db2 and app still run"
 imago instances delete app pinned db2 >/dev/null 2>&1 || fail "delete the rest"
 expect_eq "VMs" "$(qemu_count "$IMAGO_HOME")" 0
+switch_alive "$sw" && fail "the switch outlived the project's last VM"
+[[ -e $IMAGO_HOME/net/local.pid ]] && fail "the ended switch's pid file is still there"
+
+# 6. Boots at the same moment start one switch: /proc/net/unix lists every
+#    listening control socket (flag __SO_ACCEPTCON), an orphaned switch's
+#    included.
+for n in c1 c2 c3; do imago instances create "$n" --image kit-v1 >/dev/null 2>&1 & done
+wait
+for n in c1 c2 c3; do imago instances describe "$n" >/dev/null 2>&1 || fail "create $n"; done
+ctl="$IMAGO_HOME/net/local.vde/ctl"
+expect_eq "switches bound after 3 boots at once" "$(awk -v p="$ctl" '$NF == p && $4 == "00010000"' /proc/net/unix | wc -l)" 1
+expect_eq "addresses of 3 boots at once" "$(for n in c1 c2 c3; do ip_of $n; done | sort -u | wc -l)" 3
+
+# 7. kill -9 of the switch leaves its socket behind; the next boot clears it.
+sw=$(<"$IMAGO_HOME/net/local.pid")
+kill -9 "$sw"
+imago instances delete c2 c3 >/dev/null 2>&1 || fail "delete c2 c3"
+imago instances create c4 --image kit-v1 >/dev/null 2>&1 || fail "create after the switch was killed"
+sw=$(<"$IMAGO_HOME/net/local.pid")
+switch_alive "$sw" || fail "no switch after a boot that followed a kill -9"
+
+# 8. The VMs die under the switch (kill -9 of QEMU): the next command's
+#    recovery marks them TERMINATED and ends the switch.
+for pid in $(vm_pids "$IMAGO_HOME"); do kill -9 "$pid"; done
+for _ in $(seq 1 50); do [[ -z $(vm_pids "$IMAGO_HOME") ]] && break; sleep 0.1; done
+imago instances list >/dev/null 2>&1 || fail "list after the VMs died"
+switch_alive "$sw" && fail "the switch outlived VMs that died"
+imago instances delete c1 c4 >/dev/null 2>&1 || fail "delete c1 c4"
 echo "PASS: instances reach each other at their own addresses of 10.128.0.0/20"
