@@ -168,11 +168,56 @@ class Zones final : public compute::Zones {
   CallCounter& n_;
 };
 
+class InstanceTemplates final : public compute::InstanceTemplates {
+ public:
+  InstanceTemplates(compute::InstanceTemplates& in, CallCounter& n) : in_(in), n_(n) {}
+  Result<Operation> Insert(const std::string& p, const InstanceTemplate& t,
+                           const MutationOptions& o) override {
+    n_.Add("instanceTemplates.insert");
+    return in_.Insert(p, t, o);
+  }
+  Result<InstanceTemplate> Get(const std::string& p, const std::string& t) override {
+    n_.Add("instanceTemplates.get");
+    return in_.Get(p, t);
+  }
+  Result<ListPage<InstanceTemplate>> List(const std::string& p, const ListOptions& o) override {
+    n_.Add("instanceTemplates.list");
+    return in_.List(p, o);
+  }
+  Result<Operation> Delete(const std::string& p, const std::string& t,
+                           const MutationOptions& o) override {
+    n_.Add("instanceTemplates.delete");
+    return in_.Delete(p, t, o);
+  }
+
+ private:
+  compute::InstanceTemplates& in_;
+  CallCounter& n_;
+};
+
+class Projects final : public compute::Projects {
+ public:
+  Projects(compute::Projects& in, CallCounter& n) : in_(in), n_(n) {}
+  Result<Project> Get(const std::string& p) override {
+    n_.Add("projects.get");
+    return in_.Get(p);
+  }
+  Result<Operation> SetCommonInstanceMetadata(const std::string& p, const Metadata& m,
+                                              const MutationOptions& o) override {
+    n_.Add("projects.setCommonInstanceMetadata");
+    return in_.SetCommonInstanceMetadata(p, m, o);
+  }
+
+ private:
+  compute::Projects& in_;
+  CallCounter& n_;
+};
+
 }  // namespace counting
 
-/// Counts the calls to images, disks, snapshots and zones (what the
-/// lifecycle code reads and changes); the other collections are passed
-/// through uncounted.
+/// Counts the calls to images, disks, snapshots, zones, instance templates
+/// and projects (what the lifecycle code reads and changes); the other
+/// collections are passed through uncounted.
 class CountingService final : public Service {
  public:
   explicit CountingService(Service& inner)
@@ -180,7 +225,9 @@ class CountingService final : public Service {
         images_(inner.images(), counter_),
         disks_(inner.disks(), counter_),
         snapshots_(inner.snapshots(), counter_),
-        zones_(inner.zones(), counter_) {}
+        zones_(inner.zones(), counter_),
+        templates_(inner.instance_templates(), counter_),
+        projects_(inner.projects(), counter_) {}
   CountingService(const CountingService&) = delete;
   CountingService& operator=(const CountingService&) = delete;
 
@@ -197,8 +244,8 @@ class CountingService final : public Service {
   compute::Operations& operations() override { return inner_.operations(); }
   compute::Regions& regions() override { return inner_.regions(); }
   compute::MachineTypes& machine_types() override { return inner_.machine_types(); }
-  compute::Projects& projects() override { return inner_.projects(); }
-  compute::InstanceTemplates& instance_templates() override { return inner_.instance_templates(); }
+  compute::Projects& projects() override { return projects_; }
+  compute::InstanceTemplates& instance_templates() override { return templates_; }
   compute::HealthChecks& health_checks() override { return inner_.health_checks(); }
   compute::InstanceGroupManagers& instance_group_managers() override {
     return inner_.instance_group_managers();
@@ -225,6 +272,8 @@ class CountingService final : public Service {
   counting::Disks disks_;
   counting::Snapshots snapshots_;
   counting::Zones zones_;
+  counting::InstanceTemplates templates_;
+  counting::Projects projects_;
 };
 
 }  // namespace imago::compute

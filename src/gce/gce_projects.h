@@ -1,4 +1,5 @@
-// GceProjects: compute::Projects over the REST API (projects.get).
+// GceProjects: compute::Projects over the REST API (projects.get,
+// projects.setCommonInstanceMetadata).
 #ifndef IMAGO_GCE_GCE_PROJECTS_H_
 #define IMAGO_GCE_GCE_PROJECTS_H_
 
@@ -16,6 +17,9 @@ class GceProjects final : public compute::Projects {
   GceProjects& operator=(const GceProjects&) = delete;
 
   compute::Result<compute::Project> Get(const std::string& project) override;
+  compute::Result<compute::Operation> SetCommonInstanceMetadata(
+      const std::string& project, const compute::Metadata& metadata,
+      const compute::MutationOptions& opts) override;
 
  private:
   ApiCaller& c_;

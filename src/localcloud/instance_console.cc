@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "localcloud/local_instances.h"
+#include "localcloud/local_projects.h"
 #include "localcloud/metadata_server.h"
 
 namespace imago::localcloud {
@@ -67,7 +68,8 @@ Result<compute::SerialPortOutput> LocalInstances::GetSerialPortOutput(const std:
 void LocalInstances::ServeMetadata(const std::string& project, const std::string& zone,
                                    const std::string& instance) {
   ServeMetadataConnection(
-      0, 1, [&]() { return Get(project, zone, instance); }, project);
+      0, 1, [&]() { return Get(project, zone, instance); }, project,
+      [&]() { return LocalProjects::CommonMetadata(s_, project); });
 }
 
 }  // namespace imago::localcloud

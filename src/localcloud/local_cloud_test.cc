@@ -440,6 +440,47 @@ TEST_F(LocalCloudTest, OperationsAreJournaled) {
             Code::kNotFound);
 }
 
+// The project's common metadata: a compare-and-set on its fingerprint, kept
+// per project, served to every instance under project/attributes/.
+TEST_F(LocalCloudTest, CommonInstanceMetadataNeedsTheCurrentFingerprint) {
+  auto p = cloud_->projects().Get("local");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_TRUE(p->common_instance_metadata.items.empty());
+  const std::string fp0 = p->common_instance_metadata.fingerprint;
+  compute::Metadata m;
+  m.fingerprint = fp0;
+  m.items = {{"team", "web"}, {"imago-releases-web-dev", "[]"}};
+  auto op = cloud_->projects().SetCommonInstanceMetadata("local", m, {});
+  ASSERT_TRUE(op.ok()) << op.status().message();
+  EXPECT_TRUE(op->done());
+  auto again = cloud_->projects().Get("local");
+  EXPECT_EQ(again->common_instance_metadata.items, m.items);
+  EXPECT_NE(again->common_instance_metadata.fingerprint, fp0);
+  // A writer that read before: refused, nothing changes.
+  m.items = {{"team", "db"}};
+  auto stale = cloud_->projects().SetCommonInstanceMetadata("local", m, {});
+  EXPECT_EQ(stale.status().code(), Code::kConditionNotMet);
+  EXPECT_EQ(cloud_->projects().Get("local")->common_instance_metadata.items.size(), 2u);
+  // Another project is another store.
+  EXPECT_TRUE(cloud_->projects().Get("other")->common_instance_metadata.items.empty());
+  // Bad keys and values are refused by field.
+  m.fingerprint = again->common_instance_metadata.fingerprint;
+  m.items = {{"bad key", "x"}};
+  EXPECT_EQ(cloud_->projects().SetCommonInstanceMetadata("local", m, {}).status().code(),
+            Code::kInvalid);
+  m.items = {{"big", std::string(256 * 1024 + 1, 'x')}};
+  EXPECT_EQ(cloud_->projects().SetCommonInstanceMetadata("local", m, {}).status().code(),
+            Code::kInvalid);
+  Reopen();
+  EXPECT_EQ(cloud_->projects().Get("local")->common_instance_metadata.items.size(), 2u);
+  // Emptied: no items, and the fingerprint of none again.
+  m.items = {};
+  ASSERT_TRUE(cloud_->projects().SetCommonInstanceMetadata("local", m, {}).ok());
+  auto empty = cloud_->projects().Get("local");
+  EXPECT_TRUE(empty->common_instance_metadata.items.empty());
+  EXPECT_EQ(empty->common_instance_metadata.fingerprint, fp0);
+}
+
 TEST_F(LocalCloudTest, StateSurvivesReopen) {
   ASSERT_TRUE(Create("img", "f").ok());
   Reopen();

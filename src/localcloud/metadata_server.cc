@@ -66,10 +66,12 @@ json InstanceTree(const Instance& in, const std::string& project) {
       {"serviceAccounts", json::object()}};
 }
 
-json ProjectTree(const std::string& project) {
+json ProjectTree(const std::string& project, const compute::Metadata& common) {
+  json attributes = json::object();
+  for (const auto& [k, v] : common.items) attributes[k] = v;
   return {{"projectId", project},
           {"numericProjectId", ProjectNumber(project)},
-          {"attributes", json::object()}};
+          {"attributes", attributes}};
 }
 
 // GCE's paths are kebab-case where its JSON is camelCase.
@@ -107,7 +109,7 @@ MetadataResponse NotFound() {
 }  // namespace
 
 MetadataResponse AnswerMetadata(const MetadataRequest& req, const Instance& instance,
-                                const std::string& project) {
+                                const std::string& project, const compute::Metadata& common) {
   if (req.path == "/" || req.path.empty()) return Text(200, "computeMetadata/\n");
   if (req.method != "GET" && req.method != "HEAD") return Text(405, "Method not allowed\n");
   if (req.headers.count("x-forwarded-for")) return Text(403, "Forbidden\n");
@@ -124,7 +126,8 @@ MetadataResponse AnswerMetadata(const MetadataRequest& req, const Instance& inst
   if (!req.path.starts_with(kPrefix) && req.path != "/computeMetadata/v1") return NotFound();
   std::string rest = req.path.size() > strlen(kPrefix) ? req.path.substr(strlen(kPrefix)) : "";
   bool dir = rest.empty() || rest.back() == '/';
-  json node = {{"instance", InstanceTree(instance, project)}, {"project", ProjectTree(project)}};
+  json node = {{"instance", InstanceTree(instance, project)},
+               {"project", ProjectTree(project, common)}};
   bool in_attributes = false;
   size_t start = 0;
   while (start < rest.size()) {
@@ -235,9 +238,15 @@ bool WriteAll(int fd, const std::string& s) {
 
 }  // namespace
 
-void ServeMetadataConnection(int in_fd, int out_fd,
-                             const std::function<compute::Result<Instance>()>& load,
-                             const std::string& project) {
+void ServeMetadataConnection(
+    int in_fd, int out_fd, const std::function<compute::Result<Instance>()>& load,
+    const std::string& project,
+    const std::function<compute::Result<compute::Metadata>()>& load_common) {
+  auto common = [&]() {
+    if (!load_common) return compute::Metadata{};
+    auto m = load_common();
+    return m.ok() ? std::move(m.value()) : compute::Metadata{};
+  };
   std::string buf;
   MetadataRequest req;
   while (ReadRequest(in_fd, &buf, &req)) {
@@ -246,7 +255,7 @@ void ServeMetadataConnection(int in_fd, int out_fd,
     if (!instance.ok()) {
       resp = Text(503, "The instance is gone: " + instance.status().message() + "\n");
     } else {
-      resp = AnswerMetadata(req, *instance, project);
+      resp = AnswerMetadata(req, *instance, project, common());
       auto wait = req.query.find("wait_for_change");
       if (resp.status == 200 && wait != req.query.end() && wait->second == "true") {
         // A hanging GET: answer when the value's ETag differs from last_etag.
@@ -259,7 +268,7 @@ void ServeMetadataConnection(int in_fd, int out_fd,
           std::this_thread::sleep_for(std::chrono::milliseconds(250));
           auto again = load();
           if (!again.ok()) break;
-          resp = AnswerMetadata(req, *again, project);
+          resp = AnswerMetadata(req, *again, project, common());
         }
       }
     }

@@ -24,16 +24,19 @@ struct MetadataResponse {
   std::string etag;
 };
 
-/// The answer to `req` for `instance` of `project`.
+/// The answer to `req` for `instance` of `project`, whose common instance
+/// metadata (project/attributes/) is `common`.
 MetadataResponse AnswerMetadata(const MetadataRequest& req, const compute::Instance& instance,
-                                const std::string& project);
+                                const std::string& project, const compute::Metadata& common = {});
 
 /// Serves the HTTP/1.1 requests of one connection (read from `in_fd`,
 /// answered on `out_fd`) until the guest closes it. `load` reads the
-/// instance as it is now (it is called again while a wait_for_change waits).
-void ServeMetadataConnection(int in_fd, int out_fd,
-                             const std::function<compute::Result<compute::Instance>()>& load,
-                             const std::string& project);
+/// instance as it is now (it is called again while a wait_for_change waits);
+/// `load_common`, when given, the project's common metadata as it is now.
+void ServeMetadataConnection(
+    int in_fd, int out_fd, const std::function<compute::Result<compute::Instance>()>& load,
+    const std::string& project,
+    const std::function<compute::Result<compute::Metadata>()>& load_common = nullptr);
 
 }  // namespace imago::localcloud
 

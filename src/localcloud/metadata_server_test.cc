@@ -55,6 +55,15 @@ TEST(MetadataServerTest, AnswersTheGcePaths) {
   EXPECT_EQ(Get("/computeMetadata/v1/instance/network-interfaces/0/mac").body, "42:01:0a:80:00:07");
   EXPECT_EQ(Get("/computeMetadata/v1/project/project-id").body, "p");
   EXPECT_EQ(Get("/computeMetadata/v1/project/attributes/x").status, 404);
+  compute::Metadata common;
+  common.items = {{"imago-config-web-dev-3", "APP_ENV=dev"}};
+  MetadataRequest req;
+  req.method = "GET";
+  req.headers["metadata-flavor"] = "Google";
+  req.path = "/computeMetadata/v1/project/attributes/imago-config-web-dev-3";
+  EXPECT_EQ(AnswerMetadata(req, TestInstance(), "p", common).body, "APP_ENV=dev");
+  req.path = "/computeMetadata/v1/project/attributes/";
+  EXPECT_EQ(AnswerMetadata(req, TestInstance(), "p", common).body, "imago-config-web-dev-3\n");
   EXPECT_EQ(Get("/computeMetadata/v1/instance/attributes").status, 301);
 }
 

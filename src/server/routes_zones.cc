@@ -1,5 +1,6 @@
 // zones, regions, machine types and the project: where things run.
 #include "compute/cloud_codec.h"
+#include "compute/vm_codec.h"
 #include "server/route_util.h"
 
 namespace imago::server {
@@ -47,6 +48,13 @@ void AddMachineTypeRoutes(Router& r) {
 void AddProjectRoutes(Router& r) {
   // projects.get is the project's own path: no pattern below it.
   r.Add("GET", "", [](const Call& c) { return Reply(c.svc.projects().Get(c.project)); });
+  r.Add("POST", "setCommonInstanceMetadata", [](const Call& c) {
+    auto body = Body(c.req);
+    if (!body.ok()) return Error(body.status());
+    auto m = compute::MetadataFromJson(*body);
+    if (!m.ok()) return Error(m.status());
+    return Reply(c.svc.projects().SetCommonInstanceMetadata(c.project, *m, Mutation(c.req)));
+  });
 }
 
 }  // namespace imago::server

@@ -58,6 +58,16 @@ test('what clients call first: projects, regions, zones, machine types', async (
   assert.equal(p.name, project);
   assert.ok(p.quotas.some((q) => q.metric === 'CPUS_ALL_REGIONS' && q.limit >= 1));
   assert.equal((await api.projects.get({project})).data.kind, 'compute#project');
+  // The project's common metadata: set by either client, guarded by its fingerprint.
+  await gaxOp(c.projects.setCommonInstanceMetadata({project, metadataResource: {
+    fingerprint: p.commonInstanceMetadata.fingerprint, items: [{key: 'team', value: 'web'}]}}));
+  const [p2] = await c.projects.get({project});
+  assert.deepEqual(p2.commonInstanceMetadata.items.map((i) => [i.key, i.value]), [['team', 'web']]);
+  await assert.rejects(c.projects.setCommonInstanceMetadata({project, metadataResource: {
+    fingerprint: p.commonInstanceMetadata.fingerprint, items: []}}), /fingerprint/);
+  await apiOp(api.projects.setCommonInstanceMetadata({project, requestBody: {
+    fingerprint: p2.commonInstanceMetadata.fingerprint, items: []}}));
+  assert.equal((await api.projects.get({project})).data.commonInstanceMetadata.items, undefined);
 
   const [regions] = await c.regions.list({project});
   assert.deepEqual(regions.map((r) => r.name), ['local']);

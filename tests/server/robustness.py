@@ -34,7 +34,7 @@ PORT, TOKEN, COUNT, SEED = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(
 P = "/compute/v1/projects/local"
 AUTH = {"Authorization": "Bearer " + TOKEN}
 ROUTES_POST = [
-    P + "/global/images", P + "/zones/local-a/disks", P + "/zones/local-a/instances",
+    P + "/setCommonInstanceMetadata", P + "/global/images", P + "/zones/local-a/disks", P + "/zones/local-a/instances",
     P + "/global/images/small-v1/setLabels", P + "/global/images/small-v1/deprecate",
     P + "/zones/local-a/disks/keep/createSnapshot", P + "/zones/local-a/instances/nope/setMetadata",
     P + "/zones/local-a/instances/nope/attachDisk", P + "/zones/local-a/instances/nope/start",
