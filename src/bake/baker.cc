@@ -75,12 +75,6 @@ std::string Describe(const BakeSpec& spec, const Provisioner& p, size_t i) {
                      std::filesystem::path(spec.path).filename().string(), p.line);
 }
 
-Status OpFailed(const Result<compute::Operation>& op) {
-  if (!op.ok()) return op.status();
-  if (op->failed()) return Status::Invalid(op->errors.front().message);
-  return Status::OK();
-}
-
 /// The commit of the git checkout `dir` is in, or "".
 std::string GitCommit(const std::string& dir) {
   auto r = base::RunProcess({"git", "-C", dir, "rev-parse", "HEAD"});
@@ -216,7 +210,7 @@ Status Baker::MakeImage(const BakeSpec& spec, const BakeOptions& o, const std::s
   std::string commit = GitCommit(spec.dir);
   if (!commit.empty()) image.labels["imago-git-commit"] = commit;
   image.source_disk = disk;
-  IMAGO_RETURN_IF_ERROR(OpFailed(service_.images().Insert(o.project, image, {})));
+  IMAGO_RETURN_IF_ERROR(compute::OperationStatus(service_.images().Insert(o.project, image, {})));
   auto made = service_.images().Get(o.project, name);
   if (made.ok()) r->image_id = std::to_string(made->id);
   return Status::OK();

@@ -4,16 +4,6 @@ namespace imago::bake {
 
 using compute::Status;
 
-namespace {
-
-Status OpFailed(const compute::Result<compute::Operation>& op) {
-  if (!op.ok()) return op.status();
-  if (op->failed()) return Status::Invalid(op->errors.front().message);
-  return Status::OK();
-}
-
-}  // namespace
-
 Status BuilderVm::Boot() {
   compute::Instance in;
   in.name = spec_.name;
@@ -32,7 +22,8 @@ Status BuilderVm::Boot() {
   in.metadata.items = {{"imago-agent-token", spec_.agent_token},
                        {"imago-ports", std::to_string(spec_.agent_guest_port)}};
   boot_tried_ = true;  // Even a failed insert may leave a disk to remove.
-  IMAGO_RETURN_IF_ERROR(OpFailed(service_.instances().Insert(spec_.project, spec_.zone, in, {})));
+  IMAGO_RETURN_IF_ERROR(
+      compute::OperationStatus(service_.instances().Insert(spec_.project, spec_.zone, in, {})));
   auto vm = service_.instances().Get(spec_.project, spec_.zone, spec_.name);
   if (!vm.ok()) return vm.status();
   for (const auto& fp : vm->forwarded_ports) {
@@ -60,7 +51,8 @@ std::string BuilderVm::Console() {
 }
 
 Status BuilderVm::Stop() {
-  return OpFailed(service_.instances().Stop(spec_.project, spec_.zone, spec_.name, {}));
+  return compute::OperationStatus(
+      service_.instances().Stop(spec_.project, spec_.zone, spec_.name, {}));
 }
 
 Status BuilderVm::Remove() {

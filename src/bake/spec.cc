@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
+#include "base/yaml_checker.h"
 #include "compute/names.h"
 
 namespace imago::bake {
@@ -30,72 +31,7 @@ std::string Provisioner::KindName() const {
 
 namespace {
 
-/// Builds "FILE:LINE: key 'K': WHY" errors for one spec file.
-class Checker {
- public:
-  explicit Checker(std::string file) : file_(std::move(file)) {}
-
-  Status Error(const YAML::Node& at, const std::string& key, const std::string& why) const {
-    int line = at.IsDefined() ? at.Mark().line + 1 : 0;
-    std::string where = file_ + (line > 0 ? ":" + std::to_string(line) : "");
-    return Status::Invalid(where + ": " + (key.empty() ? "" : "key '" + key + "': ") + why);
-  }
-
-  /// Refuses keys of `map` not in `known`, naming the closest one.
-  Status OnlyKeys(const YAML::Node& map, const std::string& where,
-                  const std::vector<std::string>& known) const {
-    for (const auto& kv : map) {
-      std::string key = kv.first.Scalar();
-      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      return Error(kv.first, where.empty() ? key : where + "." + key,
-                   "unknown key (expected one of: " + list + ")");
-    }
-    return Status::OK();
-  }
-
-  Result<std::string> String(const YAML::Node& map, const std::string& key,
-                             const std::string& where) const {
-    YAML::Node n = map[key];
-    if (!n.IsDefined() || n.IsNull()) return std::string();
-    if (!n.IsScalar()) return Error(n, where, "expected a string");
-    return n.Scalar();
-  }
-
-  Result<std::map<std::string, std::string>> StringMap(const YAML::Node& n,
-                                                       const std::string& where) const {
-    std::map<std::string, std::string> out;
-    if (!n.IsDefined() || n.IsNull()) return out;
-    if (!n.IsMap()) return Error(n, where, "expected a map of KEY: VALUE");
-    for (const auto& kv : n) {
-      if (!kv.second.IsScalar()) {
-        return Error(kv.second, where + "." + kv.first.Scalar(), "expected a string or number");
-      }
-      out[kv.first.Scalar()] = kv.second.Scalar();
-    }
-    return out;
-  }
-
-  /// A path relative to the spec's directory, which must exist.
-  Result<std::string> ExistingPath(const YAML::Node& n, const std::string& key,
-                                   const std::string& dir, bool want_dir) const {
-    std::string p = n.Scalar();
-    std::filesystem::path abs = std::filesystem::path(p).is_absolute()
-                                    ? std::filesystem::path(p)
-                                    : std::filesystem::path(dir) / p;
-    abs = abs.lexically_normal();
-    struct stat st;
-    if (stat(abs.c_str(), &st) != 0) return Error(n, key, "no such file: " + abs.string());
-    if (want_dir && !S_ISDIR(st.st_mode))
-      return Error(n, key, abs.string() + " is not a directory");
-    if (access(abs.c_str(), R_OK) != 0) return Error(n, key, "cannot read " + abs.string());
-    return abs.string();
-  }
-
- private:
-  std::string file_;
-};
+using Checker = base::YamlChecker;
 
 Result<Provisioner> LoadProvisioner(const Checker& c, const YAML::Node& n, size_t index,
                                     const std::string& dir) {

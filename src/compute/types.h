@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compute/status.h"
+
 namespace imago::compute {
 
 using Labels = std::map<std::string, std::string>;
@@ -115,6 +117,14 @@ struct Operation {
   bool done() const { return status == "DONE"; }
   bool failed() const { return !errors.empty(); }
 };
+
+/// A mutation's outcome as one Status: the call's error, else the
+/// operation's first error (400 with its message), else OK.
+inline Status OperationStatus(const Result<Operation>& op) {
+  if (!op.ok()) return op.status();
+  if (op->failed()) return Status::Invalid(op->errors.front().message);
+  return Status::OK();
+}
 
 /// Called with bytes done and bytes in all while a long mutation runs.
 using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
