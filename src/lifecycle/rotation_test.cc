@@ -6,7 +6,9 @@
 
 #include "base/testing.h"
 #include "compute/counting_service.h"
+#include "compute/group_codec.h"
 #include "lifecycle/ancestry.h"
+#include "lifecycle/release_ledger.h"
 #include "testenv/test_cloud.h"
 
 namespace imago::lifecycle {
@@ -175,6 +177,44 @@ TEST_F(RotationTest, NeverTouchesAnImageInUse) {
           .ok());
   Rotate(11);  // A DELETED child no longer holds its parent.
   EXPECT_EQ(State("base-1"), "DEPRECATED");
+}
+
+// A template's image and the images of an environment's last releases stay:
+// a group or a rollback may need them.
+TEST_F(RotationTest, NeverTouchesAnImageATemplateOrARecentReleaseUses) {
+  for (int i = 1; i <= 9; ++i) Create(fmt::format("app-{}", i), "app", i - 1);
+  auto t = compute::InstanceTemplateFromJson(
+      {{"name", "web-v1"},
+       {"properties",
+        {{"machineType", "e2-micro"},
+         {"disks",
+          {{{"boot", true}, {"initializeParams", {{"sourceImage", "global/images/app-1"}}}}}}}}});
+  ASSERT_TRUE(cloud_->instance_templates().Insert("local", *t, {}).ok());
+  // A ledger of 7 releases: app-2 (a retired release, beyond the last 5),
+  // app-3 (kept: DISABLED), then five more of app-4 .. app-8.
+  ReleaseLedger ledger(cloud_->projects(), "local", "web", "prod");
+  ASSERT_TRUE(ledger
+                  .Update([&](std::vector<Release>* rs, auto*) {
+                    const char* states[] = {"RETIRED", "DISABLED", "RETIRED", "RETIRED",
+                                            "RETIRED", "RETIRED",  "LIVE"};
+                    for (int n = 1; n <= 7; ++n) {
+                      Release r;
+                      r.number = n;
+                      r.state = states[n - 1];
+                      r.image_id = std::to_string(
+                          cloud_->images().Get("local", fmt::format("app-{}", n + 1))->id);
+                      rs->push_back(r);
+                    }
+                    return compute::Status::OK();
+                  })
+                  .ok());
+  Plan p = Rotate(10);
+  EXPECT_EQ(Why(p, "app-1"), "in use by template web-v1");
+  // An old release's image is not in use (it stays only as the one kept).
+  EXPECT_EQ(Why(p, "app-2"), "one of the 1 newest kept usable for rollback (keep: 1)");
+  EXPECT_EQ(Why(p, "app-3"), "in use by release web-prod release 2");
+  EXPECT_EQ(Why(p, "app-4"), "in use by release web-prod release 3");
+  EXPECT_EQ(State("app-4"), "READY");
 }
 
 TEST_F(RotationTest, NeverTouchesAnImageADiskOrASnapshotUses) {

@@ -1,8 +1,11 @@
 #include "lifecycle/usage.h"
 
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
+
+#include "lifecycle/release_ledger.h"
 
 namespace imago::lifecycle {
 
@@ -42,6 +45,31 @@ compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::s
     if (page->next_page_token.empty()) break;
     opts.page_token = page->next_page_token;
   }
+  opts = {};
+  while (true) {
+    auto page = svc.instance_templates().List(project, opts);
+    if (calls) ++*calls;
+    if (!page.ok()) return page.status();
+    for (auto& t : page->items) out.templates.push_back(std::move(t));
+    if (page->next_page_token.empty()) break;
+    opts.page_token = page->next_page_token;
+  }
+  auto p = svc.projects().Get(project);
+  if (calls) ++*calls;
+  if (!p.ok()) return p.status();
+  for (const auto& [key, releases] : AllLedgers(p->common_instance_metadata.items)) {
+    const int n = static_cast<int>(releases.size());
+    for (int i = 0; i < n; ++i) {
+      const Release& r = releases[i];
+      bool needed = i >= n - kReleasesKept || r.state == release_state::kLive ||
+                    r.state == release_state::kDisabled || r.state == release_state::kDeploying;
+      if (needed && !r.image_id.empty()) {
+        out.release_images.emplace_back(
+            key.substr(strlen("imago-releases-")) + " release " + std::to_string(r.number),
+            r.image_id);
+      }
+    }
+  }
   return out;
 }
 
@@ -76,6 +104,20 @@ UsageIndex::UsageIndex(const std::vector<compute::Image>& images, const VmResour
   for (const auto& s : vms.snapshots) {
     auto img = disk_image.find(ParseId(s.source_disk_id));
     if (img != disk_image.end() && img->second) uses_[img->second].push_back({"snapshot", s.name});
+  }
+  std::map<std::string, uint64_t> by_name;
+  for (const compute::Image& im : images) by_name[im.name] = im.id;
+  for (const auto& t : vms.templates) {
+    for (const auto& d : t.properties.disks) {
+      if (!d.initialize_params || d.initialize_params->source_image.empty()) continue;
+      const std::string& src = d.initialize_params->source_image;
+      if (src.find("/family/") != std::string::npos) continue;  // Resolved at each disk.
+      auto it = by_name.find(src.substr(src.rfind('/') + 1));
+      if (it != by_name.end()) uses_[it->second].push_back({"template", t.name});
+    }
+  }
+  for (const auto& [by, id] : vms.release_images) {
+    if (uint64_t img = ParseId(id)) uses_[img].push_back({"release", by});
   }
 }
 

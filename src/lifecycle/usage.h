@@ -11,8 +11,12 @@
 //   disk      a disk made from it, attached to nothing.
 //   snapshot  a snapshot of a disk made from it (while that disk exists:
 //             a snapshot does not record the image itself).
-// To come with their issues: instance templates, instance group versions,
-// deployments that pin an image.
+//   template  an instance template whose boot disk is made from it (by
+//             name: a template naming a family resolves it at each disk,
+//             and keeps no one image); groups use templates.
+//   release   one of the last kReleasesKept releases of an environment's
+//             ledger, or a live, kept or deploying one: a rollback may
+//             need it (lifecycle/release_ledger.h).
 #ifndef IMAGO_LIFECYCLE_USAGE_H_
 #define IMAGO_LIFECYCLE_USAGE_H_
 
@@ -20,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "compute/group_types.h"
 #include "compute/service.h"
 #include "compute/types.h"
 #include "compute/vm_types.h"
@@ -30,16 +35,23 @@ namespace imago::lifecycle {
 struct VmResources {
   std::vector<compute::Disk> disks;
   std::vector<compute::Snapshot> snapshots;
+  std::vector<compute::InstanceTemplate> templates;
+  /// (environment's ledger key, image id) of the releases that count.
+  std::vector<std::pair<std::string, std::string>> release_images;
 };
 
-/// Reads them: zones.list, disks.list in each zone, snapshots.list. `calls`
-/// counts the list calls made.
+/// How many of an environment's last releases keep their images in use.
+constexpr int kReleasesKept = 5;
+
+/// Reads them: zones.list, disks.list in each zone, snapshots.list,
+/// instanceTemplates.list, projects.get (the ledgers). `calls` counts the
+/// calls made.
 compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::string& project,
                                              int* calls = nullptr);
 
 /// One use of an image.
 struct ImageUse {
-  std::string kind;  // "image", "instance", "disk", "snapshot".
+  std::string kind;  // "image", "instance", "disk", "snapshot", "template", "release".
   std::string by;    // Name of the user.
 };
 
