@@ -83,7 +83,7 @@ for r in $(seq 1 "$runs"); do
   sleep 2
   kill -INT "$w"
   wait "$w" || true
-  read -r n f < <(awk '/requests in/ {n = $1} /Socket errors/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) f += $i} /Non-2xx/ {f += $NF} END {printf "%d %d\n", n, f}' roll.out)
+  read -r n f < <(wrk_counts roll.out)
   total+=("$n") failed+=("$f")
 done
 md=$(printf '%s\n' "${rps_d[@]}" | median)

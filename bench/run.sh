@@ -21,6 +21,9 @@ echo
 echo "== load balancer: throughput, latency, failed requests in a rollout (bench/lb_bench.sh)"
 bash bench/lb_bench.sh
 echo
+echo "== deploy: red/black, rolling, rollback under load (bench/deploy_bench.sh)"
+bash bench/deploy_bench.sh
+echo
 echo "== imago serve (bench/serve_bench.cc)"
 "$BUILD/serve_bench"
 echo

@@ -94,6 +94,53 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   printf '%s$ curl http://127.0.0.1:%s/cgi-bin/hello%s\n' "$dim" "$port" "$off"
   curl -s "http://127.0.0.1:$port/cgi-bin/hello"
   run instances delete shop-1
+
+  say "Deploy the product to dev: a plan first, then a group behind a load balancer, health-gated"
+  mkdir environments
+  dev_port=$(free_port)
+  prod_port=$(free_port)
+  # shop_env NAME PORT SIZE [EXTRA...]: an environment file of the shop.
+  shop_env() {
+    local name=$1 port=$2 size=$3
+    shift 3
+    {
+      printf 'service: shop\nimage: {family: example-product}\nsize: %s\n' "$size"
+      printf 'health_check: {path: /cgi-bin/health, response: ok, interval: 1s, timeout: 1s}\n'
+      printf 'strategy: {type: red-black, keep_previous: 30m}\n'
+      printf 'load_balancer: {port: %s}\ntimeout: 2m\n' "$port"
+      printf '%s\n' "$@"
+    } >"environments/$name.yaml"
+  }
+  shop_env dev "$dev_port" 2 "config: {TIER: dev}"
+  shop_env prod "$prod_port" 1 "config: {TIER: prod}"
+  printf '%s$ cat environments/dev.yaml%s\n' "$dim" "$off"
+  cat environments/dev.yaml
+  run deploy dev --plan
+  run deploy dev --yes
+  printf '%s$ curl http://127.0.0.1:%s/cgi-bin/hello%s\n' "$dim" "$dev_port" "$off"
+  curl -s "http://127.0.0.1:$dev_port/cgi-bin/hello"
+
+  say "Promote: prod gets exactly the image dev runs healthy (same image id), with prod's configuration"
+  run promote dev prod --yes
+  printf '%s$ curl http://127.0.0.1:%s/cgi-bin/health%s\n' "$dim" "$prod_port" "$off"
+  curl -s "http://127.0.0.1:$prod_port/cgi-bin/health"
+
+  say "A new release of dev's configuration: red/black, the previous group kept warm"
+  shop_env dev "$dev_port" 2 "config: {TIER: dev, COLOR: blue}"
+  run deploy dev --yes
+  run instance-groups managed list
+
+  say "A bad release (it deletes its own configuration): caught by its health check, rolled back, exit 12"
+  printf '#!/bin/sh\nrm -f /etc/example/product.conf\n' >environments/bad.sh
+  shop_env dev "$dev_port" 2 "config: {TIER: dev, COLOR: red}" "files: {startup-script: bad.sh}"
+  run deploy dev --yes || echo "(exit code $?)"
+  printf '%s$ curl http://127.0.0.1:%s/cgi-bin/health%s\n' "$dim" "$dev_port" "$off"
+  curl -s "http://127.0.0.1:$dev_port/cgi-bin/health"
+
+  say "Rollback: the previous group is still warm, so it takes seconds and boots nothing"
+  run rollback dev --yes
+  run releases dev
+  run releases prod
 fi
 
 say "Two releases of a VM image, as qcow2 disks (here: small generated ones)"

@@ -18,9 +18,10 @@ declare -A may=(
   [lifecycle]="base compute"
   [groups]="base compute"
   [lb]="base compute groups"
+  [deploy]="base compute lifecycle"
   [agent]="base"
   [bake]="base compute agent lifecycle"
-  [cli]="base compute agent lifecycle bake server groups lb"
+  [cli]="base compute agent lifecycle bake server groups lb deploy"
   [testenv]="base compute"
   [integration]="base compute localcloud gce server testenv"
 )

@@ -30,6 +30,8 @@ int Main(int argc, char** argv) {
   AddMetadataCommand(app, ctx);
   AddServeCommand(app, ctx);
   AddBakeCommands(app, ctx);
+  AddDeployCommands(app, ctx);
+  AddProjectInfoCommands(app, ctx);
   app.footer(
       "Examples:\n"
       "  imago images create image-v1 --source-file v1.qcow2 --family my-image-family\n"

@@ -24,6 +24,8 @@ void AddZonesCommands(CLI::App& root, Context& ctx);
 void AddMetadataCommand(CLI::App& root, Context& ctx);
 void AddServeCommand(CLI::App& root, Context& ctx);
 void AddBakeCommands(CLI::App& root, Context& ctx);
+void AddDeployCommands(CLI::App& root, Context& ctx);
+void AddProjectInfoCommands(CLI::App& root, Context& ctx);
 
 /// Runs the imago command line; returns the process exit code.
 int Main(int argc, char** argv);

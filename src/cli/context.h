@@ -23,17 +23,20 @@ namespace imago::cli {
 /// Exit codes (docs/cli.md). Scripts may rely on them.
 enum ExitCode {
   kExitOk = 0,
-  kExitInternal = 1,      // A bug or an unexpected failure.
-  kExitUsage = 2,         // Bad flags or arguments (before anything ran).
-  kExitInvalid = 3,       // 400: a value was refused.
-  kExitNotFound = 4,      // 404.
-  kExitExists = 5,        // 409.
-  kExitConflict = 6,      // 412: changed by someone else meanwhile.
-  kExitNotReady = 7,      // 400 resourceNotReady / resourceInUseByAnotherResource.
-  kExitUnavailable = 8,   // 503, I/O, catalog busy: trying again may work.
-  kExitAuth = 9,          // 401 / 403.
-  kExitPartial = 10,      // Some changes of a batch failed; the others took effect.
-  kExitProvisioner = 11,  // A bake's provisioner failed (its exit code is in the message).
+  kExitInternal = 1,        // A bug or an unexpected failure.
+  kExitUsage = 2,           // Bad flags or arguments (before anything ran).
+  kExitInvalid = 3,         // 400: a value was refused.
+  kExitNotFound = 4,        // 404.
+  kExitExists = 5,          // 409.
+  kExitConflict = 6,        // 412: changed by someone else meanwhile.
+  kExitNotReady = 7,        // 400 resourceNotReady / resourceInUseByAnotherResource.
+  kExitUnavailable = 8,     // 503, I/O, catalog busy: trying again may work.
+  kExitAuth = 9,            // 401 / 403.
+  kExitPartial = 10,        // Some changes of a batch failed; the others took effect.
+  kExitProvisioner = 11,    // A bake's provisioner failed (its exit code is in the message).
+  kExitRolledBack = 12,     // A release failed its health check and was rolled back.
+  kExitReleaseFailed = 13,  // A release failed its health check and was left as it was.
+  kExitCancelled = 130,     // Interrupted (Ctrl-C); running the command again continues.
 };
 
 int ExitCodeFor(const compute::Status& st);

@@ -18,6 +18,7 @@
 #include "cli/controller_run.h"
 #include "cli/resource_cmd.h"
 #include "compute/time_util.h"
+#include "deploy/deployer.h"
 #include "groups/controller.h"
 #include "lb/balancer.h"
 #include "lb/haproxy.h"
@@ -161,8 +162,19 @@ Status RunControllerLoop(Context& ctx, compute::Service& svc, int interval_ms,
   lb::Balancer balancer(svc, proxy, project, [&clock] { return clock.Now(); });
   const bool balancing = svc.load_balancer_runtime() != nullptr;
   if (balancing) controller.set_drain_gate(&balancer);
+  // Deploys' kept groups whose window ended (docs/deploy.md): every 30 s.
+  auto next_reap = std::chrono::steady_clock::now();
   while (!stop) {
     auto t0 = std::chrono::steady_clock::now();
+    if (t0 >= next_reap) {
+      next_reap = t0 + std::chrono::seconds(30);
+      auto reaped = deploy::ReapAll(svc, clock, project);
+      if (reaped.ok()) {
+        for (const auto& line : *reaped) std::cerr << "deploy: " << line << "\n";
+      } else {
+        std::cerr << "deploy: " << reaped.status().message() << "\n";
+      }
+    }
     Json lbs = Json::object();
     if (balancing) {
       auto lr = balancer.Step();

@@ -7,12 +7,7 @@ source "$(dirname "$0")/lib.sh"
 make_qcow2 app.qcow2 16M
 imago images create app-v1 --source-file "$WORK/app.qcow2" --family app >/dev/null 2>&1
 echo 'echo up' >boot.sh
-port=$(free_port)
-"$IMAGO" serve --listen "127.0.0.1:$port" 2>serve.log &
-server=$!
-trap 'kill $server 2>/dev/null || true; kill_vms "$IMAGO_HOME"; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
-for _ in $(seq 1 50); do grep -q "imago serve:" serve.log && break; sleep 0.1; done
-export IMAGO_ACCESS_TOKEN=$("$IMAGO" serve --print-token)
+start_serve
 gce() { "$IMAGO" --cloud gce --project local --zone local-a \
   --endpoint "http://127.0.0.1:$port/compute/v1/" "$@"; }
 

@@ -48,3 +48,16 @@ vm_test_cleanup() {
   rm -rf "$WORK" || true
   exit "$rc"
 }
+
+# start_serve: runs `imago serve` on a free loopback port for this test's
+# home ($port; its pid in $server), with its token in IMAGO_ACCESS_TOKEN; the
+# exit trap stops it and every VM of the home.
+start_serve() {
+  port=$(free_port)
+  "$IMAGO" serve --listen "127.0.0.1:$port" 2>serve.log &
+  server=$!
+  trap 'kill $server 2>/dev/null || true; kill_vms "$IMAGO_HOME"; chmod -R u+w "$WORK" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
+  for _ in $(seq 1 50); do grep -q "imago serve:" serve.log && break; sleep 0.1; done
+  IMAGO_ACCESS_TOKEN=$("$IMAGO" serve --print-token)
+  export IMAGO_ACCESS_TOKEN
+}

@@ -30,6 +30,13 @@ wait_http() {
   done
 }
 
+# wrk_counts FILE: "REQUESTS FAILED" of a wrk report (failed: socket errors
+# of every kind and non-2xx/3xx answers).
+wrk_counts() {
+  awk '/requests in/ {n = $1} /Socket errors/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) f += $i}
+       /Non-2xx/ {f += $NF} END {printf "%d %d\n", n, f}' "$1"
+}
+
 # vm_pids HOME: the pids of the live VMs of that imago home.
 vm_pids() {
   local f pid exe

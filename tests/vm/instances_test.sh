@@ -22,8 +22,13 @@ imago images create kit-v1 --source-file "$WORK/kit/busybox.qcow2" --family kit 
 
 vm_json() { imago instances describe "$1" --format json; }
 host_port() { vm_json "$1" | jq -r '.forwardedPorts[] | select(.guestPort == 80) | .hostPort'; }
-# answer URL [SECONDS]: the body once the guest answers 200 (wait_http), or fail.
-answer() { wait_http "$1" "${2:-60}" || fail "no answer from $1 in ${2:-60} s"; }
+# answer URL [SECONDS [VM]]: the body once the guest answers 200 (wait_http),
+# or fail (with the end of VM's serial console, to tell why).
+answer() {
+  wait_http "$1" "${2:-60}" && return 0
+  [[ -z ${3:-} ]] || imago instances get-serial-port-output "$3" 2>/dev/null | tail -40 >&2
+  fail "no answer from $1 in ${2:-60} s"
+}
 qemus() { qemu_count "$IMAGO_HOME"; }
 # wait_boots PORT N VM: until boots.txt lists N boots (/www is on the root disk,
 # so the file of the last boot is served until the startup-script rewrites it).
@@ -49,6 +54,7 @@ timeout 5 wget -q -O /www/role.txt --header 'Metadata-Flavor: Google' "$md/attri
 echo boot >>/root/boots
 sync  # A reset (hard) must not lose it.
 cp /root/boots /www/boots.txt
+ls -l /dev/nvme* >/dev/console 2>&1  # What the guest sees (for a failure's serial log).
 if [ -b /dev/nvme0n2 ]; then  # The second disk of the instance.
   mkdir -p /data && mount /dev/nvme0n2 /data
   if [ "$(cat /www/role.txt)" = writer ]; then echo "written by $(cat /www/name.txt)" >/data/data.txt; fi
@@ -143,7 +149,7 @@ imago disks create data --image kit-v1 >/dev/null 2>&1
 imago instances create db1 --image kit-v1 --ports 80 --metadata role=writer \
   --metadata-from-file startup-script=boot.sh --disk name=data >/dev/null 2>&1
 pd=$(host_port db1)
-expect_eq "db1 wrote the data disk" "$(answer "http://127.0.0.1:$pd/data.txt" 90)" "written by db1"
+expect_eq "db1 wrote the data disk" "$(answer "http://127.0.0.1:$pd/data.txt" 90 db1)" "written by db1"
 expect_rc 7 imago instances detach-disk db1 --disk data
 expect_contains "detach needs a stopped instance" "$ERR" "Stop it first"
 imago instances stop db1 >/dev/null 2>&1
@@ -155,7 +161,7 @@ imago instances stop db2 >/dev/null 2>&1
 imago instances attach-disk db2 --disk data >/dev/null 2>&1
 imago instances start db2 >/dev/null 2>&1
 pd2=$(host_port db2)
-expect_eq "db2 reads what db1 wrote" "$(answer "http://127.0.0.1:$pd2/data.txt" 90)" "written by db1"
+expect_eq "db2 reads what db1 wrote" "$(answer "http://127.0.0.1:$pd2/data.txt" 90 db2)" "written by db1"
 imago instances delete db1 >/dev/null 2>&1
 
 # --- a killed QEMU: the instance is TERMINATED

@@ -76,11 +76,7 @@ under_load() {
   sleep 2
   kill -INT "$w"
   wait "$w" || true
-  local requests errors non2xx
-  requests=$(awk '/requests in/ {print $1}' wrk.out)
-  errors=$(awk '/Socket errors/ {n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i; print n}' wrk.out)
-  non2xx=$(awk '/Non-2xx/ {print $NF}' wrk.out)
-  echo "${requests:-0} $((${errors:-0} + ${non2xx:-0}))"
+  wrk_counts wrk.out
 }
 
 # 2. A rolling update under load: no request fails.

@@ -1,0 +1,286 @@
+// imago deploy, rollback, promote and releases: environments as files,
+// plans before changes, health-gated releases (docs/deploy.md).
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "base/file_lock.h"
+#include "cli/commands.h"
+#include "cli/controller_run.h"
+#include "cli/output.h"
+#include "deploy/deployer.h"
+#include "deploy/environment.h"
+
+namespace imago::cli {
+
+namespace {
+
+using compute::Json;
+using compute::Status;
+using deploy::Outcome;
+
+std::atomic<bool> g_cancel{false};
+void OnSignal(int) {
+  g_cancel = true;
+}
+
+struct Flags {
+  std::string env, from, dir = "environments";
+  int to = 0;
+  bool plan_only = false, yes = false;
+};
+
+// The environment's file, read, with the command's project and zone where it names none.
+compute::Result<deploy::Environment> Load(Context& ctx, const Flags& f, const std::string& name) {
+  auto path = deploy::FindEnvironmentFile(f.dir, name);
+  if (!path.ok()) return path.status();
+  auto env = deploy::LoadEnvironment(*path);
+  if (!env.ok()) return env.status();
+  if (env->project.empty()) env->project = ctx.g.project;
+  if (env->zone.empty()) env->zone = ctx.g.zone;
+  return env;
+}
+
+// One environment's deploys, one at a time on this machine: a second waits.
+compute::Result<base::FileLock> LockEnvironment(Context& ctx, const deploy::Environment& env) {
+  std::string dir = ctx.Home() + "/deploy";
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/" + env.project + "-" + env.Prefix() + ".lock";
+  bool held = false;
+  auto lock = base::FileLock::TryAcquire(path, &held);
+  if (lock.ok()) return lock;
+  if (held) {
+    std::cerr << "Waiting for another deploy of " << env.name << " to finish...\n";
+  }
+  return base::FileLock::Acquire(path);
+}
+
+int ExitFor(Outcome o) {
+  switch (o) {
+    case Outcome::kUnchanged:
+    case Outcome::kLive:
+      return kExitOk;
+    case Outcome::kRolledBack:
+      return kExitRolledBack;
+    case Outcome::kLeftFailed:
+      return kExitReleaseFailed;
+    case Outcome::kCancelled:
+      return kExitCancelled;
+  }
+  return kExitInternal;
+}
+
+const char* OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kUnchanged:
+      return "unchanged";
+    case Outcome::kLive:
+      return "live";
+    case Outcome::kRolledBack:
+      return "rolled-back";
+    case Outcome::kLeftFailed:
+      return "failed";
+    case Outcome::kCancelled:
+      return "cancelled";
+  }
+  return "?";
+}
+
+// Shows `plan`, asks, applies, waits; the exit code says how it ended.
+int PlanAndApply(Context& ctx, const char* cmd, compute::Service& svc, deploy::Deployer& deployer,
+                 const deploy::Environment& env, const compute::Result<deploy::Plan>& plan,
+                 const Flags& f) {
+  if (!plan.ok()) return ctx.Fail(cmd, plan.status());
+  const Format format = ctx.OutputFormat(Format::kTable);
+  if (format == Format::kTable) {
+    std::cout << deploy::FormatPlan(*plan) << std::flush;
+  }
+  if (f.plan_only) {
+    if (format != Format::kTable) PrintResource(std::cout, format, deploy::PlanToJson(*plan));
+    return kExitOk;
+  }
+  if (!f.yes && plan->changes()) {
+    if (!isatty(STDIN_FILENO)) {
+      return ctx.Usage(cmd,
+                       "stdin is not a terminal: give --yes to apply the plan above, or "
+                       "--plan to only show it");
+    }
+    if (!ctx.Confirm("Apply this plan?")) {
+      std::cerr << "Nothing changed.\n";
+      return kExitOk;
+    }
+  }
+  auto lock = LockEnvironment(ctx, env);
+  if (!lock.ok()) return ctx.Fail(cmd, lock.status());
+  // Planned before the lock: plan again if another deploy ran meanwhile.
+  compute::Result<deploy::Plan> fresh = plan;
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  (void)EnsureController(ctx, svc);  // The local cloud's groups need it running.
+  const bool tty = isatty(STDERR_FILENO);
+  deploy::Listener l;
+  l.step = [&](const std::string& s) {
+    if (tty) std::cerr << "\r\033[K";
+    std::cerr << "  " << s << "\n";
+  };
+  std::string last;
+  l.waiting = [&](const std::string& s) {
+    if (tty) {
+      std::cerr << "\r\033[K  " << s << std::flush;
+    } else if (s.substr(0, s.find('[')) != last) {
+      std::cerr << "  " << s << "\n";  // A log gets a line when the counts change.
+      last = s.substr(0, s.find('['));
+    }
+  };
+  auto r = deployer.Apply(env, *fresh, l, &g_cancel);
+  if (tty) std::cerr << "\r\033[K";
+  if (!r.ok()) {
+    ctx.Fail(cmd, Status(r.status().code(), r.status().message() +
+                                                " (the release is recorded; run the command "
+                                                "again to continue)"));
+    return g_cancel ? kExitCancelled : ctx.exit_code;
+  }
+  if (format != Format::kTable) {
+    Json j = deploy::PlanToJson(*fresh);
+    j["outcome"] = OutcomeName(r->outcome);
+    j["message"] = r->message;
+    j["seconds"] = r->seconds;
+    PrintResource(std::cout, format, j);
+  }
+  std::cerr << (r->outcome == Outcome::kLive || r->outcome == Outcome::kUnchanged ? "" : "ERROR: ")
+            << r->message << "\n";
+  return ExitFor(r->outcome);
+}
+
+int RunDeploy(Context& ctx, const Flags& f) {
+  const char* cmd = "deploy";
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  auto env = Load(ctx, f, f.env);
+  if (!env.ok()) return ctx.Fail(cmd, env.status());
+  deploy::Deployer d(*svc, ctx.Clock(), "");
+  return PlanAndApply(ctx, cmd, *svc, d, *env, d.PlanDeploy(*env), f);
+}
+
+int RunRollback(Context& ctx, const Flags& f) {
+  const char* cmd = "rollback";
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  auto env = Load(ctx, f, f.env);
+  if (!env.ok()) return ctx.Fail(cmd, env.status());
+  deploy::Deployer d(*svc, ctx.Clock(), "");
+  return PlanAndApply(ctx, cmd, *svc, d, *env, d.PlanRollback(*env, f.to), f);
+}
+
+int RunPromote(Context& ctx, const Flags& f) {
+  const char* cmd = "promote";
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  auto from = Load(ctx, f, f.from);
+  if (!from.ok()) return ctx.Fail(cmd, from.status());
+  auto to = Load(ctx, f, f.env);
+  if (!to.ok()) return ctx.Fail(cmd, to.status());
+  if (from->service != to->service) {
+    return ctx.Fail(cmd, Status::Invalid(fmt::format(
+                             "{} runs service '{}' and {} runs '{}': promotion moves one "
+                             "service's image between its environments.",
+                             from->file, from->service, to->file, to->service)));
+  }
+  deploy::Deployer d(*svc, ctx.Clock(), "");
+  return PlanAndApply(ctx, cmd, *svc, d, *to, d.PlanPromotion(*from, *to), f);
+}
+
+int RunReleases(Context& ctx, const Flags& f) {
+  const char* cmd = "releases";
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  auto env = Load(ctx, f, f.env);
+  if (!env.ok()) return ctx.Fail(cmd, env.status());
+  deploy::Deployer d(*svc, ctx.Clock(), "");
+  auto rs = d.Releases(*env);
+  if (!rs.ok()) return ctx.Fail(cmd, rs.status());
+  std::vector<Json> rows;
+  for (auto it = rs->rbegin(); it != rs->rend(); ++it) {
+    Json j = lifecycle::ToJson(*it);
+    j["duration"] = it->seconds > 0 ? fmt::format("{:.0f}s", it->seconds) : "";
+    rows.push_back(std::move(j));
+  }
+  auto col = [](const char* key) { return [key](const Json& j) { return Field(j, key); }; };
+  PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows,
+            {{"RELEASE", col("number")},
+             {"STATE", col("state")},
+             {"KIND", col("kind")},
+             {"STARTED", col("started")},
+             {"WHO", col("who")},
+             {"IMAGE", col("image")},
+             {"TEMPLATE", col("instanceTemplate")},
+             {"STRATEGY", col("strategy")},
+             {"DURATION", col("duration")},
+             {"RESULT", col("result")}});
+  return kExitOk;
+}
+
+void CommonFlags(CLI::App* c, Flags* f) {
+  c->add_option("--environments", f->dir,
+                "The directory of environment files (default: environments)");
+  c->add_flag("--plan", f->plan_only, "Only show the plan");
+  c->add_flag("--yes,-y", f->yes, "Apply without asking");
+}
+
+}  // namespace
+
+void AddDeployCommands(CLI::App& root, Context& ctx) {
+  {
+    auto f = std::make_shared<Flags>();
+    CLI::App* c = root.add_subcommand(
+        "deploy", "Deploy an environment: plan, apply, wait until it serves healthy");
+    c->add_option("ENV", f->env, "The environment: NAME (DIR/NAME.yaml) or a .yaml file")
+        ->required();
+    CommonFlags(c, f.get());
+    c->footer(
+        "Exit codes: 0 serving healthy (or nothing to do), 12 the release failed its health "
+        "check and was rolled back, 13 it failed and was left for inspection, 130 interrupted "
+        "(run it again to continue).\n\nExample:\n  imago deploy dev --plan\n  imago deploy dev "
+        "--yes --environments deploy/environments");
+    c->callback([&ctx, f] { ctx.exit_code = RunDeploy(ctx, *f); });
+  }
+  {
+    auto f = std::make_shared<Flags>();
+    CLI::App* c = root.add_subcommand(
+        "rollback", "Put the previous release back (its kept group: no boot, seconds)");
+    c->add_option("ENV", f->env, "The environment")->required();
+    c->add_option("--to", f->to, "The release to go back to (default: the one before)");
+    CommonFlags(c, f.get());
+    c->footer("Example:\n  imago rollback prod --yes\n  imago rollback prod --to 7 --plan");
+    c->callback([&ctx, f] { ctx.exit_code = RunRollback(ctx, *f); });
+  }
+  {
+    auto f = std::make_shared<Flags>();
+    CLI::App* c = root.add_subcommand(
+        "promote", "Deploy to TO exactly the image FROM runs healthy (same image id)");
+    c->add_option("FROM", f->from, "The environment that tested the image")->required();
+    c->add_option("TO", f->env, "The environment that gets it")->required();
+    CommonFlags(c, f.get());
+    c->footer("Example:\n  imago promote dev prod --yes");
+    c->callback([&ctx, f] { ctx.exit_code = RunPromote(ctx, *f); });
+  }
+  {
+    auto f = std::make_shared<Flags>();
+    CLI::App* c =
+        root.add_subcommand("releases", "The release ledger of an environment, newest first");
+    c->add_option("ENV", f->env, "The environment")->required();
+    c->add_option("--environments", f->dir, "The directory of environment files");
+    c->footer("Example:\n  imago releases prod\n  imago releases prod --format json");
+    c->callback([&ctx, f] { ctx.exit_code = RunReleases(ctx, *f); });
+  }
+}
+
+}  // namespace imago::cli

@@ -1,0 +1,175 @@
+// imago deploy, rollback and promote, above the waist: an environment file
+// becomes instance templates, managed instance groups, a health check and a
+// load balancer (backend service, URL map, target HTTP proxy, forwarding
+// rule), through compute::Service only, so that it runs the same on the
+// local cloud and on GCE. Every release is recorded in the release ledger
+// (lifecycle/release_ledger.h) before anything is made, so that a rerun
+// after kill -9 or Ctrl-C finds it and continues.
+//
+// Names: everything of environment ENV of service SVC starts with SVC-ENV;
+// red/black makes one group and template per release (SVC-ENV-v004), rolling
+// one group (SVC-ENV) whose template changes (SVC-ENV-v004).
+#ifndef IMAGO_DEPLOY_DEPLOYER_H_
+#define IMAGO_DEPLOY_DEPLOYER_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "compute/service.h"
+#include "compute/status.h"
+#include "compute/time_util.h"
+#include "deploy/environment.h"
+#include "lifecycle/release_ledger.h"
+
+namespace imago::deploy {
+
+/// One line of a plan.
+struct PlanStep {
+  char op = '=';  // + create, ~ change, - delete or disable, = keep.
+  std::string kind;
+  std::string name;
+  std::string detail;
+};
+
+/// What a deploy or rollback will do, shown before it is done.
+struct Plan {
+  std::string action = "deploy";  // deploy, rollback, promote.
+  std::string env, service, project, zone;
+  int release = 0;      // The release it makes or continues; 0 when nothing changes.
+  bool resume = false;  // Continues `release`, left DEPLOYING by a run that ended.
+  Strategy strategy = Strategy::kRedBlack;
+  Model model = Model::kPush;
+  std::string image, image_id, image_digest;
+  std::string why;          // Why this release: "family app moved from app-v7 to app-v8".
+  std::string config_hash;  // Of the environment file's configuration.
+  std::string config_key;   // pull, rollback: the kept configuration's metadata key.
+  int size = 0;
+  std::string instance_template, group;
+  /// The release serving now (0: none) and its group.
+  int live = 0;
+  std::string live_group, live_template;
+  /// Rollback: re-enable this kept group (no boot) instead of making one.
+  bool warm = false;
+  std::vector<PlanStep> steps;
+
+  bool changes() const { return release != 0; }
+};
+
+/// The plan as a human reads it, one step a line.
+std::string FormatPlan(const Plan& p);
+nlohmann::json PlanToJson(const Plan& p);
+
+/// How an apply ended.
+enum class Outcome {
+  kUnchanged,   // Nothing to do.
+  kLive,        // The release serves, all its instances healthy.
+  kRolledBack,  // It never got healthy and was undone; what served before serves.
+  kLeftFailed,  // It never got healthy and was left for inspection (rollback_on_failure off).
+  kCancelled,   // Interrupted (Ctrl-C); a rerun continues it.
+};
+
+struct DeployResult {
+  Outcome outcome = Outcome::kUnchanged;
+  int release = 0;
+  std::string message;  // One line.
+  double seconds = 0;
+};
+
+/// Where an apply reports: a line per step done, and a status line while it
+/// waits (healthy / wanted, time), at most about once a second.
+struct Listener {
+  std::function<void(const std::string&)> step;
+  std::function<void(const std::string&)> waiting;
+};
+
+class Deployer {
+ public:
+  /// `who` is user@host, for the ledger. `poll_ms`: how often waits look.
+  Deployer(compute::Service& svc, const compute::Clock& clock, std::string who, int poll_ms = 1000);
+  Deployer(const Deployer&) = delete;
+  Deployer& operator=(const Deployer&) = delete;
+
+  /// What `imago deploy` would do for `env` (project and zone already
+  /// filled in): resolves the family now and pins the image. 400 for an
+  /// image that is missing, OBSOLETE or DELETED, or a family with no image;
+  /// a DEPRECATED image is allowed with a warning step.
+  compute::Result<Plan> PlanDeploy(const Environment& env);
+
+  /// The plan of a deploy that runs exactly image `image_id` (promotion, or
+  /// a rollback whose group is gone); `why` says so in the plan.
+  compute::Result<Plan> PlanImage(const Environment& env, const std::string& image_id,
+                                  const std::string& why, const std::string& action);
+
+  /// What `imago rollback` would do: back to release `to` (0: the one
+  /// before the live one). Warm when that release's group still exists
+  /// (red/black: re-enabled, no boot; rolling: the group goes back to its
+  /// template); otherwise a deploy of its image. 400 when there is nothing
+  /// to go back to.
+  compute::Result<Plan> PlanRollback(const Environment& env, int to);
+
+  /// Promotion `from` -> `to`: checks that `from` serves its live release
+  /// with every instance healthy and that the image is the same image now
+  /// (same id and bake digest, READY, not deprecated), then plans `to` with
+  /// that image. 400 with the reason otherwise.
+  compute::Result<Plan> PlanPromotion(const Environment& from, const Environment& to);
+
+  /// Does `plan` (made from `env` by one of the Plan* above), waits until
+  /// the environment serves it healthy, and records it. A release that is
+  /// not healthy within env.timeout_sec is undone (or left, when
+  /// env.rollback_on_failure is off) and said so in the result. Returns an
+  /// error only for what it could not do (API errors); the state is then
+  /// in the ledger, and a rerun continues.
+  compute::Result<DeployResult> Apply(const Environment& env, const Plan& plan,
+                                      const Listener& listener, const std::atomic<bool>* cancel);
+
+  /// The releases of `env`, oldest first.
+  compute::Result<std::vector<lifecycle::Release>> Releases(const Environment& env);
+
+  /// Deletes the groups and templates of releases that are no longer kept:
+  /// disabled ones past their expiry (or beyond the one kept), failed
+  /// ones, superseded templates but the last. Best effort; says what it did.
+  compute::Result<std::vector<std::string>> Reap(const Environment& env);
+
+ private:
+  /// The end of a release that never got healthy: undone or left, recorded.
+  compute::Result<DeployResult> Fail(const Environment& env, const Plan& plan,
+                                     const std::string& why, int64_t start, const Listener& l);
+  compute::Status EnsureHealthCheck(const Environment& env);
+  compute::Status EnsureTemplate(const Environment& env, const Plan& plan);
+  compute::Status EnsureGroup(const Environment& env, const Plan& plan, const std::string& group);
+  compute::Status EnsureLoadBalancer(const Environment& env, const std::string& group);
+  compute::Status DeleteGroup(const Environment& env, const std::string& group);
+  /// Waits until `group` has `want` RUNNING instances, all HEALTHY, from
+  /// `tmpl` (when not empty), and is stable. kDeadlineExceeded-like: false in
+  /// *healthy with the reason in *why when the deadline passes.
+  compute::Status WaitHealthy(const Environment& env, const std::string& group, int want,
+                              const std::string& tmpl, int64_t deadline_us, const Listener& l,
+                              const std::atomic<bool>* cancel, bool* healthy, std::string* why);
+  compute::Status WaitServing(const Environment& env, const std::string& group, int want,
+                              const Listener& l, const std::atomic<bool>* cancel, bool* serving);
+  compute::Result<lifecycle::Release> Record(const Environment& env, int number,
+                                             const std::function<void(lifecycle::Release*)>& edit,
+                                             const std::function<void(std::vector<lifecycle::Release>*)>&
+                                                 others = nullptr);
+  std::string Now() const;
+
+  compute::Service& svc_;
+  const compute::Clock& clock_;
+  std::string who_;
+  int poll_ms_;
+};
+
+/// Reap for every environment with a ledger in `project` (what the
+/// controller runs, so that a kept group goes when its window ends although
+/// no command runs). Says what it did, "web-dev: deleted group ...".
+compute::Result<std::vector<std::string>> ReapAll(compute::Service& svc,
+                                                  const compute::Clock& clock,
+                                                  const std::string& project);
+
+}  // namespace imago::deploy
+
+#endif  // IMAGO_DEPLOY_DEPLOYER_H_

@@ -1,0 +1,294 @@
+// The deployer's decisions against a real local cloud (SQLite catalog, no
+// VMs): plans, refusals, the ledger, rollback targets, promotion checks and
+// reaping. Applying a release with real VMs, health checks and traffic is
+// tests/vm/deploy_test.sh.
+#include "deploy/deployer.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "base/testing.h"
+#include "compute/group_codec.h"
+#include "testenv/test_cloud.h"
+
+namespace imago::deploy {
+namespace {
+
+using lifecycle::Release;
+using lifecycle::ReleaseLedger;
+namespace state = lifecycle::release_state;
+
+class DeployerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_ = std::make_unique<compute::ManualClock>(*compute::ParseTimestamp("2026-11-28T10:00:00Z"));
+    cloud_ = testenv::OpenTestCloud({dir_.path() + "/home", clock_.get()});
+    deployer_ = std::make_unique<Deployer>(*cloud_, *clock_, "tester@host", 10);
+  }
+
+  void Image(const std::string& name, const std::string& family) {
+    std::string src = dir_.path() + "/" + name + ".raw";
+    base::WriteFile(src, 64 * 1024, static_cast<int>(std::hash<std::string>()(name)));
+    compute::Image im;
+    im.name = name;
+    im.family = family;
+    im.raw_disk = compute::RawDisk{src, "", ""};
+    clock_->Advance(60 * compute::kMicrosPerSecond);
+    ASSERT_TRUE(cloud_->images().Insert("local", im, {}).ok());
+  }
+
+  Environment Env(const std::string& name, const std::string& extra = "") {
+    std::string p = dir_.path() + "/" + name + ".yaml";
+    std::ofstream(p) << "service: web\nimage: {family: app}\nsize: 2\nload_balancer: {port: "
+                        "18080}\n"
+                     << extra;
+    auto env = LoadEnvironment(p);
+    EXPECT_TRUE(env.ok()) << env.status().message();
+    env->project = "local";
+    env->zone = "local-a";
+    return *env;
+  }
+
+  // Writes `r` into env's ledger as if a deploy had.
+  void Put(const Environment& env, Release r) {
+    ReleaseLedger ledger(cloud_->projects(), "local", env.service, env.name);
+    ASSERT_TRUE(ledger
+                    .Update([&](std::vector<Release>* rs, auto*) {
+                      rs->push_back(r);
+                      return compute::Status::OK();
+                    })
+                    .ok());
+  }
+
+  std::string ImageId(const std::string& name) {
+    return std::to_string(cloud_->images().Get("local", name)->id);
+  }
+
+  // A group as a release would have made it (no instances: size 0).
+  void Group(const std::string& name, const std::string& image) {
+    auto t = compute::InstanceTemplateFromJson(
+        {{"name", name},
+         {"properties",
+          {{"machineType", "e2-micro"},
+           {"disks", {{{"boot", true}, {"initializeParams", {{"sourceImage", "global/images/" + image}}}}}}}}});
+    ASSERT_TRUE(cloud_->instance_templates().Insert("local", *t, {}).ok());
+    auto g = compute::InstanceGroupManagerFromJson(
+        {{"name", name}, {"instanceTemplate", name}, {"targetSize", 0}});
+    ASSERT_TRUE(cloud_->instance_group_managers().Insert("local", "local-a", *g, {}).ok());
+  }
+
+  Release Live(int n, const std::string& image, const Environment& env) {
+    Release r;
+    r.number = n;
+    r.kind = "deploy";
+    r.state = state::kLive;
+    r.image = image;
+    r.image_id = ImageId(image);
+    r.group = r.instance_template = fmt::format("web-{}-v{:03d}", env.name, n);
+    r.strategy = "red-black";
+    r.model = "push";
+    r.config_hash = ConfigHash(env);
+    r.size = env.size;
+    return r;
+  }
+
+  base::TempDir dir_;
+  std::unique_ptr<compute::ManualClock> clock_;
+  std::unique_ptr<compute::Service> cloud_;
+  std::unique_ptr<Deployer> deployer_;
+};
+
+TEST_F(DeployerTest, TheFirstPlanPinsTheFamilyHeadAndMakesEverything) {
+  Image("app-v1", "app");
+  Image("app-v2", "app");
+  auto plan = deployer_->PlanDeploy(Env("dev"));
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->release, 1);
+  EXPECT_EQ(plan->image, "app-v2");
+  EXPECT_EQ(plan->image_id, ImageId("app-v2"));
+  EXPECT_EQ(plan->why, "first release");
+  EXPECT_EQ(plan->group, "web-dev-v001");
+  EXPECT_EQ(plan->instance_template, "web-dev-v001");
+  std::string text = FormatPlan(*plan);
+  EXPECT_NE(text.find("release 1 of web (red-black, push)"), std::string::npos) << text;
+  EXPECT_NE(text.find("+ instance template web-dev-v001"), std::string::npos) << text;
+  EXPECT_NE(text.find("+ group web-dev-v001"), std::string::npos) << text;
+  EXPECT_NE(text.find("+ load balancer web-dev"), std::string::npos) << text;
+  // Planning changed nothing.
+  EXPECT_TRUE(deployer_->Releases(Env("dev"))->empty());
+  EXPECT_FALSE(cloud_->instance_templates().Get("local", "web-dev-v001").ok());
+}
+
+TEST_F(DeployerTest, TheWhySaysWhatMoved) {
+  Image("app-v7", "app");
+  Environment env = Env("dev");
+  Put(env, Live(3, "app-v7", env));
+  Group("web-dev-v003", "app-v7");
+  // Same image, same configuration: nothing to do.
+  auto same = deployer_->PlanDeploy(env);
+  ASSERT_TRUE(same.ok()) << same.status().message();
+  EXPECT_FALSE(same->changes());
+  EXPECT_NE(FormatPlan(*same).find("no changes; release 3 serves"), std::string::npos);
+  // The family moves.
+  Image("app-v8", "app");
+  auto moved = deployer_->PlanDeploy(env);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->release, 4);
+  EXPECT_EQ(moved->why, "family app moved from app-v7 to app-v8");
+  EXPECT_NE(FormatPlan(*moved).find("~ backend service web-dev"), std::string::npos);
+  EXPECT_NE(FormatPlan(*moved).find("- group web-dev-v003"), std::string::npos);
+  // A configuration change alone is a release too.
+  Environment changed = Env("dev", "config: {A: b}\n");
+  Put(changed, Live(4, "app-v8", env));
+  Group("web-dev-v004", "app-v8");
+  auto config = deployer_->PlanDeploy(changed);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->release, 5);
+  EXPECT_EQ(config->why, "configuration changed");
+}
+
+TEST_F(DeployerTest, RefusesImagesThatCannotRun) {
+  EXPECT_EQ(deployer_->PlanDeploy(Env("dev")).status().code(), compute::Code::kNotFound);
+  Image("app-v1", "app");
+  compute::DeprecationStatus obsolete;
+  obsolete.state = compute::DeprecationState::kObsolete;
+  ASSERT_TRUE(cloud_->images().Deprecate("local", "app-v1", obsolete, {}).ok());
+  auto pinned = Env("dev");
+  pinned.image_family.clear();
+  pinned.image = "app-v1";
+  auto plan = deployer_->PlanDeploy(pinned);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), compute::Code::kResourceNotReady);
+  EXPECT_NE(plan.status().message().find("'app-v1' is OBSOLETE"), std::string::npos)
+      << plan.status().message();
+}
+
+TEST_F(DeployerTest, AnInterruptedReleaseIsContinuedOrAbandoned) {
+  Image("app-v1", "app");
+  Environment env = Env("dev");
+  Release r = Live(1, "app-v1", env);
+  r.state = state::kDeploying;
+  r.why = "first release";
+  Put(env, r);
+  auto plan = deployer_->PlanDeploy(env);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->resume);
+  EXPECT_EQ(plan->release, 1);
+  EXPECT_NE(FormatPlan(*plan).find("continuing an interrupted run"), std::string::npos);
+  // With another configuration: a new release, and the old one goes.
+  auto other = deployer_->PlanDeploy(Env("dev", "config: {A: b}\n"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->resume);
+  EXPECT_EQ(other->release, 2);
+  EXPECT_NE(FormatPlan(*other).find("- release 1"), std::string::npos);
+}
+
+TEST_F(DeployerTest, RollbackReenablesTheWarmGroupElseRedeploysItsImage) {
+  Image("app-v1", "app");
+  Image("app-v2", "app");
+  Environment env = Env("prod");
+  EXPECT_EQ(deployer_->PlanRollback(env, 0).status().code(), compute::Code::kInvalid);
+  Release one = Live(1, "app-v1", env);
+  one.state = state::kDisabled;
+  Put(env, one);
+  Put(env, Live(2, "app-v2", env));
+  Group("prod-dummy", "app-v1");  // Unrelated.
+  // Release 1's group is gone: its image again, as release 3.
+  auto cold = deployer_->PlanRollback(env, 0);
+  ASSERT_TRUE(cold.ok()) << cold.status().message();
+  EXPECT_FALSE(cold->warm);
+  EXPECT_EQ(cold->image, "app-v1");
+  EXPECT_EQ(cold->release, 3);
+  EXPECT_NE(cold->why.find("rollback from release 2 to release 1"), std::string::npos);
+  EXPECT_NE(cold->why.find("are gone"), std::string::npos);
+  // Warm: its group still runs, so it is re-enabled, no boot.
+  Group("web-prod-v001", "app-v1");
+  auto warm = deployer_->PlanRollback(env, 0);
+  ASSERT_TRUE(warm.ok());
+  EXPECT_TRUE(warm->warm);
+  EXPECT_EQ(warm->group, "web-prod-v001");
+  EXPECT_EQ(warm->size, 2);
+  EXPECT_NE(FormatPlan(*warm).find("no boot"), std::string::npos) << FormatPlan(*warm);
+  // Named targets: the live one and unknown ones are refused.
+  EXPECT_EQ(deployer_->PlanRollback(env, 2).status().code(), compute::Code::kInvalid);
+  EXPECT_EQ(deployer_->PlanRollback(env, 9).status().code(), compute::Code::kNotFound);
+}
+
+TEST_F(DeployerTest, PromotionNeedsAHealthyLiveReleaseOfTheSameImage) {
+  Image("app-v1", "app");
+  Environment dev = Env("dev"), prod = Env("prod");
+  auto none = deployer_->PlanPromotion(dev, prod);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("dev has no live release"), std::string::npos);
+  Put(dev, Live(1, "app-v1", dev));
+  Group("web-dev-v001", "app-v1");  // No instance: not healthy.
+  auto sick = deployer_->PlanPromotion(dev, prod);
+  ASSERT_FALSE(sick.ok());
+  EXPECT_NE(sick.status().message().find("dev is not healthy (0 of 0"), std::string::npos)
+      << sick.status().message();
+}
+
+TEST_F(DeployerTest, ReapDeletesExpiredGroupsAndKeepsTheRollbackTarget) {
+  Image("app-v1", "app");
+  Environment env = Env("dev");
+  for (int n : {1, 2}) Group(fmt::format("web-dev-v{:03d}", n), "app-v1");
+  Release one = Live(1, "app-v1", env), two = Live(1, "app-v1", env);
+  one.state = state::kDisabled;
+  one.expires_at = "2026-11-28T11:00:00Z";
+  Put(env, one);
+  two = Live(2, "app-v1", env);
+  Put(env, two);
+  // Within its window: kept.
+  auto kept = deployer_->Reap(env);
+  ASSERT_TRUE(kept.ok()) << kept.status().message();
+  EXPECT_TRUE(kept->empty());
+  EXPECT_TRUE(cloud_->instance_group_managers().Get("local", "local-a", "web-dev-v001").ok());
+  // Past it: the group and its template go, the release is RETIRED.
+  clock_->Advance(2 * 3600 * compute::kMicrosPerSecond);
+  auto reaped = deployer_->Reap(env);
+  ASSERT_TRUE(reaped.ok()) << reaped.status().message();
+  EXPECT_FALSE(cloud_->instance_group_managers().Get("local", "local-a", "web-dev-v001").ok());
+  EXPECT_TRUE(cloud_->instance_group_managers().Get("local", "local-a", "web-dev-v002").ok());
+  auto rs = deployer_->Releases(env);
+  ASSERT_TRUE(rs.ok());
+  EXPECT_EQ((*rs)[0].state, state::kRetired);
+  EXPECT_EQ((*rs)[1].state, state::kLive);
+}
+
+TEST_F(DeployerTest, TheLedgerNeverLosesAConcurrentWrite) {
+  Environment env = Env("dev");
+  ReleaseLedger a(cloud_->projects(), "local", "web", "dev");
+  ReleaseLedger b(cloud_->projects(), "local", "web", "dev");
+  int calls = 0;
+  // `a` reads, `b` writes in between, `a`'s write is refused and redone.
+  ASSERT_TRUE(a.Update([&](std::vector<Release>* rs, auto*) {
+                 if (calls++ == 0) {
+                   EXPECT_TRUE(b.Update([](std::vector<Release>* r2, auto*) {
+                                  Release r;
+                                  r.number = 1;
+                                  r2->push_back(r);
+                                  return compute::Status::OK();
+                                })
+                                   .ok());
+                 }
+                 Release r;
+                 r.number = static_cast<int>(rs->size()) + 1;
+                 rs->push_back(r);
+                 return compute::Status::OK();
+               })
+                  .ok());
+  EXPECT_EQ(calls, 2);
+  auto rs = a.Read();
+  ASSERT_TRUE(rs.ok());
+  ASSERT_EQ(rs->size(), 2u);
+  EXPECT_EQ((*rs)[1].number, 2);
+  // Other keys of the project's metadata are kept.
+  auto p = cloud_->projects().Get("local");
+  EXPECT_TRUE(p->common_instance_metadata.Get(lifecycle::LedgerKey("web", "dev")));
+}
+
+}  // namespace
+}  // namespace imago::deploy

@@ -1,0 +1,136 @@
+#include "deploy/environment.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "base/testing.h"
+
+namespace imago::deploy {
+namespace {
+
+class EnvironmentTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string p = dir_.path() + "/" + name;
+    std::ofstream(p) << text;
+    return p;
+  }
+  // The error of loading `text` as dev.yaml.
+  std::string Error(const std::string& text) {
+    auto env = LoadEnvironment(Write("dev.yaml", text));
+    return env.ok() ? "loaded" : env.status().message();
+  }
+  base::TempDir dir_;
+};
+
+constexpr const char* kMinimal =
+    "service: web\nimage:\n  family: app\nload_balancer:\n  port: 8080\n";
+
+TEST_F(EnvironmentTest, DefaultsAreGcesAndTheFileNamesTheEnvironment) {
+  auto env = LoadEnvironment(Write("dev.yaml", kMinimal));
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  EXPECT_EQ(env->name, "dev");
+  EXPECT_EQ(env->Prefix(), "web-dev");
+  EXPECT_EQ(env->image_family, "app");
+  EXPECT_EQ(env->model, Model::kPush);
+  EXPECT_EQ(env->strategy, Strategy::kRedBlack);
+  EXPECT_EQ(env->size, 1);
+  EXPECT_EQ(env->port, 80);
+  EXPECT_EQ(env->health.port, 80);  // The application's port.
+  EXPECT_EQ(env->health.path, "/");
+  EXPECT_EQ(env->health.interval_sec, 5);
+  EXPECT_EQ(env->health.healthy_threshold, 2);
+  EXPECT_EQ(env->lb_port, 8080);
+  EXPECT_EQ(env->keep_previous_sec, 3600);
+}
+
+TEST_F(EnvironmentTest, EveryKey) {
+  Write("app.conf", "listen 80\n");
+  auto env = LoadEnvironment(Write("prod.yaml", R"(service: shop
+image: {name: app-v7}
+model: pull
+autoscaling: {min: 2, max: 5, cpu_target: 0.5}
+machine_type: e2-medium
+port: 8000
+config:
+  APP_ENV: prod
+  WORKERS: 4
+files:
+  app-conf: app.conf
+health_check: {protocol: http, path: /health, interval: 10s, timeout: 5s, initial_delay: 2m}
+strategy: {type: rolling, max_surge: 2, max_unavailable: 1, rollback_on_failure: false}
+load_balancer: {port: 9000}
+timeout: 15m
+)"));
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  EXPECT_EQ(env->image, "app-v7");
+  EXPECT_EQ(env->model, Model::kPull);
+  ASSERT_TRUE(env->autoscaling);
+  EXPECT_EQ(env->autoscaling->max, 5);
+  EXPECT_EQ(env->size, 2);
+  EXPECT_EQ(env->health.port, 8000);
+  EXPECT_EQ(env->health.interval_sec, 10);
+  EXPECT_EQ(env->health.initial_delay_sec, 120);
+  EXPECT_EQ(env->strategy, Strategy::kRolling);
+  EXPECT_EQ(env->max_surge, 2);
+  EXPECT_FALSE(env->rollback_on_failure);
+  EXPECT_EQ(env->timeout_sec, 900);
+  ASSERT_EQ(env->config.size(), 3u);
+  EXPECT_EQ(env->config[1], (std::pair<std::string, std::string>{"WORKERS", "4"}));
+  EXPECT_EQ(env->config[2].second, "listen 80\n");
+}
+
+TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
+  std::string path = dir_.path() + "/dev.yaml";
+  EXPECT_EQ(Error("service: web\nimage: {family: app}\nload_balancer: {port: 8080}\nsize: -1\n"),
+            path + ":4: key 'size': expected a whole number from 0 to 100");
+  EXPECT_EQ(Error(std::string(kMinimal) + "strategy: {type: blue}\n"),
+            path + ":6: key 'strategy.type': expected red-black (or blue-green) or rolling");
+  EXPECT_EQ(Error(std::string(kMinimal) + "sise: 3\n"),
+            path +
+                ":6: key 'sise': unknown key (expected one of: service, project, zone, image, "
+                "model, size, autoscaling, machine_type, port, config, files, health_check, "
+                "strategy, load_balancer, timeout)");
+  EXPECT_EQ(Error("image: {family: app}\nload_balancer: {port: 8080}\n"),
+            path + ":1: key 'service': missing: the service's name (it names what is made, e.g. "
+                   "web)");
+  EXPECT_EQ(Error("service: web\nimage: {family: app, name: app-v1}\nload_balancer: {port: 1}\n"),
+            path + ":2: key 'image': give exactly one of family (tracked) and name (pinned)");
+  EXPECT_NE(Error(std::string(kMinimal) + "files: {conf: nope.conf}\n").find(":6: key 'files.conf': no such file"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) + "config: {imago-ports: 80}\n").find("imago's own"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) + "health_check: {interval: 5s, timeout: 10s}\n")
+                .find("key 'health_check.timeout': is longer than health_check.interval"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) + "secrets: {DB: vault:x}\n").find("not supported yet"),
+            std::string::npos);
+  EXPECT_NE(Error("service: web\nimage: [\n").find(path + ":"), std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) + "strategy: {type: rolling, max_surge: 0, "
+                                          "max_unavailable: 0}\n")
+                .find("cannot both be 0"),
+            std::string::npos);
+}
+
+TEST_F(EnvironmentTest, ConfigHashFollowsWhatTheVmsGet) {
+  auto a = LoadEnvironment(Write("dev.yaml", std::string(kMinimal) + "config: {A: x}\n"));
+  auto b = LoadEnvironment(Write("prod.yaml", std::string(kMinimal) + "config: {A: x}\n"));
+  auto c = LoadEnvironment(Write("qa.yaml", std::string(kMinimal) + "config: {A: y}\n"));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(ConfigHash(*a), ConfigHash(*b));
+  EXPECT_NE(ConfigHash(*a), ConfigHash(*c));
+}
+
+TEST_F(EnvironmentTest, FindsTheFileByName) {
+  Write("dev.yaml", kMinimal);
+  auto p = FindEnvironmentFile(dir_.path(), "dev");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(*p, dir_.path() + "/dev.yaml");
+  auto missing = FindEnvironmentFile(dir_.path(), "prod");
+  EXPECT_EQ(missing.status().code(), compute::Code::kNotFound);
+  EXPECT_NE(missing.status().message().find("prod.yaml does not exist"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace imago::deploy
