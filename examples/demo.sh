@@ -105,9 +105,9 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
     shift 3
     {
       printf 'service: shop\nimage: {family: example-product}\nsize: %s\n' "$size"
-      printf 'health_check: {path: /cgi-bin/health, response: ok, interval: 1s, timeout: 1s}\n'
+      printf 'health_check: {path: /cgi-bin/health, response: ok}\n'
       printf 'strategy: {type: red-black, keep_previous: 30m}\n'
-      printf 'load_balancer: {port: %s}\ntimeout: 2m\n' "$port"
+      printf 'load_balancer: {port: %s}\ntimeout: 60s\n' "$port"
       printf '%s\n' "$@"
     } >"environments/$name.yaml"
   }
@@ -130,9 +130,8 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   run deploy dev --yes
   run instance-groups managed list
 
-  say "A bad release (it deletes its own configuration): caught by its health check, rolled back, exit 12"
-  printf '#!/bin/sh\nrm -f /etc/example/product.conf\n' >environments/bad.sh
-  shop_env dev "$dev_port" 2 "config: {TIER: dev, COLOR: red}" "files: {startup-script: bad.sh}"
+  say "A bad release (its file says the app listens on 8080; nothing does): caught by its health check, rolled back, exit 12"
+  shop_env dev "$dev_port" 2 "config: {TIER: dev, COLOR: blue}" "port: 8080"
   run deploy dev --yes || echo "(exit code $?)"
   printf '%s$ curl http://127.0.0.1:%s/cgi-bin/health%s\n' "$dim" "$dev_port" "$off"
   curl -s "http://127.0.0.1:$dev_port/cgi-bin/health"

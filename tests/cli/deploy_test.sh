@@ -65,6 +65,25 @@ for cloud in imago gce; do
   expect_eq "$cloud: the ledger" "$($cloud releases dev --format json | jq -r '.[0] | "\(.number) \(.state) \(.image)"')" "1 FAILED app-v1"
   expect_contains "$cloud: the ledger's table" "$($cloud releases dev)" "health check failed"
 done
+# Ctrl-C while it waits: exit 130, the release stays DEPLOYING, a rerun continues it.
+write_env dev webimago "health_check: {path: /health, interval: 1s, timeout: 1s}
+timeout: 20s"
+sed -i '/^timeout: 10s$/d' environments/dev.yaml
+"$IMAGO" deploy dev --yes >int.out 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  [[ $(imago releases dev --format json | jq -r '.[0].state') == DEPLOYING ]] && break
+  sleep 0.1
+done
+sleep 1
+kill -INT $pid
+rc=0
+wait $pid || rc=$?
+expect_eq "exit code after Ctrl-C" "$rc" 130
+expect_contains "says how to go on" "$(cat int.out)" "run the same command again to continue"
+expect_eq "left DEPLOYING" "$(imago releases dev --format json | jq -r '.[0] | "\(.number) \(.state)"')" "2 DEPLOYING"
+expect_rc 12 imago deploy dev --yes
+expect_contains "the rerun continues release 2" "$ERR" "release 2 failed its health check"
 # The ledger lives in the cloud: a client with a fresh home reads the same.
 rm -rf "$WORK/client-home"
 expect_eq "a fresh client reads the ledger" "$(gce releases dev --environments environments --format json | jq -r '.[0].state')" FAILED

@@ -45,6 +45,7 @@ vm_pids() {
     pid=$(<"$f")
     [[ $pid =~ ^[0-9]+$ ]] || continue
     exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    exe=${exe% (deleted)}  # Its binary was rebuilt meanwhile.
     [[ ${exe##*/} == qemu-system-* ]] || continue
     grep -qz -- "^${f}\$" "/proc/$pid/cmdline" 2>/dev/null || continue  # Its -pidfile, exactly.
     echo "$pid"
@@ -71,6 +72,7 @@ proxy_pid() {
   pid=$(<"$f")
   [[ $pid =~ ^[0-9]+$ ]] || return 0
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 0
+  exe=${exe% (deleted)}  # Its binary was rebuilt meanwhile.
   [[ ${exe##*/} == haproxy ]] || return 0
   # A zombie (ended, not reaped yet by init) runs no more.
   [[ $(awk '{sub(/.*\) /, ""); print $1}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || return 0
@@ -86,6 +88,7 @@ kill_switches() {
     pid=$(<"$f")
     [[ $pid =~ ^[0-9]+$ ]] || continue
     exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    exe=${exe% (deleted)}  # Its binary was rebuilt meanwhile.
     [[ ${exe##*/} == vde_switch ]] || continue
     kill -9 "$pid" 2>/dev/null || true
   done
@@ -108,6 +111,7 @@ controller_pid() {
   pid=$(<"$f")
   [[ $pid =~ ^[0-9]+$ ]] || return 0
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 0
+  exe=${exe% (deleted)}  # Its binary was rebuilt meanwhile.
   [[ ${exe##*/} == imago ]] || return 0
   echo "$pid"
 }

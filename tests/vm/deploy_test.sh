@@ -20,8 +20,11 @@ mkdir environments
 cat >environments/app.sh <<'EOF'
 #!/bin/sh
 get() { wget -q -O - --header "Metadata-Flavor: Google" "http://169.254.169.254/computeMetadata/v1/instance/$1"; }
-echo "$(get attributes/RELEASE) $(hostname)" >/www/index.html
-[ "$(get attributes/BREAK)" = yes ] && rm /www/health
+# push: the items are the instance's metadata; pull: the loader wrote them
+# to /run/imago/config/ from the project's metadata.
+item() { cat "/run/imago/config/$1" 2>/dev/null || get "attributes/$1"; }
+echo "$(item RELEASE) $(hostname)" >/www/index.html
+[ "$(item BREAK)" = yes ] && rm /www/health
 EOF
 port=$(free_port)
 env_file() {  # env_file NAME PORT SIZE RELEASE [BREAK] [EXTRA]
@@ -143,12 +146,13 @@ expect_contains "the rerun continues" "$(cat resume.out)" "continuing an interru
 expect_eq "answers after the continued release" "$(answers 6)" "three "
 expect_eq "one release made of it" "$(ledger dev '[.[] | select(.number == 6)] | length')" 1
 
-# 8. A rolling environment: one group, rolled in place under load.
+# 8. A rolling environment whose VMs pull their configuration at boot: one
+#    group, rolled in place under load.
 qport=$(free_port)
-env_file qa "$qport" 2 q1 "" 
+env_file qa "$qport" 2 q1 "" "model: pull"
 sed -i 's/strategy: .*/strategy: {type: rolling, max_surge: 1, max_unavailable: 0}/' environments/qa.yaml
 imago deploy qa --yes >qa1.out 2>&1 || { cat qa1.out; fail "qa release 1"; }
-env_file qa "$qport" 2 q2
+env_file qa "$qport" 2 q2 "" "model: pull"
 sed -i 's/strategy: .*/strategy: {type: rolling, max_surge: 1, max_unavailable: 0}/' environments/qa.yaml
 url=http://127.0.0.1:$qport/
 read -r requests failed rc < <(under_load imago deploy qa --yes)
@@ -157,10 +161,31 @@ expect_eq "exit code of the rolling deploy" "$rc" 0
 expect_eq "failed requests during the rolling deploy" "$failed" 0
 expect_eq "qa answers" "$(answers 6)" "q2 "
 expect_eq "qa has one group" "$(imago instance-groups managed list --format json | jq -r '[.[].name | select(startswith("web-qa"))] | join(" ")')" "web-qa"
+expect_eq "pull: no item in the template" "$(imago instance-templates describe web-qa-v002 --format json | jq -r '[.properties.metadata.items[].key] | sort | join(" ")')" "imago-config-key imago-ports startup-script"
+expect_eq "pull: the configuration is the project's" "$(imago project-info describe --format json | jq -r '[.commonInstanceMetadata.items[].key | select(startswith("imago-config-web-qa"))] | join(" ")')" "imago-config-web-qa-1 imago-config-web-qa-2"
 
-# 9. An OBSOLETE image is refused before anything changes.
+# 9. The same through imago serve with --cloud gce (GceClient over HTTP):
+#    a release, a second one red/black, a warm rollback.
+start_serve
+gce() { "$IMAGO" --cloud gce --project local --zone local-a \
+  --endpoint "http://127.0.0.1:$port/compute/v1/" "$@"; }
+sport=$(free_port)
+url=http://127.0.0.1:$sport/
+env_file stage "$sport" 1 s1
+gce deploy stage --yes >stage1.out 2>&1 || { cat stage1.out; fail "gce: stage release 1"; }
+expect_eq "gce: stage answers" "$(answers 3)" "s1 "
+env_file stage "$sport" 1 s2
+gce deploy stage --yes >stage2.out 2>&1 || { cat stage2.out; fail "gce: stage release 2"; }
+expect_eq "gce: stage answers release 2" "$(answers 3)" "s2 "
+gce rollback stage --yes >stage3.out 2>&1 || { cat stage3.out; fail "gce: stage rollback"; }
+expect_contains "gce: warm rollback" "$(cat stage3.out)" "its group is still warm: no boot"
+expect_eq "gce: stage answers release 1 again" "$(answers 3)" "s1 "
+expect_eq "gce: the ledger" "$(gce releases stage --format json | jq -r '[.[].state] | join(" ")')" "LIVE DISABLED SUPERSEDED"
+
+# 10. An OBSOLETE image is refused before anything changes.
 imago images deprecate app-v2 --state OBSOLETE >/dev/null 2>&1
 sed -i 's/family: app/name: app-v2/' environments/qa.yaml
+url=http://127.0.0.1:$qport/
 expect_rc 7 imago deploy qa --yes
 expect_contains "obsolete" "$ERR" "'app-v2' is OBSOLETE"
 echo "PASS: deploy: red/black and rolling under load with no failed request, warm rollback, a bad release rolled back, promotion, kill -9 continued"

@@ -4,8 +4,8 @@
 set -e
 cat >/www/cgi-bin/health <<'CGI'
 #!/bin/sh
-echo "Content-Type: text/plain"
-echo
+# busybox httpd passes a CGI's header lines on as they are: HTTP wants CRLF.
+printf 'Content-Type: text/plain\r\n\r\n'
 if [ -r /etc/example/product.conf ] && [ -x /www/cgi-bin/hello ]; then
   echo "ok"
 else
