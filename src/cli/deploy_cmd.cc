@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -47,16 +48,22 @@ compute::Result<deploy::Environment> Load(Context& ctx, const Flags& f, const st
   return env;
 }
 
-// One environment's deploys, one at a time on this machine: a second waits.
-compute::Result<base::FileLock> LockEnvironment(Context& ctx, const deploy::Environment& env) {
+// One environment's deploys, one at a time on this machine: a second waits
+// (*waited says so: its plan is then made again).
+compute::Result<base::FileLock> LockEnvironment(Context& ctx, const deploy::Environment& env,
+                                                bool* waited) {
   std::string dir = ctx.Home() + "/deploy";
-  std::filesystem::create_directories(dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
   std::string path = dir + "/" + env.project + "-" + env.Prefix() + ".lock";
   bool held = false;
   auto lock = base::FileLock::TryAcquire(path, &held);
+  *waited = false;
   if (lock.ok()) return lock;
   if (held) {
-    std::cerr << "Waiting for another deploy of " << env.name << " to finish...\n";
+    std::cerr << "Another deploy of " << env.name
+              << " is running; waiting for it (Ctrl-C it there to deploy this one now)...\n";
+    *waited = true;
   }
   return base::FileLock::Acquire(path);
 }
@@ -92,10 +99,12 @@ const char* OutcomeName(Outcome o) {
   return "?";
 }
 
-// Shows `plan`, asks, applies, waits; the exit code says how it ended.
+// Shows the plan `make_plan` makes, asks, applies, waits; the exit code
+// says how it ended.
 int PlanAndApply(Context& ctx, const char* cmd, compute::Service& svc, deploy::Deployer& deployer,
-                 const deploy::Environment& env, const compute::Result<deploy::Plan>& plan,
-                 const Flags& f) {
+                 const deploy::Environment& env,
+                 const std::function<compute::Result<deploy::Plan>()>& make_plan, const Flags& f) {
+  const compute::Result<deploy::Plan> plan = make_plan();
   if (!plan.ok()) return ctx.Fail(cmd, plan.status());
   const Format format = ctx.OutputFormat(Format::kTable);
   if (format == Format::kTable) {
@@ -116,10 +125,13 @@ int PlanAndApply(Context& ctx, const char* cmd, compute::Service& svc, deploy::D
       return kExitOk;
     }
   }
-  auto lock = LockEnvironment(ctx, env);
+  bool waited = false;
+  auto lock = LockEnvironment(ctx, env, &waited);
   if (!lock.ok()) return ctx.Fail(cmd, lock.status());
-  // Planned before the lock: plan again if another deploy ran meanwhile.
-  compute::Result<deploy::Plan> fresh = plan;
+  // Another deploy ran meanwhile: what was planned may be done already.
+  compute::Result<deploy::Plan> fresh = waited ? make_plan() : plan;
+  if (!fresh.ok()) return ctx.Fail(cmd, fresh.status());
+  if (waited) std::cout << "The plan now:\n" << deploy::FormatPlan(*fresh) << std::flush;
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigaction(SIGINT, &sa, nullptr);
@@ -167,7 +179,8 @@ int RunDeploy(Context& ctx, const Flags& f) {
   auto env = Load(ctx, f, f.env);
   if (!env.ok()) return ctx.Fail(cmd, env.status());
   deploy::Deployer d(*svc, ctx.Clock(), "");
-  return PlanAndApply(ctx, cmd, *svc, d, *env, d.PlanDeploy(*env), f);
+  return PlanAndApply(
+      ctx, cmd, *svc, d, *env, [&] { return d.PlanDeploy(*env); }, f);
 }
 
 int RunRollback(Context& ctx, const Flags& f) {
@@ -177,7 +190,8 @@ int RunRollback(Context& ctx, const Flags& f) {
   auto env = Load(ctx, f, f.env);
   if (!env.ok()) return ctx.Fail(cmd, env.status());
   deploy::Deployer d(*svc, ctx.Clock(), "");
-  return PlanAndApply(ctx, cmd, *svc, d, *env, d.PlanRollback(*env, f.to), f);
+  return PlanAndApply(
+      ctx, cmd, *svc, d, *env, [&] { return d.PlanRollback(*env, f.to); }, f);
 }
 
 int RunPromote(Context& ctx, const Flags& f) {
@@ -195,7 +209,8 @@ int RunPromote(Context& ctx, const Flags& f) {
                              from->file, from->service, to->file, to->service)));
   }
   deploy::Deployer d(*svc, ctx.Clock(), "");
-  return PlanAndApply(ctx, cmd, *svc, d, *to, d.PlanPromotion(*from, *to), f);
+  return PlanAndApply(
+      ctx, cmd, *svc, d, *to, [&] { return d.PlanPromotion(*from, *to); }, f);
 }
 
 int RunReleases(Context& ctx, const Flags& f) {

@@ -84,6 +84,19 @@ expect_contains "says how to go on" "$(cat int.out)" "run the same command again
 expect_eq "left DEPLOYING" "$(imago releases dev --format json | jq -r '.[0] | "\(.number) \(.state)"')" "2 DEPLOYING"
 expect_rc 12 imago deploy dev --yes
 expect_contains "the rerun continues release 2" "$ERR" "release 2 failed its health check"
+# Two deploys of one environment at once: the second waits, plans again, never interleaves.
+write_env race webrace "health_check: {path: /health, interval: 1s, timeout: 1s}"
+"$IMAGO" deploy race --yes >race1.out 2>&1 &
+p1=$!
+for _ in $(seq 1 50); do [[ -s race1.out ]] && grep -q "recorded in the ledger" race1.out && break; sleep 0.1; done
+"$IMAGO" deploy race --yes >race2.out 2>&1 &
+p2=$!
+wait $p1 || true
+wait $p2 || true
+expect_contains "the second waited" "$(cat race2.out)" "Another deploy of race is running; waiting for it"
+expect_contains "and planned again" "$(cat race2.out)" "The plan now:"
+expect_eq "one release after the other" \
+  "$(imago releases race --format json | jq -r '[.[] | "\(.number) \(.state)"] | reverse | join(",")')" "1 FAILED,2 FAILED"
 # The ledger lives in the cloud: a client with a fresh home reads the same.
 rm -rf "$WORK/client-home"
 expect_eq "a fresh client reads the ledger" "$(gce releases dev --environments environments --format json | jq -r '.[0].state')" FAILED
@@ -95,6 +108,6 @@ gce project-info remove-metadata --keys tier >/dev/null 2>&1 || fail "remove-met
 expect_eq "metadata removed" "$(imago project-info describe --format json | jq -r '[.commonInstanceMetadata.items[].key] | index("tier")')" null
 expect_rc 4 imago project-info remove-metadata --keys tier
 expect_contains "a missing key" "$ERR" "metadata item 'tier'"
-expect_eq "the ledgers are kept" "$(imago project-info describe --format json | jq -r '[.commonInstanceMetadata.items[].key | select(startswith("imago-releases-"))] | sort | join(" ")')" "imago-releases-webgce-dev imago-releases-webimago-dev"
+expect_eq "the ledgers are kept" "$(imago project-info describe --format json | jq -r '[.commonInstanceMetadata.items[].key | select(startswith("imago-releases-"))] | sort | join(" ")')" "imago-releases-webgce-dev imago-releases-webimago-dev imago-releases-webrace-race"
 kill -0 $server || fail "imago serve died: $(cat serve.log)"
 echo "PASS: deploy's plans, refusals and a rolled-back release, on the local cloud and through imago serve"
