@@ -121,10 +121,10 @@ for r in $(seq 1 "$runs"); do
 done
 
 printf 'red/black deploy of 3 (median of %s)   %6.1f s   floor, 3 parallel boots: %6.1f s   ratio %.2fx\n' \
-  "$runs" "$(median "${deploy[@]}")" "$(median "${floor[@]}")" \
-  "$(echo "$(median "${deploy[@]}") / $(median "${floor[@]}")" | bc -l)"
+  "$runs" "$(median <<<"${deploy[*]}")" "$(median <<<"${floor[*]}")" \
+  "$(echo "$(median <<<"${deploy[*]}") / $(median <<<"${floor[*]}")" | bc -l)"
 printf 'red/black rollback to the warm group    %6.2f s   against its deploy: %.3fx\n' \
-  "$(median "${rollback[@]}")" "$(echo "$(median "${rollback[@]}") / $(median "${deploy[@]}")" | bc -l)"
-printf 'rolling deploy of 3 (surge 1, unav. 0)  %6.1f s\n' "$(median "${roll[@]}")"
+  "$(median <<<"${rollback[*]}")" "$(echo "$(median <<<"${rollback[*]}") / $(median <<<"${deploy[*]}")" | bc -l)"
+printf 'rolling deploy of 3 (surge 1, unav. 0)  %6.1f s\n' "$(median <<<"${roll[*]}")"
 printf 'failed requests: red/black %s, rollback %s, rolling %s (goal 0 each; per run)\n' \
   "${f_rb[*]}" "${f_rbk[*]}" "${f_roll[*]}"

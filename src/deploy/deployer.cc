@@ -51,7 +51,9 @@ if [ -f /run/imago/config/startup-script ]; then
 fi
 )";
 
-std::string ReleaseName(const std::string& prefix, int n) { return fmt::format("{}-v{:03d}", prefix, n); }
+std::string ReleaseName(const std::string& prefix, int n) {
+  return fmt::format("{}-v{:03d}", prefix, n);
+}
 std::string ConfigKey(const Environment& env, int n) {
   return fmt::format("imago-config-{}-{}", env.Prefix(), n);
 }
@@ -89,7 +91,9 @@ int64_t SteadyUs() {
       .count();
 }
 
-bool IsNotFound(const Status& st) { return st.code() == Code::kNotFound; }
+bool IsNotFound(const Status& st) {
+  return st.code() == Code::kNotFound;
+}
 
 std::string Who() {
   std::string user;
@@ -156,11 +160,12 @@ Json PlanToJson(const Plan& p) {
           {"steps", steps}};
 }
 
-Deployer::Deployer(compute::Service& svc, const compute::Clock& clock, std::string who,
-                   int poll_ms)
+Deployer::Deployer(compute::Service& svc, const compute::Clock& clock, std::string who, int poll_ms)
     : svc_(svc), clock_(clock), who_(who.empty() ? Who() : std::move(who)), poll_ms_(poll_ms) {}
 
-std::string Deployer::Now() const { return compute::FormatRfc3339(clock_.Now()); }
+std::string Deployer::Now() const {
+  return compute::FormatRfc3339(clock_.Now());
+}
 
 Result<std::vector<Release>> Deployer::Releases(const Environment& env) {
   return ReleaseLedger(svc_.projects(), env.project, env.service, env.name).Read();
@@ -171,9 +176,8 @@ Result<Plan> Deployer::PlanDeploy(const Environment& env) {
   if (!env.image_family.empty()) {
     image = svc_.images().GetFromFamily(env.project, env.image_family);
     if (!image.ok()) {
-      return Status(image.status().code(),
-                    fmt::format("{}: image.family '{}': {}", env.file, env.image_family,
-                                image.status().message()));
+      return Status(image.status().code(), fmt::format("{}: image.family '{}': {}", env.file,
+                                                       env.image_family, image.status().message()));
     }
   } else {
     image = svc_.images().Get(env.project, env.image);
@@ -194,9 +198,9 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
       image->status != "READY") {
     return Status::NotReady(fmt::format(
         "The image '{}' is {}; deploy a READY image (imago images list --family {}).", image->name,
-        image->status != "READY" ? image->status
-                                 : (st == compute::DeprecationState::kObsolete ? "OBSOLETE"
-                                                                                 : "DELETED"),
+        image->status != "READY"
+            ? image->status
+            : (st == compute::DeprecationState::kObsolete ? "OBSOLETE" : "DELETED"),
         image->family.empty() ? "FAMILY" : image->family));
   }
   auto releases = Releases(env);
@@ -236,9 +240,9 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
       live->size == env.size && !running) {
     p.group = live->group;
     p.instance_template = live->instance_template;
-    p.steps.push_back({'=', "group", live->group,
-                       fmt::format("{} instances of {} (release {})", live->size, live->image,
-                                   live->number)});
+    p.steps.push_back(
+        {'=', "group", live->group,
+         fmt::format("{} instances of {} (release {})", live->size, live->image, live->number)});
     p.steps.push_back({'=', "load balancer", prefix, fmt::format("127.0.0.1:{}", env.lb_port)});
     return p;
   }
@@ -288,37 +292,39 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
   }
 
   // The steps, as they will happen.
-  auto hc = svc_.health_checks().Get(env.project, prefix);
-  p.steps.push_back({hc.ok() ? '=' : '+', "health check", prefix,
+  // Each release has its own health check (named as its template): a
+  // release that changes the check never changes how the live one is judged.
+  auto hc = svc_.health_checks().Get(env.project, p.instance_template);
+  p.steps.push_back({hc.ok() ? '=' : '+', "health check", p.instance_template,
                      env.health.protocol == "HTTP"
                          ? fmt::format("HTTP {} on port {}", env.health.path, env.health.port)
                          : fmt::format("TCP port {}", env.health.port)});
   const bool warm = svc_.instance_group_managers().Get(env.project, env.zone, p.group).ok() &&
                     env.strategy == Strategy::kRedBlack;
   auto tmpl = svc_.instance_templates().Get(env.project, p.instance_template);
-  p.steps.push_back({tmpl.ok() ? '=' : '+', "instance template", p.instance_template,
-                     fmt::format("{}, {}, {} configuration item(s){}", p.image, env.machine_type,
-                                 env.config.size(),
-                                 env.model == Model::kPull ? " pulled at boot" : "")});
+  p.steps.push_back(
+      {tmpl.ok() ? '=' : '+', "instance template", p.instance_template,
+       fmt::format("{}, {}, {} configuration item(s){}", p.image, env.machine_type,
+                   env.config.size(), env.model == Model::kPull ? " pulled at boot" : "")});
   if (env.strategy == Strategy::kRedBlack) {
-    p.steps.push_back({warm ? '=' : '+', "group", p.group,
-                       fmt::format("{} instance(s){}, health-gated", env.size,
-                                   env.autoscaling ? fmt::format(" (autoscaled {}-{})",
-                                                                 env.autoscaling->min,
-                                                                 env.autoscaling->max)
-                                                   : "")});
-    p.steps.push_back({'~', "backend service", prefix,
-                       live && live->group != p.group
-                           ? fmt::format("{} -> {}, when all of {} is healthy", live->group,
-                                         p.group, p.group)
-                           : fmt::format("-> {}, when it is healthy", p.group)});
+    p.steps.push_back(
+        {warm ? '=' : '+', "group", p.group,
+         fmt::format("{} instance(s){}, health-gated", env.size,
+                     env.autoscaling ? fmt::format(" (autoscaled {}-{})", env.autoscaling->min,
+                                                   env.autoscaling->max)
+                                     : "")});
+    p.steps.push_back(
+        {'~', "backend service", prefix,
+         live && live->group != p.group
+             ? fmt::format("{} -> {}, when all of {} is healthy", live->group, p.group, p.group)
+             : fmt::format("-> {}, when it is healthy", p.group)});
     if (live && live->group != p.group) {
       p.steps.push_back({'-', "group", live->group,
                          fmt::format("disabled: out of the load balancer, kept warm at {} for {}, "
                                      "then deleted",
-                                     live->size, compute::FormatDuration(
-                                                     env.keep_previous_sec *
-                                                     compute::kMicrosPerSecond))});
+                                     live->size,
+                                     compute::FormatDuration(env.keep_previous_sec *
+                                                             compute::kMicrosPerSecond))});
     }
   } else {
     bool exists = svc_.instance_group_managers().Get(env.project, env.zone, p.group).ok();
@@ -370,13 +376,11 @@ Result<Plan> Deployer::PlanRollback(const Environment& env, int to) {
                              " is the first that served.");
     }
   }
-  const std::string why = fmt::format("rollback from release {} to release {}", live->number,
-                                      target->number);
+  const std::string why =
+      fmt::format("rollback from release {} to release {}", live->number, target->number);
   // Warm: the target's group still runs (red/black), or its template exists (rolling).
-  bool group_exists =
-      svc_.instance_group_managers().Get(env.project, env.zone, target->group).ok();
-  bool template_exists =
-      svc_.instance_templates().Get(env.project, target->instance_template).ok();
+  bool group_exists = svc_.instance_group_managers().Get(env.project, env.zone, target->group).ok();
+  bool template_exists = svc_.instance_templates().Get(env.project, target->instance_template).ok();
   // Back to the target's own template: its exact image and configuration.
   auto back = [&]() {
     Plan p;
@@ -409,13 +413,13 @@ Result<Plan> Deployer::PlanRollback(const Environment& env, int to) {
     p.steps.push_back({'~', "group", p.group,
                        fmt::format("re-enabled at {} instance(s) (release {}, {})", p.size,
                                    target->number, target->image)});
-    p.steps.push_back({'~', "backend service", env.Prefix(),
-                       fmt::format("{} -> {}, when all of {} is healthy", live->group, p.group,
-                                   p.group)});
-    p.steps.push_back({'-', "group", live->group,
-                       fmt::format("disabled: out of the load balancer, kept for {}",
-                                   compute::FormatDuration(env.keep_previous_sec *
-                                                           compute::kMicrosPerSecond))});
+    p.steps.push_back(
+        {'~', "backend service", env.Prefix(),
+         fmt::format("{} -> {}, when all of {} is healthy", live->group, p.group, p.group)});
+    p.steps.push_back(
+        {'-', "group", live->group,
+         fmt::format("disabled: out of the load balancer, kept for {}",
+                     compute::FormatDuration(env.keep_previous_sec * compute::kMicrosPerSecond))});
     return p;
   }
   if (env.strategy == Strategy::kRolling && template_exists) {
@@ -430,8 +434,10 @@ Result<Plan> Deployer::PlanRollback(const Environment& env, int to) {
   }
   // Gone: a new release of the target's image with the file's configuration.
   auto p = PlanImage(env, target->image_id,
-                     why + " (its group and template are gone: its image, with the "
-                           "configuration of " + env.file + ")",
+                     why +
+                         " (its group and template are gone: its image, with the "
+                         "configuration of " +
+                         env.file + ")",
                      "rollback");
   if (!p.ok()) {
     return Status(p.status().code(), fmt::format("Cannot roll back to release {}: {}",
@@ -445,19 +451,20 @@ Result<Plan> Deployer::PlanPromotion(const Environment& from, const Environment&
   if (!releases.ok()) return releases.status();
   const Release* live = Last(*releases, state::kLive);
   if (!live) {
-    return Status::NotReady(fmt::format(
-        "Cannot promote: {} has no live release; deploy it first (imago deploy {}).", from.name,
-        from.name));
+    return Status::NotReady(
+        fmt::format("Cannot promote: {} has no live release; deploy it first (imago deploy {}).",
+                    from.name, from.name));
   }
   // It must serve healthy now, not only once.
-  auto mis = svc_.instance_group_managers().ListManagedInstances(from.project, from.zone,
-                                                                  live->group);
+  auto mis =
+      svc_.instance_group_managers().ListManagedInstances(from.project, from.zone, live->group);
   if (!mis.ok()) {
     return Status::NotReady(fmt::format("Cannot promote: the group {} of {}: {}", live->group,
                                         from.name, mis.status().message()));
   }
   int healthy = 0;
-  for (const auto& mi : *mis) healthy += mi.instance_status == "RUNNING" && mi.health_state == "HEALTHY";
+  for (const auto& mi : *mis)
+    healthy += mi.instance_status == "RUNNING" && mi.health_state == "HEALTHY";
   if (healthy == 0 || healthy < static_cast<int>(mis->size())) {
     return Status::NotReady(fmt::format(
         "Cannot promote: {} is not healthy ({} of {} instances of {} healthy); promote what "
@@ -491,9 +498,9 @@ Result<Plan> Deployer::PlanPromotion(const Environment& from, const Environment&
 
 // ---------------------------------------------------------------- resources
 
-Status Deployer::EnsureHealthCheck(const Environment& env) {
+Status Deployer::EnsureHealthCheck(const Environment& env, const std::string& name) {
   compute::HealthCheck hc;
-  hc.name = env.Prefix();
+  hc.name = name;
   hc.description = "imago: health check of " + env.service + " in " + env.name;
   hc.type = env.health.protocol;
   hc.check_interval_sec = env.health.interval_sec;
@@ -544,7 +551,8 @@ Status Deployer::EnsureTemplate(const Environment& env, const Plan& plan) {
   boot.initialize_params = compute::InitializeParams{};
   boot.initialize_params->source_image = compute::GlobalPath(env.project, "images", plan.image);
   in.disks.push_back(boot);
-  in.labels = {{"imago-service", env.service}, {"imago-env", env.name},
+  in.labels = {{"imago-service", env.service},
+               {"imago-env", env.name},
                {"imago-release", std::to_string(plan.release)}};
   std::string ports = std::to_string(env.port);
   if (env.health.port != env.port) ports += "," + std::to_string(env.health.port);
@@ -561,8 +569,8 @@ Status Deployer::EnsureTemplate(const Environment& env, const Plan& plan) {
 
 Status Deployer::EnsureGroup(const Environment& env, const Plan& plan, const std::string& group) {
   auto& igms = svc_.instance_group_managers();
-  const std::string tmpl_link = compute::GlobalPath(env.project, "instanceTemplates",
-                                                    plan.instance_template);
+  const std::string tmpl_link =
+      compute::GlobalPath(env.project, "instanceTemplates", plan.instance_template);
   auto got = igms.Get(env.project, env.zone, group);
   if (!got.ok() && !IsNotFound(got.status())) return got.status();
   if (!got.ok()) {
@@ -572,8 +580,9 @@ Status Deployer::EnsureGroup(const Environment& env, const Plan& plan, const std
     g.base_instance_name = group;
     g.instance_template = tmpl_link;
     g.target_size = plan.size;
-    g.auto_healing_policies = {{compute::GlobalPath(env.project, "healthChecks", env.Prefix()),
-                                env.health.initial_delay_sec}};
+    g.auto_healing_policies = {
+        {compute::GlobalPath(env.project, "healthChecks", plan.instance_template),
+         env.health.initial_delay_sec}};
     g.update_policy.type = "PROACTIVE";
     g.update_policy.minimal_action = "REPLACE";
     g.update_policy.max_surge = compute::FixedOrPercent{env.max_surge, std::nullopt, 0};
@@ -588,6 +597,10 @@ Status Deployer::EnsureGroup(const Environment& env, const Plan& plan, const std
       Json patch = {{"versions", Json::array({{{"name", fmt::format("v{:03d}", plan.release)},
                                                {"instanceTemplate", tmpl_link}}})},
                     {"instanceTemplate", tmpl_link},
+                    {"autoHealingPolicies",
+                     Json::array({{{"healthCheck", compute::GlobalPath(env.project, "healthChecks",
+                                                                       plan.instance_template)},
+                                   {"initialDelaySec", env.health.initial_delay_sec}}})},
                     {"updatePolicy",
                      {{"type", "PROACTIVE"},
                       {"minimalAction", "REPLACE"},
@@ -629,30 +642,63 @@ Status Deployer::EnsureGroup(const Environment& env, const Plan& plan, const std
   return Status::OK();
 }
 
-Status Deployer::EnsureLoadBalancer(const Environment& env, const std::string& group) {
+Status Deployer::EnsureLoadBalancer(const Environment& env, const std::string& group,
+                                    const std::string& warm, bool add_only,
+                                    const std::string& health_check) {
   const std::string name = env.Prefix();
-  const std::string group_link = compute::ZonalPath(env.project, env.zone, "instanceGroups", group);
+  const std::string hc_link = compute::GlobalPath(env.project, "healthChecks", health_check);
+  auto link = [&](const std::string& g) {
+    return compute::ZonalPath(env.project, env.zone, "instanceGroups", g);
+  };
+  // The serving group at full capacity; the kept one, when there is one, at
+  // capacityScaler 0: drained, but still health-checked by the load
+  // balancer, so that a rollback switches back at once.
+  std::vector<std::pair<std::string, double>> want = {{group, 1.0}};
+  if (!warm.empty() && warm != group &&
+      svc_.instance_group_managers().Get(env.project, env.zone, warm).ok()) {
+    want.emplace_back(warm, 0.0);
+  }
   auto bs = svc_.backend_services().Get(env.project, name);
   if (!bs.ok() && !IsNotFound(bs.status())) return bs.status();
+  if (bs.ok() && add_only) {
+    // Make before break: the group joins at full capacity beside what serves.
+    want = {{group, 1.0}};
+    for (const auto& b : bs->backends) {
+      if (compute::LastSegment(b.group) != group) {
+        want.emplace_back(compute::LastSegment(b.group), b.capacity_scaler.value_or(1));
+      }
+    }
+  }
   if (!bs.ok()) {
     compute::BackendService b;
     b.name = name;
     b.description = fmt::format("imago: {} in {}", env.service, env.name);
     b.port_name = "http";
-    b.health_checks = {compute::GlobalPath(env.project, "healthChecks", name)};
+    b.health_checks = {hc_link};
     b.draining_timeout_sec = 10;
-    compute::Backend be;
-    be.group = group_link;
-    b.backends = {be};
+    for (const auto& [g, scaler] : want) {
+      compute::Backend be;
+      be.group = link(g);
+      be.capacity_scaler = scaler;
+      b.backends.push_back(be);
+    }
     IMAGO_RETURN_IF_ERROR(
         compute::OperationStatus(svc_.backend_services().Insert(env.project, b, {})));
   } else {
-    bool only = bs->backends.size() == 1 &&
-                compute::LastSegment(bs->backends[0].group) == group &&
-                bs->backends[0].capacity_scaler.value_or(1) > 0;
-    if (!only) {
-      // One patch: the balancer adds the new group before it drains the old.
-      Json patch = {{"backends", Json::array({{{"group", group_link}}})},
+    bool same = bs->backends.size() == want.size() && bs->health_checks.size() == 1 &&
+                compute::LastSegment(bs->health_checks[0]) == health_check;
+    for (size_t i = 0; same && i < want.size(); ++i) {
+      same = compute::LastSegment(bs->backends[i].group) == want[i].first &&
+             bs->backends[i].capacity_scaler.value_or(1) == want[i].second;
+    }
+    if (!same) {
+      // One patch: the balancer adds the new servers before it drains the old.
+      Json backends = Json::array();
+      for (const auto& [g, scaler] : want) {
+        backends.push_back({{"group", link(g)}, {"capacityScaler", scaler}});
+      }
+      Json patch = {{"backends", backends},
+                    {"healthChecks", Json::array({hc_link})},
                     {"fingerprint", bs->fingerprint}};
       IMAGO_RETURN_IF_ERROR(
           compute::OperationStatus(svc_.backend_services().Patch(env.project, name, patch, {})));
@@ -683,6 +729,29 @@ Status Deployer::EnsureLoadBalancer(const Environment& env, const std::string& g
 }
 
 Status Deployer::DeleteGroup(const Environment& env, const std::string& group) {
+  // Out of the backend service first (a group in use cannot be deleted).
+  auto bs = svc_.backend_services().Get(env.project, env.Prefix());
+  if (bs.ok()) {
+    Json backends = Json::array();
+    bool found = false;
+    for (const auto& b : bs->backends) {
+      if (compute::LastSegment(b.group) == group) {
+        found = true;
+        continue;
+      }
+      backends.push_back({{"group", b.group}, {"capacityScaler", b.capacity_scaler.value_or(1)}});
+    }
+    if (found && backends.empty()) {
+      return Status::ResourceInUse(
+          fmt::format("The group {} is the only backend of {}; deploy another release first.",
+                      group, env.Prefix()));
+    }
+    if (found) {
+      Json patch = {{"backends", backends}, {"fingerprint", bs->fingerprint}};
+      IMAGO_RETURN_IF_ERROR(compute::OperationStatus(
+          svc_.backend_services().Patch(env.project, env.Prefix(), patch, {})));
+    }
+  }
   auto a = svc_.autoscalers().Delete(env.project, env.zone, group, {});
   if (!a.ok() && !IsNotFound(a.status())) return a.status();
   auto d = svc_.instance_group_managers().Delete(env.project, env.zone, group, {});
@@ -732,22 +801,20 @@ Status Deployer::WaitHealthy(const Environment& env, const std::string& group, i
     auto now = std::chrono::steady_clock::now();
     if (l.waiting && now - last_shown >= std::chrono::seconds(1)) {
       last_shown = now;
-      l.waiting(fmt::format("{}: {}/{} healthy{}{}  [{:.0f} s]", group, good, target,
-                            verifying ? fmt::format(", {} verifying", verifying) : "",
-                            other_template ? fmt::format(", {} of the previous template",
-                                                         other_template)
-                                           : "",
-                            secs));
+      l.waiting(fmt::format(
+          "{}: {}/{} healthy{}{}  [{:.0f} s]", group, good, target,
+          verifying ? fmt::format(", {} verifying", verifying) : "",
+          other_template ? fmt::format(", {} of the previous template", other_template) : "",
+          secs));
     }
     if (SteadyUs() >= deadline_us) {
       std::string errors;
       auto errs = svc_.instance_group_managers().ListErrors(env.project, env.zone, group);
       if (errs.ok() && !errs->empty()) errors = "; last error: " + errs->back().message;
-      *why = fmt::format("{}/{} instances of {} healthy after {:.0f} s ({}{})", good, target,
-                         group, secs,
-                         bad.empty() ? "the group is not stable"
-                                     : fmt::format("{}", fmt::join(bad, ", ")),
-                         errors);
+      *why = fmt::format(
+          "{}/{} instances of {} healthy after {:.0f} s ({}{})", good, target, group, secs,
+          bad.empty() ? "the group is not stable" : fmt::format("{}", fmt::join(bad, ", ")),
+          errors);
       return Status::OK();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms_));
@@ -771,7 +838,8 @@ Status Deployer::WaitServing(const Environment& env, const std::string& group, i
     }
     if (good >= want) {
       *serving = true;
-      if (l.step) l.step(fmt::format("load balancer {} sends to {} ({} healthy)", env.Prefix(), group, good));
+      if (l.step)
+        l.step(fmt::format("load balancer {} sends to {} ({} healthy)", env.Prefix(), group, good));
       return Status::OK();
     }
     if (SteadyUs() >= end) return Status::OK();
@@ -788,18 +856,18 @@ Result<Release> Deployer::Record(const Environment& env, int number,
                                  const std::function<void(std::vector<Release>*)>& others) {
   ReleaseLedger ledger(svc_.projects(), env.project, env.service, env.name);
   Release out;
-  Status st = ledger.Update([&](std::vector<Release>* rs,
-                                std::vector<std::pair<std::string, std::string>>*) -> Status {
-    Release* r = nullptr;
-    for (auto& x : *rs) {
-      if (x.number == number) r = &x;
-    }
-    if (!r) return Status::Internal(fmt::format("release {} is not in the ledger", number));
-    edit(r);
-    out = *r;
-    if (others) others(rs);
-    return Status::OK();
-  });
+  Status st = ledger.Update(
+      [&](std::vector<Release>* rs, std::vector<std::pair<std::string, std::string>>*) -> Status {
+        Release* r = nullptr;
+        for (auto& x : *rs) {
+          if (x.number == number) r = &x;
+        }
+        if (!r) return Status::Internal(fmt::format("release {} is not in the ledger", number));
+        edit(r);
+        out = *r;
+        if (others) others(rs);
+        return Status::OK();
+      });
   if (!st.ok()) return st;
   return out;
 }
@@ -809,9 +877,13 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   DeployResult res;
   if (!plan.changes()) {
     // Converge what the release stands on, should someone have changed it.
-    IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env));
+    IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template));
     IMAGO_RETURN_IF_ERROR(EnsureGroup(env, plan, plan.group));
-    IMAGO_RETURN_IF_ERROR(EnsureLoadBalancer(env, plan.group));
+    auto releases = Releases(env);
+    if (!releases.ok()) return releases.status();
+    const Release* kept = Last(*releases, state::kDisabled);
+    IMAGO_RETURN_IF_ERROR(EnsureLoadBalancer(env, plan.group, kept ? kept->group : "", false,
+                                             plan.instance_template));
     res.message = fmt::format("{}: no changes; release {} serves", env.name, plan.live);
     auto reaped = Reap(env);
     if (reaped.ok() && l.step) {
@@ -830,9 +902,9 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   ReleaseLedger ledger(svc_.projects(), env.project, env.service, env.name);
   std::vector<std::string> abandoned_groups;
   if (!plan.resume) {
-    IMAGO_RETURN_IF_ERROR(ledger.Update(
-        [&](std::vector<Release>* rs, std::vector<std::pair<std::string, std::string>>* extra)
-            -> Status {
+    IMAGO_RETURN_IF_ERROR(
+        ledger.Update([&](std::vector<Release>* rs,
+                          std::vector<std::pair<std::string, std::string>>* extra) -> Status {
           abandoned_groups.clear();
           for (auto& r : *rs) {
             if (r.number == plan.release) {
@@ -883,12 +955,11 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
                      lifecycle::LedgerKey(env.service, env.name)));
   }
   for (const auto& g : abandoned_groups) {
-    IMAGO_RETURN_IF_ERROR(DeleteGroup(env, g));
-    step("deleted group " + g + " of an abandoned release");
+    step("release of group " + g + " abandoned; it is deleted once this release serves");
   }
 
   // 2. What the release runs on.
-  IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env));
+  IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template));
   IMAGO_RETURN_IF_ERROR(EnsureTemplate(env, plan));
   step("instance template " + plan.instance_template + " ready");
   IMAGO_RETURN_IF_ERROR(EnsureGroup(env, plan, plan.group));
@@ -915,9 +986,16 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   if (!healthy) return Fail(env, plan, why, start, l);
 
   // 4. Traffic: the backend service sends to the new group only now.
-  IMAGO_RETURN_IF_ERROR(EnsureLoadBalancer(env, plan.group));
+  const std::string warm = plan.strategy == Strategy::kRedBlack ? plan.live_group : "";
+  IMAGO_RETURN_IF_ERROR(
+      EnsureLoadBalancer(env, plan.group, warm, /*add_only=*/true, plan.instance_template));
   bool serving = false;
   IMAGO_RETURN_IF_ERROR(WaitServing(env, plan.group, plan.size, l, cancel, &serving));
+  // Then the previous group leaves: drained, kept health-checked (capacityScaler 0).
+  if (!cancel || !cancel->load()) {
+    IMAGO_RETURN_IF_ERROR(
+        EnsureLoadBalancer(env, plan.group, warm, /*add_only=*/false, plan.instance_template));
+  }
   if (cancel && cancel->load()) {
     res.outcome = Outcome::kCancelled;
     res.seconds = seconds();
@@ -999,13 +1077,14 @@ Result<DeployResult> Deployer::Fail(const Environment& env, const Plan& plan,
       IMAGO_RETURN_IF_ERROR(DeleteGroup(env, plan.group));
       auto t = svc_.instance_templates().Delete(env.project, plan.instance_template, {});
       if (!t.ok() && !IsNotFound(t.status())) return t.status();
-      step("deleted group and template " + plan.group + " of the failed release");
+      auto h = svc_.health_checks().Delete(env.project, plan.instance_template, {});
+      if (!h.ok() && !IsNotFound(h.status())) return h.status();
+      step("deleted group, template and health check " + plan.group + " of the failed release");
     }
     res.outcome = Outcome::kRolledBack;
     result = "health check failed: " + why + "; rolled back";
     res.message = fmt::format(
-        "{}: release {} failed its health check ({}); rolled back: {}", env.name, plan.release,
-        why,
+        "{}: release {} failed its health check ({}); rolled back: {}", env.name, plan.release, why,
         plan.live ? fmt::format("release {} still serves, untouched", plan.live)
                   : std::string("nothing served before, nothing serves now"));
   } else {
@@ -1038,8 +1117,8 @@ Result<DeployResult> Deployer::Fail(const Environment& env, const Plan& plan,
     r->seconds = secs;
     r->result = result;
     r->owner.clear();
-    r->cleaned = res.outcome == Outcome::kRolledBack && plan.strategy == Strategy::kRedBlack &&
-                 !plan.warm;
+    r->cleaned =
+        res.outcome == Outcome::kRolledBack && plan.strategy == Strategy::kRedBlack && !plan.warm;
   });
   if (!rec.ok()) return rec.status();
   res.seconds = secs;
@@ -1097,9 +1176,9 @@ Result<std::vector<std::string>> Deployer::Reap(const Environment& env) {
       (void)svc_.instance_group_managers().Resize(env.project, env.zone, r->group, 0, {});
       Status st = DeleteGroup(env, r->group);
       if (st.ok()) {
-        did.push_back(fmt::format("deleted group {} (release {}: {})", r->group, r->number,
-                                  r->state == state::kDisabled ? "its retention ended"
-                                                               : "no longer needed"));
+        did.push_back(
+            fmt::format("deleted group {} (release {}: {})", r->group, r->number,
+                        r->state == state::kDisabled ? "its retention ended" : "no longer needed"));
       } else {
         gone = false;
       }
@@ -1111,6 +1190,8 @@ Result<std::vector<std::string>> Deployer::Reap(const Environment& env) {
       } else if (!IsNotFound(t.status())) {
         gone = false;  // Still in use (its group is being deleted): the next reap retries.
       }
+      auto h = svc_.health_checks().Delete(env.project, r->instance_template, {});
+      if (!h.ok() && !IsNotFound(h.status())) gone = false;
     }
     if (!gone) continue;
     (r->state == state::kFailed ? cleaned : retired).push_back(r->number);
@@ -1123,9 +1204,9 @@ Result<std::vector<std::string>> Deployer::Reap(const Environment& env) {
     return std::find(v.begin(), v.end(), n) != v.end();
   };
   ReleaseLedger ledger(svc_.projects(), env.project, env.service, env.name);
-  IMAGO_RETURN_IF_ERROR(ledger.Update(
-      [&](std::vector<Release>* rs, std::vector<std::pair<std::string, std::string>>* extra)
-          -> Status {
+  IMAGO_RETURN_IF_ERROR(
+      ledger.Update([&](std::vector<Release>* rs,
+                        std::vector<std::pair<std::string, std::string>>* extra) -> Status {
         for (auto& r : *rs) {
           if (has(retired, r.number)) r.state = state::kRetired;
           if (has(cleaned, r.number)) r.cleaned = true;

@@ -138,10 +138,19 @@ class Deployer {
   /// The end of a release that never got healthy: undone or left, recorded.
   compute::Result<DeployResult> Fail(const Environment& env, const Plan& plan,
                                      const std::string& why, int64_t start, const Listener& l);
-  compute::Status EnsureHealthCheck(const Environment& env);
+  /// The health check `name` (a release's own: named as its template) with
+  /// env's settings.
+  compute::Status EnsureHealthCheck(const Environment& env, const std::string& name);
   compute::Status EnsureTemplate(const Environment& env, const Plan& plan);
   compute::Status EnsureGroup(const Environment& env, const Plan& plan, const std::string& group);
-  compute::Status EnsureLoadBalancer(const Environment& env, const std::string& group);
+  /// The load balancer of `env`, sending to `group`, with `warm` (when not
+  /// empty) a backend at capacityScaler 0. Made when missing. `add_only`:
+  /// only adds `group` at full capacity beside the backends as they are (the
+  /// first half of a switch: make before break). The backend service
+  /// judges with `health_check`, the serving release's.
+  compute::Status EnsureLoadBalancer(const Environment& env, const std::string& group,
+                                     const std::string& warm, bool add_only,
+                                     const std::string& health_check);
   compute::Status DeleteGroup(const Environment& env, const std::string& group);
   /// Waits until `group` has `want` RUNNING instances, all HEALTHY, from
   /// `tmpl` (when not empty), and is stable. kDeadlineExceeded-like: false in
@@ -151,10 +160,9 @@ class Deployer {
                               const std::atomic<bool>* cancel, bool* healthy, std::string* why);
   compute::Status WaitServing(const Environment& env, const std::string& group, int want,
                               const Listener& l, const std::atomic<bool>* cancel, bool* serving);
-  compute::Result<lifecycle::Release> Record(const Environment& env, int number,
-                                             const std::function<void(lifecycle::Release*)>& edit,
-                                             const std::function<void(std::vector<lifecycle::Release>*)>&
-                                                 others = nullptr);
+  compute::Result<lifecycle::Release> Record(
+      const Environment& env, int number, const std::function<void(lifecycle::Release*)>& edit,
+      const std::function<void(std::vector<lifecycle::Release>*)>& others = nullptr);
   std::string Now() const;
 
   compute::Service& svc_;
