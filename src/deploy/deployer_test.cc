@@ -24,7 +24,8 @@ namespace state = lifecycle::release_state;
 class DeployerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    clock_ = std::make_unique<compute::ManualClock>(*compute::ParseTimestamp("2026-11-28T10:00:00Z"));
+    clock_ =
+        std::make_unique<compute::ManualClock>(*compute::ParseTimestamp("2026-11-28T10:00:00Z"));
     cloud_ = testenv::OpenTestCloud({dir_.path() + "/home", clock_.get()});
     deployer_ = std::make_unique<Deployer>(*cloud_, *clock_, "tester@host", 10);
   }
@@ -73,7 +74,9 @@ class DeployerTest : public ::testing::Test {
         {{"name", name},
          {"properties",
           {{"machineType", "e2-micro"},
-           {"disks", {{{"boot", true}, {"initializeParams", {{"sourceImage", "global/images/" + image}}}}}}}}});
+           {"disks",
+            {{{"boot", true},
+              {"initializeParams", {{"sourceImage", "global/images/" + image}}}}}}}}});
     ASSERT_TRUE(cloud_->instance_templates().Insert("local", *t, {}).ok());
     auto g = compute::InstanceGroupManagerFromJson(
         {{"name", name}, {"instanceTemplate", name}, {"targetSize", 0}});
@@ -271,15 +274,13 @@ TEST_F(DeployerTest, TheLedgerNeverLosesAConcurrentWrite) {
                                   r.number = 1;
                                   r2->push_back(r);
                                   return compute::Status::OK();
-                                })
-                                   .ok());
+                                }).ok());
                  }
                  Release r;
                  r.number = static_cast<int>(rs->size()) + 1;
                  rs->push_back(r);
                  return compute::Status::OK();
-               })
-                  .ok());
+               }).ok());
   EXPECT_EQ(calls, 2);
   auto rs = a.Read();
   ASSERT_TRUE(rs.ok());

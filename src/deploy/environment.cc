@@ -20,8 +20,12 @@ using base::YamlChecker;
 using compute::Result;
 using compute::Status;
 
-const char* ModelName(Model m) { return m == Model::kPush ? "push" : "pull"; }
-const char* StrategyName(Strategy s) { return s == Strategy::kRedBlack ? "red-black" : "rolling"; }
+const char* ModelName(Model m) {
+  return m == Model::kPush ? "push" : "pull";
+}
+const char* StrategyName(Strategy s) {
+  return s == Strategy::kRedBlack ? "red-black" : "rolling";
+}
 
 namespace {
 
@@ -90,7 +94,8 @@ Status Map(const YamlChecker& c, const YAML::Node& n, const std::string& where) 
 Status ConfigKey(const YamlChecker& c, const YAML::Node& at, const std::string& where,
                  const std::string& key) {
   bool ok = !key.empty() && key.size() < 128;
-  for (char ch : key) ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_');
+  for (char ch : key)
+    ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_');
   if (!ok) return c.Error(at, where, "a metadata key is 1-127 characters of [a-zA-Z0-9-_]");
   if (key.starts_with("imago-")) {
     return c.Error(at, where, "keys starting with imago- are imago's own; choose another name");
@@ -105,8 +110,7 @@ Result<std::string> FindEnvironmentFile(const std::string& dir, const std::strin
   if (name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml") ||
       name_or_path.find('/') != std::string::npos) {
     if (stat(name_or_path.c_str(), &st) == 0) return name_or_path;
-    return Status::ResourceNotFound("The environment file '" + name_or_path +
-                                    "' does not exist.");
+    return Status::ResourceNotFound("The environment file '" + name_or_path + "' does not exist.");
   }
   for (const char* ext : {".yaml", ".yml"}) {
     std::string p = (std::filesystem::path(dir) / (name_or_path + ext)).string();
@@ -153,10 +157,10 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   };
   IMAGO_RETURN_IF_ERROR(str(root, "service", "service", &env.service));
   if (env.service.empty()) {
-    return c.Error(root, "service", "missing: the service's name (it names what is made, e.g. web)");
+    return c.Error(root, "service",
+                   "missing: the service's name (it names what is made, e.g. web)");
   }
-  if (!compute::ValidateName("service", env.service).ok() ||
-      env.Prefix().size() + 5 > 63) {
+  if (!compute::ValidateName("service", env.service).ok() || env.Prefix().size() + 5 > 63) {
     return c.Error(root["service"], "service",
                    fmt::format("'{}' with the environment '{}' must make a resource name: "
                                "lowercase letters, digits and dashes, at most {} characters",
@@ -244,10 +248,10 @@ Result<Environment> LoadEnvironment(const std::string& path) {
 
   if (YAML::Node h = root["health_check"]; h.IsDefined()) {
     IMAGO_RETURN_IF_ERROR(Map(c, h, "health_check"));
-    IMAGO_RETURN_IF_ERROR(c.OnlyKeys(h, "health_check",
-                                     {"protocol", "port", "path", "response", "interval",
-                                      "timeout", "healthy_threshold", "unhealthy_threshold",
-                                      "initial_delay"}));
+    IMAGO_RETURN_IF_ERROR(
+        c.OnlyKeys(h, "health_check",
+                   {"protocol", "port", "path", "response", "interval", "timeout",
+                    "healthy_threshold", "unhealthy_threshold", "initial_delay"}));
     HealthSpec& hs = env.health;
     IMAGO_RETURN_IF_ERROR(str(h, "protocol", "health_check.protocol", &hs.protocol));
     for (auto& ch : hs.protocol) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
@@ -261,20 +265,20 @@ Result<Environment> LoadEnvironment(const std::string& path) {
     if (hs.protocol == "TCP" && h["path"].IsDefined()) {
       return c.Error(h["path"], "health_check.path", "a TCP check has no path");
     }
-    IMAGO_RETURN_IF_ERROR(IntSeconds(c, h, "interval", "health_check.interval", 1, 300,
-                                     &hs.interval_sec));
-    IMAGO_RETURN_IF_ERROR(IntSeconds(c, h, "timeout", "health_check.timeout", 1, 300,
-                                     &hs.timeout_sec));
+    IMAGO_RETURN_IF_ERROR(
+        IntSeconds(c, h, "interval", "health_check.interval", 1, 300, &hs.interval_sec));
+    IMAGO_RETURN_IF_ERROR(
+        IntSeconds(c, h, "timeout", "health_check.timeout", 1, 300, &hs.timeout_sec));
     if (hs.timeout_sec > hs.interval_sec) {
       return c.Error(h["timeout"].IsDefined() ? h["timeout"] : h, "health_check.timeout",
                      "is longer than health_check.interval");
     }
-    IMAGO_RETURN_IF_ERROR(Int(c, h, "healthy_threshold", "health_check.healthy_threshold", 1,
-                              10, &hs.healthy_threshold));
-    IMAGO_RETURN_IF_ERROR(Int(c, h, "unhealthy_threshold", "health_check.unhealthy_threshold",
-                              1, 10, &hs.unhealthy_threshold));
-    IMAGO_RETURN_IF_ERROR(IntSeconds(c, h, "initial_delay", "health_check.initial_delay", 0,
-                                     3600, &hs.initial_delay_sec));
+    IMAGO_RETURN_IF_ERROR(Int(c, h, "healthy_threshold", "health_check.healthy_threshold", 1, 10,
+                              &hs.healthy_threshold));
+    IMAGO_RETURN_IF_ERROR(Int(c, h, "unhealthy_threshold", "health_check.unhealthy_threshold", 1,
+                              10, &hs.unhealthy_threshold));
+    IMAGO_RETURN_IF_ERROR(IntSeconds(c, h, "initial_delay", "health_check.initial_delay", 0, 3600,
+                                     &hs.initial_delay_sec));
   }
   if (env.health.port == 0) env.health.port = env.port;
 
@@ -284,17 +288,17 @@ Result<Environment> LoadEnvironment(const std::string& path) {
       type = s.Scalar();
     } else {
       IMAGO_RETURN_IF_ERROR(Map(c, s, "strategy"));
-      IMAGO_RETURN_IF_ERROR(c.OnlyKeys(s, "strategy",
-                                       {"type", "keep_previous", "max_surge", "max_unavailable",
-                                        "rollback_on_failure"}));
+      IMAGO_RETURN_IF_ERROR(c.OnlyKeys(
+          s, "strategy",
+          {"type", "keep_previous", "max_surge", "max_unavailable", "rollback_on_failure"}));
       IMAGO_RETURN_IF_ERROR(str(s, "type", "strategy.type", &type));
-      IMAGO_RETURN_IF_ERROR(Seconds(c, s, "keep_previous", "strategy.keep_previous", 0,
-                                    30 * 86400, &env.keep_previous_sec));
+      IMAGO_RETURN_IF_ERROR(Seconds(c, s, "keep_previous", "strategy.keep_previous", 0, 30 * 86400,
+                                    &env.keep_previous_sec));
       IMAGO_RETURN_IF_ERROR(Int(c, s, "max_surge", "strategy.max_surge", 0, 100, &env.max_surge));
-      IMAGO_RETURN_IF_ERROR(Int(c, s, "max_unavailable", "strategy.max_unavailable", 0, 100,
-                                &env.max_unavailable));
       IMAGO_RETURN_IF_ERROR(
-          Bool(c, s, "rollback_on_failure", "strategy.rollback_on_failure", &env.rollback_on_failure));
+          Int(c, s, "max_unavailable", "strategy.max_unavailable", 0, 100, &env.max_unavailable));
+      IMAGO_RETURN_IF_ERROR(Bool(c, s, "rollback_on_failure", "strategy.rollback_on_failure",
+                                 &env.rollback_on_failure));
     }
     YAML::Node at = s.IsScalar() ? s : s["type"];
     if (type == "red-black" || type == "blue-green" || type.empty()) {
@@ -326,9 +330,10 @@ Result<Environment> LoadEnvironment(const std::string& path) {
 }
 
 std::string ConfigHash(const Environment& env) {
-  std::string canonical = fmt::format("model={}\nmachine_type={}\nport={}\n",
-                                      ModelName(env.model), env.machine_type, env.port);
-  for (const auto& [k, v] : env.config) canonical += k + "=" + std::to_string(v.size()) + ":" + v + "\n";
+  std::string canonical = fmt::format("model={}\nmachine_type={}\nport={}\n", ModelName(env.model),
+                                      env.machine_type, env.port);
+  for (const auto& [k, v] : env.config)
+    canonical += k + "=" + std::to_string(v.size()) + ":" + v + "\n";
   return compute::ShortFingerprint(canonical);
 }
 

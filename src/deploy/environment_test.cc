@@ -93,11 +93,13 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
                 "model, size, autoscaling, machine_type, port, config, files, health_check, "
                 "strategy, load_balancer, timeout)");
   EXPECT_EQ(Error("image: {family: app}\nload_balancer: {port: 8080}\n"),
-            path + ":1: key 'service': missing: the service's name (it names what is made, e.g. "
-                   "web)");
+            path +
+                ":1: key 'service': missing: the service's name (it names what is made, e.g. "
+                "web)");
   EXPECT_EQ(Error("service: web\nimage: {family: app, name: app-v1}\nload_balancer: {port: 1}\n"),
             path + ":2: key 'image': give exactly one of family (tracked) and name (pinned)");
-  EXPECT_NE(Error(std::string(kMinimal) + "files: {conf: nope.conf}\n").find(":6: key 'files.conf': no such file"),
+  EXPECT_NE(Error(std::string(kMinimal) + "files: {conf: nope.conf}\n")
+                .find(":6: key 'files.conf': no such file"),
             std::string::npos);
   EXPECT_NE(Error(std::string(kMinimal) + "config: {imago-ports: 80}\n").find("imago's own"),
             std::string::npos);
