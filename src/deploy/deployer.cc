@@ -91,6 +91,18 @@ int64_t SteadyUs() {
       .count();
 }
 
+// A plan of `action` for `env`: who and where, nothing planned yet.
+Plan PlanFor(const Environment& env, const std::string& action) {
+  Plan p;
+  p.action = action;
+  p.env = env.name;
+  p.service = env.service;
+  p.project = env.project;
+  p.zone = env.zone;
+  p.strategy = env.strategy;
+  return p;
+}
+
 bool IsNotFound(const Status& st) {
   return st.code() == Code::kNotFound;
 }
@@ -208,13 +220,7 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
   const Release* live = Last(*releases, state::kLive);
   const Release* running = Last(*releases, state::kDeploying);
 
-  Plan p;
-  p.action = action;
-  p.env = env.name;
-  p.service = env.service;
-  p.project = env.project;
-  p.zone = env.zone;
-  p.strategy = env.strategy;
+  Plan p = PlanFor(env, action);
   p.model = env.model;
   p.image = image->name;
   p.image_id = std::to_string(image->id);
@@ -383,13 +389,7 @@ Result<Plan> Deployer::PlanRollback(const Environment& env, int to) {
   bool template_exists = svc_.instance_templates().Get(env.project, target->instance_template).ok();
   // Back to the target's own template: its exact image and configuration.
   auto back = [&]() {
-    Plan p;
-    p.action = "rollback";
-    p.env = env.name;
-    p.service = env.service;
-    p.project = env.project;
-    p.zone = env.zone;
-    p.strategy = env.strategy;
+    Plan p = PlanFor(env, "rollback");
     p.model = target->model == "pull" ? Model::kPull : Model::kPush;
     p.image = target->image;
     p.image_id = target->image_id;
