@@ -138,19 +138,28 @@ Result<bool> StopSwitchIfIdle(LocalStore& s, const std::string& project) {
   const std::string sock = NetDir(s.home()) + "/" + project + ".vde";
   const std::string pid_file = NetDir(s.home()) + "/" + project + ".pid";
   if (SwitchPid(pid_file) == 0) return false;
-  bool stopped = false;
-  std::lock_guard guard(s.mu());
-  Status st = s.catalog().db().WriteTxn([&]() -> Status {
+  // Within a transaction: whether an instance of the project runs or is about to.
+  auto busy = [&](bool* out) -> Status {
     auto rows = s.catalog().AllResources(kInstanceKind);
     if (!rows.ok()) return rows.status();
+    *out = false;
     for (const auto& r : *rows) {
-      if (r.project != project) continue;
       const std::string status = r.status();
-      if (status == "PROVISIONING" || status == "STAGING" || status == "RUNNING" ||
-          status == "STOPPING") {
-        return Status::OK();
-      }
+      *out = *out || (r.project == project && (status == "PROVISIONING" || status == "STAGING" ||
+                                               status == "RUNNING" || status == "STOPPING"));
     }
+    return Status::OK();
+  };
+  std::lock_guard guard(s.mu());
+  // Every command's recovery asks: a read answers the usual case (VMs run)
+  // without taking the catalog's write lock.
+  bool in_use = false;
+  IMAGO_RETURN_IF_ERROR(s.catalog().db().ReadTxn([&] { return busy(&in_use); }));
+  if (in_use) return false;
+  bool stopped = false;
+  Status st = s.catalog().db().WriteTxn([&]() -> Status {
+    IMAGO_RETURN_IF_ERROR(busy(&in_use));
+    if (in_use) return Status::OK();
     auto lock = LockSwitch(s.home(), project);
     if (!lock.ok()) return lock.status();
     const int pid = SwitchPid(pid_file);
