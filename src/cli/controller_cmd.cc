@@ -22,6 +22,7 @@
 #include "groups/controller.h"
 #include "lb/balancer.h"
 #include "lb/haproxy.h"
+#include "secrets/bundle_store.h"
 
 namespace imago::cli {
 
@@ -162,13 +163,15 @@ Status RunControllerLoop(Context& ctx, compute::Service& svc, int interval_ms,
   lb::Balancer balancer(svc, proxy, project, [&clock] { return clock.Now(); });
   const bool balancing = svc.load_balancer_runtime() != nullptr;
   if (balancing) controller.set_drain_gate(&balancer);
-  // Deploys' kept groups whose window ended (docs/deploy.md): every 30 s.
+  // Deploys' kept groups whose window ended (docs/deploy.md), and secrets
+  // whose template is gone: every 30 s.
+  secrets::BundleStore bundles(ctx.Home());
   auto next_reap = std::chrono::steady_clock::now();
   while (!stop) {
     auto t0 = std::chrono::steady_clock::now();
     if (t0 >= next_reap) {
       next_reap = t0 + std::chrono::seconds(30);
-      auto reaped = deploy::ReapAll(svc, clock, project);
+      auto reaped = deploy::ReapAll(svc, clock, project, &bundles);
       if (reaped.ok()) {
         for (const auto& line : *reaped) std::cerr << "deploy: " << line << "\n";
       } else {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@
 #include "cli/output.h"
 #include "deploy/deployer.h"
 #include "deploy/environment.h"
+#include "secrets/bundle_store.h"
 
 namespace imago::cli {
 
@@ -47,6 +49,19 @@ compute::Result<deploy::Environment> Load(Context& ctx, const Flags& f, const st
   if (env->zone.empty()) env->zone = ctx.g.zone;
   return env;
 }
+
+// A deployer of `svc` that keeps releases' secrets where the local cloud's
+// metadata server finds them (on GCE it has none: secrets are refused).
+struct DeployerFor {
+  DeployerFor(Context& ctx, compute::Service& svc) : d(svc, ctx.Clock(), "") {
+    if (ctx.g.cloud == "local") {
+      bundles = std::make_unique<secrets::BundleStore>(ctx.Home());
+      d.set_secrets(bundles.get(), {});
+    }
+  }
+  std::unique_ptr<secrets::BundleStore> bundles;
+  deploy::Deployer d;
+};
 
 // One environment's deploys, one at a time on this machine: a second waits
 // (*waited says so: its plan is then made again).
@@ -178,7 +193,8 @@ int RunDeploy(Context& ctx, const Flags& f) {
   if (!svc) return ctx.exit_code;
   auto env = Load(ctx, f, f.env);
   if (!env.ok()) return ctx.Fail(cmd, env.status());
-  deploy::Deployer d(*svc, ctx.Clock(), "");
+  DeployerFor holder(ctx, *svc);
+  deploy::Deployer& d = holder.d;
   return PlanAndApply(
       ctx, cmd, *svc, d, *env, [&] { return d.PlanDeploy(*env); }, f);
 }
@@ -189,7 +205,8 @@ int RunRollback(Context& ctx, const Flags& f) {
   if (!svc) return ctx.exit_code;
   auto env = Load(ctx, f, f.env);
   if (!env.ok()) return ctx.Fail(cmd, env.status());
-  deploy::Deployer d(*svc, ctx.Clock(), "");
+  DeployerFor holder(ctx, *svc);
+  deploy::Deployer& d = holder.d;
   return PlanAndApply(
       ctx, cmd, *svc, d, *env, [&] { return d.PlanRollback(*env, f.to); }, f);
 }
@@ -208,7 +225,8 @@ int RunPromote(Context& ctx, const Flags& f) {
                              "service's image between its environments.",
                              from->file, from->service, to->file, to->service)));
   }
-  deploy::Deployer d(*svc, ctx.Clock(), "");
+  DeployerFor holder(ctx, *svc);
+  deploy::Deployer& d = holder.d;
   return PlanAndApply(
       ctx, cmd, *svc, d, *to, [&] { return d.PlanPromotion(*from, *to); }, f);
 }
@@ -219,7 +237,8 @@ int RunReleases(Context& ctx, const Flags& f) {
   if (!svc) return ctx.exit_code;
   auto env = Load(ctx, f, f.env);
   if (!env.ok()) return ctx.Fail(cmd, env.status());
-  deploy::Deployer d(*svc, ctx.Clock(), "");
+  DeployerFor holder(ctx, *svc);
+  deploy::Deployer& d = holder.d;
   auto rs = d.Releases(*env);
   if (!rs.ok()) return ctx.Fail(cmd, rs.status());
   std::vector<Json> rows;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -29,7 +31,8 @@ namespace {
 
 // The startup-script of a pull release: fetches the release's configuration
 // from the project's metadata (its key is the instance's imago-config-key),
-// writes each item to /run/imago/config/KEY, and runs the configuration's
+// writes each item to /run/imago/config/KEY and each secret to
+// /run/imago/secrets/NAME (mode 0600), and runs the configuration's
 // own startup-script when it has one. busybox or a full Debian: wget or curl.
 constexpr const char* kPullLoader = R"(#!/bin/sh
 # imago pull model: this release's configuration lives in the project's
@@ -45,6 +48,14 @@ get "project/attributes/$key" >/run/imago/config.b64 || exit 1
 while read -r k v; do
   [ -n "$k" ] && echo "$v" | base64 -d >"/run/imago/config/$k"
 done </run/imago/config.b64
+# Secrets (names in imago-secrets): only this guest's metadata server has
+# them; kept in /run (memory), readable by root only.
+names=$(get instance/attributes/imago-secrets) || names=
+if [ -n "$names" ]; then
+  (umask 077; mkdir -p /run/imago/secrets
+   for n in $names; do get "instance/attributes/$n" >"/run/imago/secrets/$n" || exit 1; done) ||
+    exit 1
+fi
 echo "imago: configuration $key pulled" >/dev/console 2>/dev/null
 if [ -f /run/imago/config/startup-script ]; then
   exec sh /run/imago/config/startup-script
@@ -179,11 +190,62 @@ std::string Deployer::Now() const {
   return compute::FormatRfc3339(clock_.Now());
 }
 
+Status Deployer::CanDeliverSecrets(const Environment& env) const {
+  if (env.secrets.empty() || bundles_) return Status::OK();
+  return Status::Invalid(fmt::format(
+      "{}: secrets: only the local cloud can hand secrets to VMs yet (on GCE a VM reads them "
+      "itself, e.g. with Vault Agent's gcp auth); remove secrets: or deploy with --cloud local",
+      env.file));
+}
+
+Result<secrets::Values> Deployer::ResolveSecrets(const Environment& env) {
+  IMAGO_RETURN_IF_ERROR(CanDeliverSecrets(env));
+  secrets::ResolverOptions opts = resolver_;
+  if (opts.base_dir == "." && !env.file.empty()) {
+    opts.base_dir = std::filesystem::path(env.file).parent_path().string();
+    if (opts.base_dir.empty()) opts.base_dir = ".";
+  }
+  auto values = secrets::Resolve(env.secrets, opts);
+  if (!values.ok()) {
+    return Status(values.status().code(),
+                  fmt::format("{}: {}; nothing was changed", env.file, values.status().message()));
+  }
+  return values;
+}
+
+bool Deployer::SameSecrets(const std::string& project, const std::string& tmpl,
+                           const secrets::Values& values, std::vector<std::string>* changed) const {
+  secrets::Values kept;
+  if (bundles_ && !tmpl.empty()) {
+    auto got = bundles_->Get(project, tmpl);
+    if (got.ok()) kept = std::move(*got);
+  }
+  std::map<std::string, std::string> before(kept.begin(), kept.end());
+  std::map<std::string, std::string> now(values.begin(), values.end());
+  for (const auto& [name, value] : now) {
+    auto it = before.find(name);
+    if (it == before.end() || it->second != value) changed->push_back(name);
+  }
+  for (const auto& [name, value] : before) {
+    if (!now.count(name)) changed->push_back(name + " (removed)");
+  }
+  return changed->empty();
+}
+
+Status Deployer::DeleteTemplate(const std::string& project, const std::string& name) {
+  auto t = svc_.instance_templates().Delete(project, name, {});
+  if (!t.ok() && !IsNotFound(t.status())) return t.status();
+  // The secrets go with the template that named them, never before it.
+  if (bundles_) IMAGO_RETURN_IF_ERROR(bundles_->Remove(project, name));
+  return Status::OK();
+}
+
 Result<std::vector<Release>> Deployer::Releases(const Environment& env) {
   return ReleaseLedger(svc_.projects(), env.project, env.service, env.name).Read();
 }
 
 Result<Plan> Deployer::PlanDeploy(const Environment& env) {
+  IMAGO_RETURN_IF_ERROR(CanDeliverSecrets(env));  // Before any call to the cloud.
   Result<compute::Image> image = Status::Internal("unset");
   if (!env.image_family.empty()) {
     image = svc_.images().GetFromFamily(env.project, env.image_family);
@@ -203,6 +265,7 @@ Result<Plan> Deployer::PlanDeploy(const Environment& env) {
 
 Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& image_id,
                                  const std::string& why, const std::string& action) {
+  IMAGO_RETURN_IF_ERROR(CanDeliverSecrets(env));
   auto image = svc_.images().Get(env.project, image_id);
   if (!image.ok()) return image.status();
   auto st = image->State();
@@ -228,6 +291,14 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
   if (digest != image->labels.end()) p.image_digest = digest->second;
   p.config_hash = ConfigHash(env);
   p.size = env.size;
+  if (!env.secrets.empty()) {
+    auto values = ResolveSecrets(env);
+    if (!values.ok()) return values.status();
+    p.secret_values = std::move(*values);
+  }
+  std::vector<std::string> secrets_changed;
+  const bool same_secrets =
+      !live || SameSecrets(env.project, live->instance_template, p.secret_values, &secrets_changed);
   if (live) {
     p.live = live->number;
     p.live_group = live->group;
@@ -243,7 +314,7 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
   }
   if (action == "deploy" && live && live_group_exists && live->image_id == p.image_id &&
       live->config_hash == p.config_hash && live->strategy == StrategyName(env.strategy) &&
-      live->size == env.size && !running) {
+      live->size == env.size && same_secrets && !running) {
     p.group = live->group;
     p.instance_template = live->instance_template;
     p.steps.push_back(
@@ -278,6 +349,10 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
                               : fmt::format("image changed from {} to {}", live->image, p.image));
       }
       if (live->config_hash != p.config_hash) reasons.push_back("configuration changed");
+      if (!same_secrets && live->config_hash == p.config_hash) {
+        reasons.push_back("secrets changed: " +
+                          fmt::format("{}", fmt::join(secrets_changed, ", ")));
+      }
       if (live->strategy != StrategyName(env.strategy)) {
         reasons.push_back(fmt::format("strategy changed from {} to {}", live->strategy,
                                       StrategyName(env.strategy)));
@@ -310,8 +385,12 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
   auto tmpl = svc_.instance_templates().Get(env.project, p.instance_template);
   p.steps.push_back(
       {tmpl.ok() ? '=' : '+', "instance template", p.instance_template,
-       fmt::format("{}, {}, {} configuration item(s){}", p.image, env.machine_type,
-                   env.config.size(), env.model == Model::kPull ? " pulled at boot" : "")});
+       fmt::format("{}, {}, {} configuration item(s){}{}", p.image, env.machine_type,
+                   env.config.size(),
+                   env.secrets.empty()
+                       ? ""
+                       : fmt::format(", {} secret(s) handed over at boot", env.secrets.size()),
+                   env.model == Model::kPull ? " pulled at boot" : "")});
   if (env.strategy == Strategy::kRedBlack) {
     p.steps.push_back(
         {warm ? '=' : '+', "group", p.group,
@@ -564,6 +643,13 @@ Status Deployer::EnsureTemplate(const Environment& env, const Plan& plan) {
     items.emplace_back("startup-script", kPullLoader);
   }
   items.emplace_back("imago-ports", ports);
+  if (!plan.secret_values.empty()) {
+    // Names only; the values stay in the bundle, for the metadata server.
+    std::string names;
+    for (const auto& [name, value] : plan.secret_values) names += (names.empty() ? "" : " ") + name;
+    items.emplace_back(secrets::kBundleKey, plan.instance_template);
+    items.emplace_back(secrets::kNamesKey, names);
+  }
   return compute::OperationStatus(svc_.instance_templates().Insert(env.project, t, {}));
 }
 
@@ -960,6 +1046,13 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
 
   // 2. What the release runs on.
   IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template));
+  if (!plan.secret_values.empty()) {
+    // Before the template: no instance of it may boot without its secrets.
+    if (!bundles_) return Status::Invalid("secrets: this cloud cannot hand secrets to VMs");
+    IMAGO_RETURN_IF_ERROR(bundles_->Put(env.project, plan.instance_template, plan.secret_values));
+    step(fmt::format("{} secret(s) kept for the guests of {} (never in metadata)",
+                     plan.secret_values.size(), plan.instance_template));
+  }
   IMAGO_RETURN_IF_ERROR(EnsureTemplate(env, plan));
   step("instance template " + plan.instance_template + " ready");
   IMAGO_RETURN_IF_ERROR(EnsureGroup(env, plan, plan.group));
@@ -1075,8 +1168,7 @@ Result<DeployResult> Deployer::Fail(const Environment& env, const Plan& plan,
     // The previous group never left the load balancer: delete the new one.
     if (!plan.warm) {
       IMAGO_RETURN_IF_ERROR(DeleteGroup(env, plan.group));
-      auto t = svc_.instance_templates().Delete(env.project, plan.instance_template, {});
-      if (!t.ok() && !IsNotFound(t.status())) return t.status();
+      IMAGO_RETURN_IF_ERROR(DeleteTemplate(env.project, plan.instance_template));
       auto h = svc_.health_checks().Delete(env.project, plan.instance_template, {});
       if (!h.ok() && !IsNotFound(h.status())) return h.status();
       step("deleted group, template and health check " + plan.group + " of the failed release");
@@ -1184,11 +1276,12 @@ Result<std::vector<std::string>> Deployer::Reap(const Environment& env) {
       }
     }
     if (!r->instance_template.empty() && !keep_templates.count(r->instance_template)) {
-      auto t = svc_.instance_templates().Delete(env.project, r->instance_template, {});
-      if (t.ok()) {
-        did.push_back("deleted instance template " + r->instance_template);
-      } else if (!IsNotFound(t.status())) {
+      bool existed = svc_.instance_templates().Get(env.project, r->instance_template).ok();
+      Status t = DeleteTemplate(env.project, r->instance_template);
+      if (!t.ok()) {
         gone = false;  // Still in use (its group is being deleted): the next reap retries.
+      } else if (existed) {
+        did.push_back("deleted instance template " + r->instance_template);
       }
       auto h = svc_.health_checks().Delete(env.project, r->instance_template, {});
       if (!h.ok() && !IsNotFound(h.status())) gone = false;
@@ -1221,11 +1314,20 @@ Result<std::vector<std::string>> Deployer::Reap(const Environment& env) {
 }
 
 Result<std::vector<std::string>> ReapAll(compute::Service& svc, const compute::Clock& clock,
-                                         const std::string& project) {
+                                         const std::string& project,
+                                         secrets::BundleStore* bundles) {
   auto p = svc.projects().Get(project);
   if (!p.ok()) return p.status();
   std::vector<std::string> did;
   Deployer d(svc, clock, "imago-controller");
+  if (bundles) d.set_secrets(bundles, {});
+  // Templates a deploy is making now: their bundle is written first.
+  std::set<std::string> deploying;
+  for (const auto& [key, releases] : lifecycle::AllLedgers(p->common_instance_metadata.items)) {
+    for (const auto& r : releases) {
+      if (r.state == state::kDeploying) deploying.insert(r.instance_template);
+    }
+  }
   for (const auto& [key, releases] : lifecycle::AllLedgers(p->common_instance_metadata.items)) {
     if (releases.empty()) continue;
     const Release& last = releases.back();
@@ -1239,6 +1341,18 @@ Result<std::vector<std::string>> ReapAll(compute::Service& svc, const compute::C
     auto r = d.Reap(env);
     if (!r.ok()) return r.status();
     for (auto& line : *r) did.push_back(env.Prefix() + ": " + line);
+  }
+  // A bundle whose template is gone (deleted by hand, or a run killed
+  // between the two deletes) and that no deploy is making.
+  if (bundles) {
+    for (const auto& name : bundles->List(project)) {
+      if (deploying.count(name)) continue;
+      auto t = svc.instance_templates().Get(project, name);
+      if (t.ok() || !IsNotFound(t.status())) continue;
+      if (bundles->Remove(project, name).ok()) {
+        did.push_back("deleted the secrets of " + name + " (its template is gone)");
+      }
+    }
   }
   return did;
 }

@@ -24,6 +24,8 @@
 #include "compute/time_util.h"
 #include "deploy/environment.h"
 #include "lifecycle/release_ledger.h"
+#include "secrets/bundle_store.h"
+#include "secrets/resolver.h"
 
 namespace imago::deploy {
 
@@ -54,6 +56,9 @@ struct Plan {
   std::string live_group, live_template;
   /// Rollback: re-enable this kept group (no boot) instead of making one.
   bool warm = false;
+  /// The secrets resolved for the release's template. Never printed: the
+  /// plan shows their names only (FormatPlan, PlanToJson).
+  secrets::Values secret_values;
   std::vector<PlanStep> steps;
 
   bool changes() const { return release != 0; }
@@ -92,6 +97,14 @@ class Deployer {
   Deployer(compute::Service& svc, const compute::Clock& clock, std::string who, int poll_ms = 1000);
   Deployer(const Deployer&) = delete;
   Deployer& operator=(const Deployer&) = delete;
+
+  /// Where releases' secrets go (the local cloud's store; not owned) and
+  /// how they are resolved. Without a store an environment with secrets is
+  /// refused at plan time: only the local cloud can hand them to VMs.
+  void set_secrets(secrets::BundleStore* store, secrets::ResolverOptions opts) {
+    bundles_ = store;
+    resolver_ = std::move(opts);
+  }
 
   /// What `imago deploy` would do for `env` (project and zone already
   /// filled in): resolves the family now and pins the image. 400 for an
@@ -164,19 +177,34 @@ class Deployer {
       const Environment& env, int number, const std::function<void(lifecycle::Release*)>& edit,
       const std::function<void(std::vector<lifecycle::Release>*)>& others = nullptr);
   std::string Now() const;
+  /// 400 when env has secrets and this cloud cannot hand them to VMs.
+  compute::Status CanDeliverSecrets(const Environment& env) const;
+  /// The env's secrets, resolved now (400-503 naming the failing one).
+  compute::Result<secrets::Values> ResolveSecrets(const Environment& env);
+  /// Whether template `tmpl`'s bundle holds exactly `values` (no bundle and
+  /// no values: the same). `changed` gets the names that differ.
+  bool SameSecrets(const std::string& project, const std::string& tmpl,
+                   const secrets::Values& values, std::vector<std::string>* changed) const;
+  /// Deletes template `name` and its secret bundle; OK when gone already.
+  compute::Status DeleteTemplate(const std::string& project, const std::string& name);
 
   compute::Service& svc_;
   const compute::Clock& clock_;
   std::string who_;
   int poll_ms_;
+  secrets::BundleStore* bundles_ = nullptr;
+  secrets::ResolverOptions resolver_;
 };
 
 /// Reap for every environment with a ledger in `project` (what the
 /// controller runs, so that a kept group goes when its window ends although
 /// no command runs). Says what it did, "web-dev: deleted group ...".
+/// With `bundles`, also deletes the secret bundles whose template is gone
+/// and that no release being deployed names.
 compute::Result<std::vector<std::string>> ReapAll(compute::Service& svc,
                                                   const compute::Clock& clock,
-                                                  const std::string& project);
+                                                  const std::string& project,
+                                                  secrets::BundleStore* bundles = nullptr);
 
 }  // namespace imago::deploy
 

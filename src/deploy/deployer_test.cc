@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -259,6 +260,70 @@ TEST_F(DeployerTest, ReapDeletesExpiredGroupsAndKeepsTheRollbackTarget) {
   ASSERT_TRUE(rs.ok());
   EXPECT_EQ((*rs)[0].state, state::kRetired);
   EXPECT_EQ((*rs)[1].state, state::kLive);
+}
+
+// Secrets: resolved at plan time (a failure changes nothing), compared with
+// the live release's bundle, never printed; bundles go with their template.
+TEST_F(DeployerTest, SecretsAreResolvedAtPlanTimeAndNeverShown) {
+  constexpr const char* kValue = "s3cret-7f3a-value";
+  Image("app-v1", "app");
+  const std::string extra = "secrets: {DB_PASSWORD: env:TEST_DB_PASSWORD}\n";
+  // Without a store (GCE): refused, naming why.
+  auto gce = deployer_->PlanDeploy(Env("dev", extra));
+  ASSERT_FALSE(gce.ok());
+  EXPECT_NE(gce.status().message().find("only the local cloud can hand secrets"), std::string::npos)
+      << gce.status().message();
+
+  std::map<std::string, std::string> vars;
+  secrets::ResolverOptions opts;
+  opts.getenv = [&vars](const char* n) -> const char* {
+    auto it = vars.find(n);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+  secrets::BundleStore store(dir_.path() + "/home");
+  deployer_->set_secrets(&store, opts);
+  Environment env = Env("dev", extra);
+  auto unset = deployer_->PlanDeploy(env);
+  ASSERT_FALSE(unset.ok());
+  EXPECT_NE(unset.status().message().find(
+                "secret DB_PASSWORD (env:TEST_DB_PASSWORD): the variable TEST_DB_PASSWORD is not "
+                "set; nothing was changed"),
+            std::string::npos)
+      << unset.status().message();
+
+  vars["TEST_DB_PASSWORD"] = kValue;
+  auto plan = deployer_->PlanDeploy(env);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  ASSERT_EQ(plan->secret_values.size(), 1u);
+  EXPECT_EQ(plan->secret_values[0].second, kValue);
+  std::string shown = FormatPlan(*plan) + PlanToJson(*plan).dump();
+  EXPECT_EQ(shown.find(kValue), std::string::npos) << shown;
+  EXPECT_NE(shown.find("1 secret(s) handed over at boot"), std::string::npos) << shown;
+  EXPECT_TRUE(store.List("local").empty());  // A plan writes nothing.
+
+  // Live with the same values: nothing to do; a changed value: a release.
+  Group("web-dev-v001", "app-v1");
+  Put(env, Live(1, "app-v1", env));
+  ASSERT_TRUE(store.Put("local", "web-dev-v001", {{"DB_PASSWORD", kValue}}).ok());
+  auto same = deployer_->PlanDeploy(env);
+  ASSERT_TRUE(same.ok()) << same.status().message();
+  EXPECT_FALSE(same->changes());
+  vars["TEST_DB_PASSWORD"] = "rotated-value";
+  auto rotated = deployer_->PlanDeploy(env);
+  ASSERT_TRUE(rotated.ok()) << rotated.status().message();
+  EXPECT_EQ(rotated->release, 2);
+  EXPECT_EQ(rotated->why, "secrets changed: DB_PASSWORD");
+
+  // The controller's sweep: a bundle whose template is gone goes, unless a
+  // deploy that is making that template is under way.
+  ASSERT_TRUE(store.Put("local", "web-dev-v007", {{"DB_PASSWORD", kValue}}).ok());
+  ASSERT_TRUE(store.Put("local", "web-dev-v008", {{"DB_PASSWORD", kValue}}).ok());
+  Release making = Live(8, "app-v1", env);
+  making.state = state::kDeploying;
+  Put(env, making);
+  auto swept = ReapAll(*cloud_, *clock_, "local", &store);
+  ASSERT_TRUE(swept.ok()) << swept.status().message();
+  EXPECT_EQ(store.List("local"), (std::vector<std::string>{"web-dev-v001", "web-dev-v008"}));
 }
 
 TEST_F(DeployerTest, TheLedgerNeverLosesAConcurrentWrite) {

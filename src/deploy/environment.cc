@@ -132,17 +132,18 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   const std::string dir = std::filesystem::path(path).parent_path().string();
   if (!root.IsMap()) return c.Error(root, "", "expected a map of settings (see docs/deploy.md)");
   // Keys the next issues bring: named, so that a user knows they are not ignored.
-  for (const char* later : {"secrets", "data_disks", "ttl", "allow_ttl"}) {
+  for (const char* later : {"data_disks", "ttl", "allow_ttl"}) {
     if (root[later].IsDefined()) {
       return c.Error(root[later], later,
                      "not supported yet (stateful disks, secrets and expiring environments are "
                      "planned; docs/deploy.md)");
     }
   }
-  IMAGO_RETURN_IF_ERROR(c.OnlyKeys(
-      root, "",
-      {"service", "project", "zone", "image", "model", "size", "autoscaling", "machine_type",
-       "port", "config", "files", "health_check", "strategy", "load_balancer", "timeout"}));
+  IMAGO_RETURN_IF_ERROR(
+      c.OnlyKeys(root, "",
+                 {"service", "project", "zone", "image", "model", "size", "autoscaling",
+                  "machine_type", "port", "config", "files", "secrets", "health_check", "strategy",
+                  "load_balancer", "timeout"}));
   if (Status st = compute::ValidateName("environment", env.name); !st.ok()) {
     return Status::Invalid(path + ": the file's name '" + env.name +
                            "' is the environment's name and must be lowercase letters, digits "
@@ -246,6 +247,23 @@ Result<Environment> LoadEnvironment(const std::string& path) {
     }
   }
 
+  // secrets: NAME: REFERENCE; the names are metadata keys the guest reads.
+  if (YAML::Node sec = root["secrets"]; sec.IsDefined() && !sec.IsNull()) {
+    if (!sec.IsMap()) return c.Error(sec, "secrets", "expected a map of NAME: REFERENCE");
+    for (const auto& kv : sec) {
+      std::string name = kv.first.Scalar();
+      std::string where = "secrets." + name;
+      IMAGO_RETURN_IF_ERROR(ConfigKey(c, kv.first, where, name));
+      for (const auto& [k, v] : env.config) {
+        if (k == name) return c.Error(kv.first, where, "is also a configuration key");
+      }
+      if (!kv.second.IsScalar()) return c.Error(kv.second, where, "expected a reference");
+      auto ref = secrets::ParseSecretRef(kv.second.Scalar());
+      if (!ref.ok()) return c.Error(kv.second, where, ref.status().message());
+      env.secrets.push_back({name, *ref});
+    }
+  }
+
   if (YAML::Node h = root["health_check"]; h.IsDefined()) {
     IMAGO_RETURN_IF_ERROR(Map(c, h, "health_check"));
     IMAGO_RETURN_IF_ERROR(
@@ -334,6 +352,7 @@ std::string ConfigHash(const Environment& env) {
                                       env.machine_type, env.port);
   for (const auto& [k, v] : env.config)
     canonical += k + "=" + std::to_string(v.size()) + ":" + v + "\n";
+  for (const auto& s : env.secrets) canonical += "secret " + s.name + "=" + s.ref.text + "\n";
   return compute::ShortFingerprint(canonical);
 }
 

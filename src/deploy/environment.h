@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compute/status.h"
+#include "secrets/resolver.h"
 
 namespace imago::deploy {
 
@@ -69,6 +70,9 @@ struct Environment {
   /// config: and files: as metadata items (a file's content under its key),
   /// in the file's order.
   std::vector<std::pair<std::string, std::string>> config;
+  /// secrets: NAME: REFERENCE, resolved at deploy and handed to each VM at
+  /// boot by the metadata server (docs/secrets.md); never a value here.
+  std::vector<secrets::NamedRef> secrets;
   HealthSpec health;
   Strategy strategy = Strategy::kRedBlack;
   int64_t keep_previous_sec = 3600;  // red-black: how long the previous group stays warm.
@@ -93,7 +97,8 @@ compute::Result<std::string> FindEnvironmentFile(const std::string& dir,
                                                  const std::string& name_or_path);
 
 /// A digest of what a release's VMs get besides the image: configuration,
-/// model, machine type and port. Two files that agree on those agree on it.
+/// secret references (not values), model, machine type and port. Two files
+/// that agree on those agree on it.
 std::string ConfigHash(const Environment& env);
 
 }  // namespace imago::deploy

@@ -90,8 +90,8 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(Error(std::string(kMinimal) + "sise: 3\n"),
             path +
                 ":6: key 'sise': unknown key (expected one of: service, project, zone, image, "
-                "model, size, autoscaling, machine_type, port, config, files, health_check, "
-                "strategy, load_balancer, timeout)");
+                "model, size, autoscaling, machine_type, port, config, files, secrets, "
+                "health_check, strategy, load_balancer, timeout)");
   EXPECT_EQ(Error("image: {family: app}\nload_balancer: {port: 8080}\n"),
             path +
                 ":1: key 'service': missing: the service's name (it names what is made, e.g. "
@@ -106,13 +106,39 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
   EXPECT_NE(Error(std::string(kMinimal) + "health_check: {interval: 5s, timeout: 10s}\n")
                 .find("key 'health_check.timeout': is longer than health_check.interval"),
             std::string::npos);
-  EXPECT_NE(Error(std::string(kMinimal) + "secrets: {DB: vault:x}\n").find("not supported yet"),
+  EXPECT_NE(Error(std::string(kMinimal) + "data_disks: {data: 1GB}\n").find("not supported yet"),
             std::string::npos);
   EXPECT_NE(Error("service: web\nimage: [\n").find(path + ":"), std::string::npos);
   EXPECT_NE(Error(std::string(kMinimal) + "strategy: {type: rolling, max_surge: 0, "
                                           "max_unavailable: 0}\n")
                 .find("cannot both be 0"),
             std::string::npos);
+}
+
+TEST_F(EnvironmentTest, SecretsAreReferencesCheckedWithFileAndLine) {
+  std::string path = dir_.path() + "/dev.yaml";
+  auto env = LoadEnvironment(Write("dev.yaml", std::string(kMinimal) +
+                                                   "secrets:\n"
+                                                   "  DB_PASSWORD: vault:secret/data/app#password\n"
+                                                   "  API_KEY: env:API_KEY\n"));
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  ASSERT_EQ(env->secrets.size(), 2u);
+  EXPECT_EQ(env->secrets[0].name, "DB_PASSWORD");
+  EXPECT_EQ(env->secrets[0].ref.mount, "secret");
+  EXPECT_EQ(env->secrets[1].ref.backend, secrets::Backend::kEnv);
+  EXPECT_EQ(Error(std::string(kMinimal) + "secrets:\n  DB: vault:secret/app#pw\n"),
+            path +
+                ":7: key 'secrets.DB': secret reference 'vault:secret/app#pw': KV v2 paths are "
+                "MOUNT/data/PATH (e.g. secret/data/app), as Vault's HTTP API names them");
+  EXPECT_NE(Error(std::string(kMinimal) + "config: {DB: x}\nsecrets: {DB: env:DB}\n")
+                .find("key 'secrets.DB': is also a configuration key"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) + "secrets: {imago-x: env:X}\n").find("imago's own"),
+            std::string::npos);
+  // A value pasted where a reference belongs is refused without being repeated.
+  std::string pasted = Error(std::string(kMinimal) + "secrets: {DB: hunter2-pasted}\n");
+  EXPECT_NE(pasted.find("key 'secrets.DB': not a secret reference"), std::string::npos) << pasted;
+  EXPECT_EQ(pasted.find("hunter2-pasted"), std::string::npos) << pasted;
 }
 
 TEST_F(EnvironmentTest, ConfigHashFollowsWhatTheVmsGet) {
@@ -122,6 +148,10 @@ TEST_F(EnvironmentTest, ConfigHashFollowsWhatTheVmsGet) {
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   EXPECT_EQ(ConfigHash(*a), ConfigHash(*b));
   EXPECT_NE(ConfigHash(*a), ConfigHash(*c));
+  auto d = LoadEnvironment(
+      Write("ci.yaml", std::string(kMinimal) + "config: {A: x}\nsecrets: {B: env:B}\n"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_NE(ConfigHash(*a), ConfigHash(*d));  // A new reference is a new configuration.
 }
 
 TEST_F(EnvironmentTest, FindsTheFileByName) {

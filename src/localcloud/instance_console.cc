@@ -9,6 +9,7 @@
 #include "localcloud/local_instances.h"
 #include "localcloud/local_projects.h"
 #include "localcloud/metadata_server.h"
+#include "secrets/bundle_store.h"
 
 namespace imago::localcloud {
 
@@ -67,9 +68,28 @@ Result<compute::SerialPortOutput> LocalInstances::GetSerialPortOutput(const std:
 
 void LocalInstances::ServeMetadata(const std::string& project, const std::string& zone,
                                    const std::string& instance) {
-  ServeMetadataConnection(
-      0, 1, [&]() { return Get(project, zone, instance); }, project,
-      [&]() { return LocalProjects::CommonMetadata(s_, project); });
+  secrets::BundleStore bundles(s_.home());
+  // The guest's view: its metadata, and the secrets of the bundle it names
+  // (docs/secrets.md), which the API never shows.
+  auto load = [&]() -> Result<compute::Instance> {
+    auto in = Get(project, zone, instance);
+    if (!in.ok()) return in;
+    std::string bundle;
+    for (const auto& [k, v] : in->metadata.items) {
+      if (k == secrets::kBundleKey) bundle = v;
+    }
+    if (bundle.empty()) return in;
+    auto values = bundles.Get(project, bundle);
+    if (!values.ok()) return in;  // Its names then answer 404, as unknown keys do.
+    for (const auto& [name, value] : *values) {
+      bool taken = false;
+      for (const auto& [k, v] : in->metadata.items) taken = taken || k == name;
+      if (!taken) in->metadata.items.emplace_back(name, value);
+    }
+    return in;
+  };
+  ServeMetadataConnection(0, 1, load, project,
+                          [&]() { return LocalProjects::CommonMetadata(s_, project); });
 }
 
 }  // namespace imago::localcloud
