@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -19,9 +20,11 @@
 #include "cli/resource_cmd.h"
 #include "compute/time_util.h"
 #include "deploy/deployer.h"
+#include "deploy/teardown.h"
 #include "groups/controller.h"
 #include "lb/balancer.h"
 #include "lb/haproxy.h"
+#include "lifecycle/release_ledger.h"
 #include "secrets/bundle_store.h"
 
 namespace imago::cli {
@@ -137,6 +140,31 @@ int RunStatus(Context& ctx) {
 
 }  // namespace
 
+// Environments whose ttl ended (docs/deploy.md): destroyed, each under its
+// deploy lock; one that a command holds is left for the next round.
+static void DestroyExpiredEnvironments(Context& ctx, compute::Service& svc,
+                                       const compute::Clock& clock, const std::string& project,
+                                       secrets::BundleStore* bundles) {
+  auto envs = deploy::ListEnvironments(svc, clock, project);
+  if (!envs.ok()) {
+    std::cerr << "env: " << envs.status().message() << "\n";
+    return;
+  }
+  for (const auto& e : *envs) {
+    if (!e.expired || e.state == lifecycle::release_state::kDeploying) continue;
+    bool held = false;
+    auto lock = base::FileLock::TryAcquire(
+        EnvironmentLockPath(ctx, project, e.service + "-" + e.env), &held);
+    if (!lock.ok()) continue;
+    auto plan = deploy::PlanTeardown(svc, bundles, project, e.service, e.env);
+    Status st = plan.ok() ? deploy::DestroyEnvironment(svc, bundles, project, *plan,
+                                                       [](const std::string&) {})
+                          : plan.status();
+    std::cerr << "env: " << e.service << "-" << e.env << ": its ttl ended at " << e.expires_at
+              << (st.ok() ? "; destroyed" : "; destroying it failed: " + st.message()) << "\n";
+  }
+}
+
 Status RunControllerLoop(Context& ctx, compute::Service& svc, int interval_ms,
                          const std::atomic<bool>& stop, bool once) {
   if (!svc.group_runtime()) {
@@ -177,6 +205,7 @@ Status RunControllerLoop(Context& ctx, compute::Service& svc, int interval_ms,
       } else {
         std::cerr << "deploy: " << reaped.status().message() << "\n";
       }
+      DestroyExpiredEnvironments(ctx, svc, clock, project, &bundles);
     }
     Json lbs = Json::object();
     if (balancing) {
@@ -221,6 +250,14 @@ Status RunControllerLoop(Context& ctx, compute::Service& svc, int interval_ms,
   }
   unlink(PidPath(ctx).c_str());  // Still holding the lock: no other wrote it.
   return Status::OK();
+}
+
+std::string EnvironmentLockPath(Context& ctx, const std::string& project,
+                                const std::string& prefix) {
+  std::string dir = ctx.Home() + "/deploy";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  return dir + "/" + project + "-" + prefix + ".lock";
 }
 
 bool EnsureController(Context& ctx, compute::Service& svc) {

@@ -15,6 +15,12 @@
 
 namespace imago::cli {
 
+/// The lock file that keeps one deploy, rollback, promotion or destroy of
+/// environment `prefix` (SERVICE-ENV) of `project` at a time on this
+/// machine (the controller's ttl teardown takes it too). Makes its directory.
+std::string EnvironmentLockPath(Context& ctx, const std::string& project,
+                                const std::string& prefix);
+
 /// Runs controller steps every `interval_ms` until `stop` is set, holding
 /// the home's controller lock; writes HOME/controller.json after each step.
 /// 409-like error (kAlreadyExists) when another process holds the lock.

@@ -18,6 +18,7 @@
 #include "cli/output.h"
 #include "deploy/deployer.h"
 #include "deploy/environment.h"
+#include "deploy/teardown.h"
 #include "secrets/bundle_store.h"
 
 namespace imago::cli {
@@ -35,8 +36,9 @@ void OnSignal(int) {
 
 struct Flags {
   std::string env, from, dir = "environments";
+  std::string service;  // env destroy: when the file is gone.
   int to = 0;
-  bool plan_only = false, yes = false;
+  bool plan_only = false, yes = false, expired = false;
 };
 
 // The environment's file, read, with the command's project and zone where it names none.
@@ -65,22 +67,24 @@ struct DeployerFor {
 
 // One environment's deploys, one at a time on this machine: a second waits
 // (*waited says so: its plan is then made again).
-compute::Result<base::FileLock> LockEnvironment(Context& ctx, const deploy::Environment& env,
+compute::Result<base::FileLock> LockEnvironment(Context& ctx, const std::string& project,
+                                                const std::string& prefix, const std::string& name,
                                                 bool* waited) {
-  std::string dir = ctx.Home() + "/deploy";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  std::string path = dir + "/" + env.project + "-" + env.Prefix() + ".lock";
+  std::string path = EnvironmentLockPath(ctx, project, prefix);
   bool held = false;
   auto lock = base::FileLock::TryAcquire(path, &held);
   *waited = false;
   if (lock.ok()) return lock;
   if (held) {
-    std::cerr << "Another deploy of " << env.name
+    std::cerr << "Another deploy of " << name
               << " is running; waiting for it (Ctrl-C it there to deploy this one now)...\n";
     *waited = true;
   }
   return base::FileLock::Acquire(path);
+}
+compute::Result<base::FileLock> LockEnvironment(Context& ctx, const deploy::Environment& env,
+                                                bool* waited) {
+  return LockEnvironment(ctx, env.project, env.Prefix(), env.name, waited);
 }
 
 int ExitFor(Outcome o) {
@@ -262,6 +266,141 @@ int RunReleases(Context& ctx, const Flags& f) {
   return kExitOk;
 }
 
+int RunEnvList(Context& ctx, const Flags&) {
+  const char* cmd = "env list";
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  auto envs = deploy::ListEnvironments(*svc, ctx.Clock(), ctx.g.project);
+  if (!envs.ok()) return ctx.Fail(cmd, envs.status());
+  std::vector<Json> rows;
+  for (const auto& e : *envs) {
+    rows.push_back({{"service", e.service},
+                    {"environment", e.env},
+                    {"zone", e.zone},
+                    {"liveRelease", e.live},
+                    {"image", e.image},
+                    {"state", e.state},
+                    {"healthy", e.healthy},
+                    {"wanted", e.wanted},
+                    {"expiresAt", e.expires_at},
+                    {"expired", e.expired},
+                    {"lastDeploy", e.last_deploy}});
+  }
+  auto col = [](const char* key) { return [key](const Json& j) { return Field(j, key); }; };
+  PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows,
+            {{"SERVICE", col("service")},
+             {"ENVIRONMENT", col("environment")},
+             {"RELEASE",
+              [](const Json& j) {
+                return j["liveRelease"].get<int>() ? Field(j, "liveRelease") : std::string("-");
+              }},
+             {"IMAGE", col("image")},
+             {"STATE", col("state")},
+             {"HEALTH",
+              [](const Json& j) {
+                return fmt::format("{}/{}", j["healthy"].get<int>(), j["wanted"].get<int>());
+              }},
+             {"EXPIRES",
+              [](const Json& j) {
+                std::string at = j["expiresAt"];
+                if (at.empty()) return std::string("never");
+                return j["expired"].get<bool>() ? at + " (expired)" : at;
+              }},
+             {"ZONE", col("zone")}});
+  return kExitOk;
+}
+
+// Destroys one environment: its plan, a yes, then each deletion.
+int DestroyOne(Context& ctx, compute::Service& svc, secrets::BundleStore* bundles,
+               const std::string& service, const std::string& env, const Flags& f) {
+  const char* cmd = "env destroy";
+  auto plan = deploy::PlanTeardown(svc, bundles, ctx.g.project, service, env);
+  if (!plan.ok()) return ctx.Fail(cmd, plan.status());
+  const Format format = ctx.OutputFormat(Format::kTable);
+  if (format == Format::kTable) {
+    std::cout << fmt::format("destroy {}: {} resource(s) of {}-{}, nothing else\n", env,
+                             plan->resources.size(), service, env);
+    for (const auto& r : plan->resources) std::cout << "  - " << r << "\n";
+    std::cout << std::flush;
+  }
+  Json j = {{"environment", env},
+            {"service", service},
+            {"project", ctx.g.project},
+            {"resources", plan->resources}};
+  if (f.plan_only) {
+    if (format != Format::kTable) PrintResource(std::cout, format, j);
+    return kExitOk;
+  }
+  if (!f.yes) {
+    if (!isatty(STDIN_FILENO)) {
+      return ctx.Usage(cmd, "stdin is not a terminal: give --yes to destroy " + env +
+                                ", or --plan to only show what would go");
+    }
+    if (!ctx.Confirm("Destroy " + env + "?")) {
+      std::cerr << "Nothing changed.\n";
+      return kExitOk;
+    }
+  }
+  bool waited = false;
+  auto lock = LockEnvironment(ctx, ctx.g.project, service + "-" + env, env, &waited);
+  if (!lock.ok()) return ctx.Fail(cmd, lock.status());
+  if (waited) {  // A deploy ran meanwhile: what it made goes too.
+    plan = deploy::PlanTeardown(svc, bundles, ctx.g.project, service, env);
+    if (!plan.ok()) return ctx.Fail(cmd, plan.status());
+  }
+  std::vector<std::string> deleted;
+  Status st =
+      deploy::DestroyEnvironment(svc, bundles, ctx.g.project, *plan, [&](const std::string& line) {
+        std::cerr << "  " << line << "\n";
+        deleted.push_back(line);
+      });
+  if (!st.ok()) return ctx.Fail(cmd, st);
+  if (format != Format::kTable) {
+    j["deleted"] = deleted;
+    PrintResource(std::cout, format, j);
+  }
+  std::cerr << fmt::format("Destroyed {}: {} resource(s) deleted.\n", env, deleted.size());
+  return kExitOk;
+}
+
+int RunEnvDestroy(Context& ctx, const Flags& f) {
+  const char* cmd = "env destroy";
+  if (f.expired == !f.env.empty()) {
+    return ctx.Usage(cmd, "give ENV, or --expired for every environment whose ttl has ended");
+  }
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  std::unique_ptr<secrets::BundleStore> bundles;
+  if (ctx.g.cloud == "local") bundles = std::make_unique<secrets::BundleStore>(ctx.Home());
+  if (f.expired) {
+    auto envs = deploy::ListEnvironments(*svc, ctx.Clock(), ctx.g.project);
+    if (!envs.ok()) return ctx.Fail(cmd, envs.status());
+    int n = 0;
+    for (const auto& e : *envs) {
+      if (!e.expired) continue;
+      ++n;
+      int rc = DestroyOne(ctx, *svc, bundles.get(), e.service, e.env, f);
+      if (rc != kExitOk) return rc;
+    }
+    if (n == 0) std::cerr << "No environment has expired.\n";
+    return kExitOk;
+  }
+  std::string service = f.service, env = f.env;
+  if (service.empty()) {
+    auto loaded = Load(ctx, f, f.env);
+    if (!loaded.ok()) {
+      return ctx.Fail(cmd, Status(loaded.status().code(),
+                                  loaded.status().message() +
+                                      " To destroy an environment whose file is gone, give "
+                                      "--service SERVICE."));
+    }
+    service = loaded->service;
+    env = loaded->name;
+    ctx.g.project = loaded->project;
+  }
+  return DestroyOne(ctx, *svc, bundles.get(), service, env, f);
+}
+
 void CommonFlags(CLI::App* c, Flags* f) {
   c->add_option("--environments", f->dir,
                 "The directory of environment files (default: environments)");
@@ -314,6 +453,33 @@ void AddDeployCommands(CLI::App& root, Context& ctx) {
     c->add_option("--environments", f->dir, "The directory of environment files");
     c->footer("Example:\n  imago releases prod\n  imago releases prod --format json");
     c->callback([&ctx, f] { ctx.exit_code = RunReleases(ctx, *f); });
+  }
+  CLI::App* env = root.add_subcommand("env", "Environments: list them, destroy them");
+  env->require_subcommand(1);
+  {
+    auto f = std::make_shared<Flags>();
+    CLI::App* c = env->add_subcommand(
+        "list", "Each environment of the project: its release, health and expiry (ttl)");
+    c->footer("Example:\n  imago env list\n  imago env list --format json");
+    c->callback([&ctx, f] { ctx.exit_code = RunEnvList(ctx, *f); });
+  }
+  {
+    auto f = std::make_shared<Flags>();
+    CLI::App* c = env->add_subcommand(
+        "destroy", "Delete everything an environment made (and nothing else); shows it first");
+    c->add_option("ENV", f->env, "The environment: NAME (DIR/NAME.yaml) or a .yaml file");
+    c->add_option("--service", f->service,
+                  "The environment's service, when its file is gone (the ledger says the rest)");
+    c->add_flag("--expired", f->expired,
+                "Destroy every environment whose ttl has ended (for cron; the local cloud's "
+                "controller does it by itself)");
+    CommonFlags(c, f.get());
+    c->footer(
+        "Deletes the load balancer, groups, templates, health checks, secrets and project "
+        "metadata the environment's releases made; never images or anything else. A rerun "
+        "after an interruption finishes the job.\n\nExample:\n  imago env destroy dev --plan\n  "
+        "imago env destroy dev --yes\n  imago env destroy --expired --yes");
+    c->callback([&ctx, f] { ctx.exit_code = RunEnvDestroy(ctx, *f); });
   }
 }
 

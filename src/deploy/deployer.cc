@@ -111,6 +111,7 @@ Plan PlanFor(const Environment& env, const std::string& action) {
   p.project = env.project;
   p.zone = env.zone;
   p.strategy = env.strategy;
+  p.ttl_sec = env.ttl_sec;
   return p;
 }
 
@@ -146,6 +147,10 @@ std::string FormatPlan(const Plan& p) {
                        p.service, StrategyName(p.strategy), ModelName(p.model),
                        p.resume ? ", continuing an interrupted run" : "");
     out += fmt::format("  image   {} (id {}): {}\n", p.image, p.image_id, p.why);
+    if (p.ttl_sec > 0) {
+      out += fmt::format("  ttl     {}: the environment is destroyed then, unless deployed again\n",
+                         compute::FormatDuration(p.ttl_sec * compute::kMicrosPerSecond));
+    }
   }
   size_t w = 0;
   for (const auto& s : p.steps) w = std::max(w, s.kind.size() + 1 + s.name.size());
@@ -180,6 +185,8 @@ Json PlanToJson(const Plan& p) {
           {"group", p.group},
           {"liveRelease", p.live},
           {"liveGroup", p.live_group},
+          {"ttl", p.ttl_sec > 0 ? compute::FormatDuration(p.ttl_sec * compute::kMicrosPerSecond)
+                                : std::string()},
           {"steps", steps}};
 }
 
@@ -971,6 +978,19 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
     IMAGO_RETURN_IF_ERROR(EnsureLoadBalancer(env, plan.group, kept ? kept->group : "", false,
                                              plan.instance_template));
     res.message = fmt::format("{}: no changes; release {} serves", env.name, plan.live);
+    // The ttl counts from the latest deploy, this one too.
+    const std::string expires =
+        env.ttl_sec > 0
+            ? compute::FormatRfc3339(clock_.Now() + env.ttl_sec * compute::kMicrosPerSecond)
+            : "";
+    if (!releases->empty() && releases->back().env_expires_at != expires) {
+      auto rec =
+          Record(env, releases->back().number, [&](Release* r) { r->env_expires_at = expires; });
+      if (!rec.ok()) return rec.status();
+      if (l.step)
+        l.step(expires.empty() ? "no ttl: the environment never expires"
+                               : "the environment now expires at " + expires);
+    }
     auto reaped = Reap(env);
     if (reaped.ok() && l.step) {
       for (const auto& line : *reaped) l.step(line);
@@ -1028,6 +1048,10 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
           r.config_hash = plan.config_hash;
           r.size = plan.size;
           r.owner = fmt::format("{} pid {}", who_, getpid());
+          if (env.ttl_sec > 0) {
+            r.env_expires_at =
+                compute::FormatRfc3339(clock_.Now() + env.ttl_sec * compute::kMicrosPerSecond);
+          }
           if (!plan.config_key.empty()) {
             r.config_key = plan.config_key;  // A rollback: the kept release's configuration.
           } else if (plan.model == Model::kPull) {

@@ -59,6 +59,7 @@ struct Plan {
   /// The secrets resolved for the release's template. Never printed: the
   /// plan shows their names only (FormatPlan, PlanToJson).
   secrets::Values secret_values;
+  int64_t ttl_sec = 0;  // The environment ends this long after the release starts (0: never).
   std::vector<PlanStep> steps;
 
   bool changes() const { return release != 0; }

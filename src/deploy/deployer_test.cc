@@ -13,6 +13,7 @@
 
 #include "base/testing.h"
 #include "compute/group_codec.h"
+#include "deploy/teardown.h"
 #include "testenv/test_cloud.h"
 
 namespace imago::deploy {
@@ -87,6 +88,9 @@ class DeployerTest : public ::testing::Test {
   Release Live(int n, const std::string& image, const Environment& env) {
     Release r;
     r.number = n;
+    r.service = env.service;
+    r.env = env.name;
+    r.zone = env.zone;
     r.kind = "deploy";
     r.state = state::kLive;
     r.image = image;
@@ -324,6 +328,86 @@ TEST_F(DeployerTest, SecretsAreResolvedAtPlanTimeAndNeverShown) {
   auto swept = ReapAll(*cloud_, *clock_, "local", &store);
   ASSERT_TRUE(swept.ok()) << swept.status().message();
   EXPECT_EQ(store.List("local"), (std::vector<std::string>{"web-dev-v001", "web-dev-v008"}));
+}
+
+// env destroy: what the environment made goes, nothing else; a rerun of a
+// half-done destroy finishes it; a ttl that ended destroys it.
+TEST_F(DeployerTest, DestroyDeletesWhatTheEnvironmentMadeAndNothingElse) {
+  Image("app-v1", "app");
+  Environment env = Env("dev", "ttl: 1h\n");
+  for (const char* g : {"web-dev-v001", "web-dev-v002", "web-devx-v001", "web-qa-v001"}) {
+    Group(g, "app-v1");
+  }
+  auto hc = compute::HealthCheckFromJson(
+      {{"name", "web-dev-v002"}, {"type", "TCP"}, {"tcpHealthCheck", {{"port", 80}}}});
+  ASSERT_TRUE(cloud_->health_checks().Insert("local", *hc, {}).ok());
+  secrets::BundleStore store(dir_.path() + "/home");
+  ASSERT_TRUE(store.Put("local", "web-dev-v002", {{"A", "x"}}).ok());
+  ASSERT_TRUE(store.Put("local", "web-qa-v001", {{"A", "x"}}).ok());
+  Release one = Live(1, "app-v1", env), two = Live(2, "app-v1", env);
+  one.state = state::kDisabled;
+  two.config_key = "imago-config-web-dev-2";
+  two.env_expires_at = "2026-11-28T11:00:00Z";
+  Put(env, one);
+  ReleaseLedger ledger(cloud_->projects(), "local", "web", "dev");
+  ASSERT_TRUE(ledger
+                  .Update([&](std::vector<Release>* rs, auto* extra) {
+                    rs->push_back(two);
+                    extra->emplace_back("imago-config-web-dev-2", "A eA==\n");
+                    extra->emplace_back("unrelated", "kept");
+                    return compute::Status::OK();
+                  })
+                  .ok());
+  Release qa = Live(1, "app-v1", Env("qa"));
+  Put(Env("qa"), qa);
+
+  auto envs = ListEnvironments(*cloud_, *clock_, "local");
+  ASSERT_TRUE(envs.ok()) << envs.status().message();
+  ASSERT_EQ(envs->size(), 2u);
+  EXPECT_EQ((*envs)[0].env, "dev");
+  EXPECT_EQ((*envs)[0].live, 2);
+  EXPECT_EQ((*envs)[0].expires_at, "2026-11-28T11:00:00Z");
+  EXPECT_FALSE((*envs)[0].expired);
+  EXPECT_EQ((*envs)[1].expires_at, "");
+
+  auto plan = PlanTeardown(*cloud_, &store, "local", "web", "dev");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(
+      plan->resources,
+      (std::vector<std::string>{
+          "group web-dev-v001", "group web-dev-v002", "instance template web-dev-v001",
+          "instance template web-dev-v002", "health check web-dev-v002", "secrets web-dev-v002",
+          "metadata imago-config-web-dev-2", "ledger imago-releases-web-dev"}));
+  // Nothing expired yet.
+  auto none = DestroyExpired(*cloud_, *clock_, &store, "local");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  // An hour later the ttl has ended: destroyed, as the controller does it.
+  clock_->Advance(3600 * compute::kMicrosPerSecond);
+  auto did = DestroyExpired(*cloud_, *clock_, &store, "local");
+  ASSERT_TRUE(did.ok()) << did.status().message();
+  ASSERT_EQ(did->size(), 1u);
+  EXPECT_NE((*did)[0].find("web-dev: its ttl ended at 2026-11-28T11:00:00Z; destroyed"),
+            std::string::npos)
+      << (*did)[0];
+  for (const char* g : {"web-dev-v001", "web-dev-v002"}) {
+    EXPECT_FALSE(cloud_->instance_group_managers().Get("local", "local-a", g).ok()) << g;
+    EXPECT_FALSE(cloud_->instance_templates().Get("local", g).ok()) << g;
+  }
+  EXPECT_FALSE(cloud_->health_checks().Get("local", "web-dev-v002").ok());
+  for (const char* g : {"web-devx-v001", "web-qa-v001"}) {
+    EXPECT_TRUE(cloud_->instance_group_managers().Get("local", "local-a", g).ok()) << g;
+  }
+  EXPECT_EQ(store.List("local"), (std::vector<std::string>{"web-qa-v001"}));
+  auto md = cloud_->projects().Get("local")->common_instance_metadata;
+  EXPECT_FALSE(md.Get("imago-config-web-dev-2").has_value());
+  EXPECT_FALSE(md.Get(lifecycle::LedgerKey("web", "dev")).has_value());
+  EXPECT_EQ(md.Get("unrelated").value_or(""), "kept");
+  EXPECT_TRUE(md.Get(lifecycle::LedgerKey("web", "qa")).has_value());
+  EXPECT_TRUE(cloud_->images().Get("local", "app-v1").ok());  // Images are never deleted.
+  // Destroyed: nothing left to find.
+  auto again = PlanTeardown(*cloud_, &store, "local", "web", "dev");
+  EXPECT_EQ(again.status().code(), compute::Code::kNotFound) << again.status().message();
 }
 
 TEST_F(DeployerTest, TheLedgerNeverLosesAConcurrentWrite) {

@@ -105,6 +105,11 @@ Status ConfigKey(const YamlChecker& c, const YAML::Node& at, const std::string& 
 
 }  // namespace
 
+bool IsProductionName(const std::string& name) {
+  return name == "prod" || name == "production" || name.starts_with("prod-") ||
+         name.starts_with("production-");
+}
+
 Result<std::string> FindEnvironmentFile(const std::string& dir, const std::string& name_or_path) {
   struct stat st;
   if (name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml") ||
@@ -132,18 +137,17 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   const std::string dir = std::filesystem::path(path).parent_path().string();
   if (!root.IsMap()) return c.Error(root, "", "expected a map of settings (see docs/deploy.md)");
   // Keys the next issues bring: named, so that a user knows they are not ignored.
-  for (const char* later : {"data_disks", "ttl", "allow_ttl"}) {
+  for (const char* later : {"data_disks"}) {
     if (root[later].IsDefined()) {
       return c.Error(root[later], later,
-                     "not supported yet (stateful disks, secrets and expiring environments are "
-                     "planned; docs/deploy.md)");
+                     "not supported yet (stateful disks are planned; docs/deploy.md)");
     }
   }
   IMAGO_RETURN_IF_ERROR(
       c.OnlyKeys(root, "",
                  {"service", "project", "zone", "image", "model", "size", "autoscaling",
                   "machine_type", "port", "config", "files", "secrets", "health_check", "strategy",
-                  "load_balancer", "timeout"}));
+                  "load_balancer", "timeout", "ttl", "allow_ttl"}));
   if (Status st = compute::ValidateName("environment", env.name); !st.ok()) {
     return Status::Invalid(path + ": the file's name '" + env.name +
                            "' is the environment's name and must be lowercase letters, digits "
@@ -344,6 +348,14 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   if (!lb["port"].IsDefined()) return c.Error(lb, "load_balancer.port", "missing");
   IMAGO_RETURN_IF_ERROR(Int(c, lb, "port", "load_balancer.port", 1, 65535, &env.lb_port));
   IMAGO_RETURN_IF_ERROR(Seconds(c, root, "timeout", "timeout", 10, 86400, &env.timeout_sec));
+  IMAGO_RETURN_IF_ERROR(Seconds(c, root, "ttl", "ttl", 10, 90 * 86400, &env.ttl_sec));
+  IMAGO_RETURN_IF_ERROR(Bool(c, root, "allow_ttl", "allow_ttl", &env.allow_ttl));
+  if (env.ttl_sec > 0 && IsProductionName(env.name) && !env.allow_ttl) {
+    return c.Error(root["ttl"], "ttl",
+                   fmt::format("'{}' is a production environment and a ttl destroys it when it "
+                               "ends; add allow_ttl: true if that is meant",
+                               env.name));
+  }
   return env;
 }
 

@@ -81,10 +81,18 @@ struct Environment {
   bool rollback_on_failure = true;   // A release that never gets healthy is undone.
   int lb_port = 0;                   // The load balancer's port (127.0.0.1 on the local cloud).
   int64_t timeout_sec = 600;         // How long a release may take to become healthy.
+  /// ttl: the environment is destroyed this long after its latest release
+  /// started (0: never). A production environment needs allow_ttl: true.
+  int64_t ttl_sec = 0;
+  bool allow_ttl = false;
 
   /// service-env: the prefix of everything the environment makes.
   std::string Prefix() const { return service + "-" + name; }
 };
+
+/// Whether `name` reads as a production environment (prod, production,
+/// prod-*, production-*): a ttl there needs allow_ttl: true.
+bool IsProductionName(const std::string& name);
 
 /// Reads and checks `path`. Errors are one line, "FILE:LINE: key 'K': WHY",
 /// and come before anything is done: unknown keys (with the known ones),

@@ -91,7 +91,7 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
             path +
                 ":6: key 'sise': unknown key (expected one of: service, project, zone, image, "
                 "model, size, autoscaling, machine_type, port, config, files, secrets, "
-                "health_check, strategy, load_balancer, timeout)");
+                "health_check, strategy, load_balancer, timeout, ttl, allow_ttl)");
   EXPECT_EQ(Error("image: {family: app}\nload_balancer: {port: 8080}\n"),
             path +
                 ":1: key 'service': missing: the service's name (it names what is made, e.g. "
@@ -139,6 +139,26 @@ TEST_F(EnvironmentTest, SecretsAreReferencesCheckedWithFileAndLine) {
   std::string pasted = Error(std::string(kMinimal) + "secrets: {DB: hunter2-pasted}\n");
   EXPECT_NE(pasted.find("key 'secrets.DB': not a secret reference"), std::string::npos) << pasted;
   EXPECT_EQ(pasted.find("hunter2-pasted"), std::string::npos) << pasted;
+}
+
+TEST_F(EnvironmentTest, ATtlOnProductionNeedsAllowTtl) {
+  auto dev = LoadEnvironment(Write("dev.yaml", std::string(kMinimal) + "ttl: 8h\n"));
+  ASSERT_TRUE(dev.ok()) << dev.status().message();
+  EXPECT_EQ(dev->ttl_sec, 8 * 3600);
+  std::string path = dir_.path() + "/prod.yaml";
+  auto prod = LoadEnvironment(Write("prod.yaml", std::string(kMinimal) + "ttl: 8h\n"));
+  ASSERT_FALSE(prod.ok());
+  EXPECT_EQ(prod.status().message(),
+            path +
+                ":6: key 'ttl': 'prod' is a production environment and a ttl destroys it "
+                "when it ends; add allow_ttl: true if that is meant");
+  auto allowed =
+      LoadEnvironment(Write("prod.yaml", std::string(kMinimal) + "ttl: 2d\nallow_ttl: true\n"));
+  ASSERT_TRUE(allowed.ok()) << allowed.status().message();
+  EXPECT_EQ(allowed->ttl_sec, 2 * 86400);
+  EXPECT_FALSE(LoadEnvironment(Write("qa.yaml", std::string(kMinimal) + "ttl: 1s\n")).ok());
+  EXPECT_TRUE(IsProductionName("production-eu"));
+  EXPECT_FALSE(IsProductionName("preprod"));
 }
 
 TEST_F(EnvironmentTest, ConfigHashFollowsWhatTheVmsGet) {

@@ -51,6 +51,7 @@ Json ToJson(const Release& r) {
   Put(j, "seconds", r.seconds);
   Put(j, "disabledAt", r.disabled_at);
   Put(j, "expiresAt", r.expires_at);
+  Put(j, "envExpiresAt", r.env_expires_at);
   Put(j, "owner", r.owner);
   if (r.cleaned) j["cleaned"] = true;
   return j;
@@ -85,6 +86,7 @@ Result<Release> ReleaseFromJson(const Json& j) {
     r.seconds = j.value("seconds", 0.0);
     r.disabled_at = s("disabledAt");
     r.expires_at = s("expiresAt");
+    r.env_expires_at = s("envExpiresAt");
     r.owner = s("owner");
     r.cleaned = j.value("cleaned", false);
   } catch (const Json::exception& e) {
@@ -154,7 +156,7 @@ Status ReleaseLedger::Update(const Change& change, std::vector<Release>* out) {
     Json arr = Json::array();
     for (const auto& r : releases) arr.push_back(ToJson(r));
     m.items = std::move(extra);
-    m.items.emplace_back(key_, arr.dump());
+    if (!releases.empty()) m.items.emplace_back(key_, arr.dump());
     auto op = projects_.SetCommonInstanceMetadata(project_, m, {});
     Status st = compute::OperationStatus(op);
     if (st.ok()) {

@@ -58,6 +58,9 @@ struct Release {
   std::string expires_at;   // When its kept group is deleted.
   std::string owner;        // DEPLOYING: "user@host pid N", to tell a live deploy from a dead one.
   bool cleaned = false;     // FAILED: its group and template were deleted.
+  /// When the environment expires (its ttl from this release's start);
+  /// empty: never. The newest release's value is the environment's.
+  std::string env_expires_at;
 };
 
 nlohmann::json ToJson(const Release& r);
@@ -86,7 +89,8 @@ class ReleaseLedger {
   /// configuration), and writes them back in one setCommonInstanceMetadata;
   /// on 412 (another writer in between) reads again and calls `change`
   /// again, up to 10 times. `change` returning an error writes nothing and
-  /// is returned. On success `*out` (when given) holds what was written.
+  /// is returned; leaving no release removes the ledger's key. On success
+  /// `*out` (when given) holds what was written.
   using Change = std::function<compute::Status(
       std::vector<Release>* releases, std::vector<std::pair<std::string, std::string>>* extra)>;
   compute::Status Update(const Change& change, std::vector<Release>* out = nullptr);
