@@ -97,6 +97,9 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
 
   say "Deploy the product to dev: a plan first, then a group behind a load balancer, health-gated"
   mkdir environments
+  # dev's database password: a reference in the file, the value in imago's
+  # environment here (Vault in real life: vault:secret/data/shop#password).
+  export SHOP_DB_PASSWORD=demo-db-password-7f3a
   dev_port=$(free_port)
   prod_port=$(free_port)
   # shop_env NAME PORT SIZE [EXTRA...]: an environment file of the shop.
@@ -108,6 +111,9 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
       printf 'health_check: {path: /cgi-bin/health, response: ok}\n'
       printf 'strategy: {type: red-black, keep_previous: 30m}\n'
       printf 'load_balancer: {port: %s}\ntimeout: 60s\n' "$port"
+      if [[ $name == dev ]]; then
+        printf 'secrets: {DB_PASSWORD: env:SHOP_DB_PASSWORD}\nttl: %s\n' "${DEV_TTL:-8h}"
+      fi
       printf '%s\n' "$@"
     } >"environments/$name.yaml"
   }
@@ -140,6 +146,26 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   run rollback dev --yes
   run releases dev
   run releases prod
+
+  say "dev's secret reached its VMs through their metadata server; the API shows its name only"
+  tmpl=$("$IMAGO" instance-groups managed describe "$("$IMAGO" releases dev --format json | jq -r '[.[] | select(.state == "LIVE")][0].group')" --format json | jq -r '.instanceTemplate | split("/") | last')
+  printf '%s$ imago instance-templates describe %s --format json | jq .properties.metadata.items%s\n' "$dim" "$tmpl" "$off"
+  "$IMAGO" instance-templates describe "$tmpl" --format json | jq -c '.properties.metadata.items[] | select(.key | startswith("imago-secrets"))'
+  printf '%s$ imago instances list --format json | grep -c "$SHOP_DB_PASSWORD"%s\n' "$dim" "$off"
+  "$IMAGO" instances list --format json | grep -c "$SHOP_DB_PASSWORD" || true
+
+  say "Environments that end: dev gets a ttl of 20 s; when it ends the controller destroys dev, and only dev"
+  DEV_TTL=20s shop_env dev "$dev_port" 2 "config: {TIER: dev}"
+  run deploy dev --yes
+  run env list
+  t0=$SECONDS
+  while "$IMAGO" env list --format json | jq -e '.[] | select(.environment == "dev")' >/dev/null &&
+    ((SECONDS - t0 < 90)); do
+    sleep 2
+  done
+  echo "dev was destroyed $((SECONDS - t0)) s later, by the controller (imago env destroy dev does it at once)"
+  run env list
+  run instance-groups managed list
 fi
 
 say "Two releases of a VM image, as qcow2 disks (here: small generated ones)"
