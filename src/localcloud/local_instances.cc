@@ -415,13 +415,17 @@ Result<Operation> LocalInstances::AttachDisk(const std::string& project, const s
   if (req.boot) {
     return Status::Invalid("attachDisk attaches data disks; boot disks come with insert.");
   }
-  return s_.Mutate(
+  // A RUNNING instance gets the disk hot-plugged once the catalog says it
+  // is attached (run_dir set); when QEMU refuses, the catalog is put back.
+  std::string run_dir, disk_file, device;
+  auto op = s_.Mutate(
       project, "attachDisk", opts,
       [&](Operation* op) -> Status {
+        run_dir.clear();
         auto r = s_.LoadRow(kInstanceKind, "instances", project, zone, instance);
         if (!r.ok()) return r.status();
         IMAGO_RETURN_IF_ERROR(MarkDeadLocked(&r.value()));
-        if (r->status() != "TERMINATED") {
+        if (r->status() != "TERMINATED" && r->status() != "RUNNING") {
           return StoppedOnly(project, zone, r->name, r->status(), "attaches");
         }
         auto ref = compute::ParseResourceRef("attachedDisk.source", req.source, "disks", true);
@@ -449,6 +453,11 @@ Result<Operation> LocalInstances::AttachDisk(const std::string& project, const s
         }
         a.index = index;
         in->disks.push_back(a);
+        if (r->status() == "RUNNING") {
+          run_dir = s_.RunDir(r->id);
+          disk_file = s_.DiskFile(dr->id);
+          device = a.device_name;
+        }
         dr->resource["users"] = {in->self_link};
         dr->resource["lastAttachTimestamp"] = s_.Now3339();
         IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(*dr));
@@ -459,6 +468,45 @@ Result<Operation> LocalInstances::AttachDisk(const std::string& project, const s
         return Status::OK();
       },
       zone);
+  if (!op.ok() || op->failed() || run_dir.empty()) return op;
+  Status plugged = HotPlugDisk(run_dir, device, disk_file);
+  if (plugged.ok()) return op;
+  (void)ForgetDisk(project, zone, instance, device);
+  return Status::Unavailable(
+      fmt::format("Could not attach the disk to the running instance '{}': "
+                  "{}; nothing changed.",
+                  instance, plugged.message()));
+}
+
+Status LocalInstances::ForgetDisk(const std::string& project, const std::string& zone,
+                                  const std::string& instance, const std::string& device_name) {
+  auto op = s_.Mutate(
+      project, "detachDisk", {},
+      [&](Operation* op) -> Status {
+        auto r = s_.LoadRow(kInstanceKind, "instances", project, zone, instance);
+        if (!r.ok()) return r.status();
+        auto in = compute::InstanceFromJson(r->resource);
+        if (!in.ok()) return in.status();
+        auto it = std::find_if(in->disks.begin(), in->disks.end(),
+                               [&](const AttachedDisk& d) { return d.device_name == device_name; });
+        if (it == in->disks.end()) return Status::OK();
+        auto d =
+            s_.catalog().FindResource(kDiskKind, project, zone, compute::LastSegment(it->source));
+        if (!d.ok()) return d.status();
+        if (d->has_value()) {
+          (*d)->resource.erase("users");
+          (*d)->resource["lastDetachTimestamp"] = s_.Now3339();
+          IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(**d));
+        }
+        in->disks.erase(it);
+        r->resource = compute::ToJson(*in);
+        IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(*r));
+        op->target_link = in->self_link;
+        op->target_id = in->id;
+        return Status::OK();
+      },
+      zone);
+  return op.ok() ? Status::OK() : op.status();
 }
 
 Result<Operation> LocalInstances::DetachDisk(const std::string& project, const std::string& zone,
@@ -466,13 +514,41 @@ Result<Operation> LocalInstances::DetachDisk(const std::string& project, const s
                                              const std::string& device_name,
                                              const MutationOptions& opts) {
   IMAGO_RETURN_IF_ERROR(s_.CheckZone(project, zone));
+  // RUNNING: the guest lets go of the disk first (a disk it booted with is
+  // a namespace of the boot controller, which QEMU cannot unplug).
+  {
+    std::string run_dir;
+    {
+      std::lock_guard lock(s_.mu());
+      auto r = s_.LoadRow(kInstanceKind, "instances", project, zone, instance);
+      if (!r.ok()) return r.status();
+      auto in = compute::InstanceFromJson(r->resource);
+      if (!in.ok()) return in.status();
+      bool attached = false;
+      for (const auto& d : in->disks)
+        attached = attached || (d.device_name == device_name && !d.boot);
+      // Anything else gets its error from the checks below.
+      if (r->status() == "RUNNING" && attached) run_dir = s_.RunDir(r->id);
+    }
+    if (!run_dir.empty()) {
+      Status st = HotUnplugDisk(run_dir, device_name);
+      if (st.code() == compute::Code::kNotFound) {
+        return Status::NotReady(fmt::format(
+            "The disk '{}' of the running instance '{}' was attached when it booted: the local "
+            "cloud detaches such a disk from a stopped instance only (imago instances stop {}); "
+            "disks attached while it runs detach while it runs.",
+            device_name, instance, instance));
+      }
+      if (!st.ok()) return st;
+    }
+  }
   return s_.Mutate(
       project, "detachDisk", opts,
       [&](Operation* op) -> Status {
         auto r = s_.LoadRow(kInstanceKind, "instances", project, zone, instance);
         if (!r.ok()) return r.status();
         IMAGO_RETURN_IF_ERROR(MarkDeadLocked(&r.value()));
-        if (r->status() != "TERMINATED") {
+        if (r->status() != "TERMINATED" && r->status() != "RUNNING") {
           return StoppedOnly(project, zone, r->name, r->status(), "detaches");
         }
         auto in = compute::InstanceFromJson(r->resource);

@@ -75,6 +75,10 @@ class LocalInstances final : public compute::Instances {
   compute::Status Refresh(ResourceRow* row);
 
  private:
+  /// Takes disk `device_name` off `instance` in the catalog only (the undo of
+  /// an attach that QEMU refused). OK when it is not attached.
+  compute::Status ForgetDisk(const std::string& project, const std::string& zone,
+                             const std::string& instance, const std::string& device_name);
   // start, stop, reset and delete share one shape: journal, act on QEMU, record.
   compute::Result<compute::Operation> StateChange(const std::string& project,
                                                   const std::string& zone,

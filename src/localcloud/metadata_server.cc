@@ -42,8 +42,26 @@ json InstanceTree(const Instance& in, const std::string& project) {
   if (in.extra.is_object() && in.extra.contains("hostname") && in.extra["hostname"].is_string()) {
     hostname = in.extra["hostname"].get<std::string>();
   }
+  // GCE's instance/disks/: boot first, then in attachment order, which is
+  // the order of the NVMe namespaces the VM booted with (vm_boot).
+  json disks = json::array();
+  std::vector<const compute::AttachedDisk*> order;
+  for (const auto& d : in.disks) {
+    if (d.boot) order.insert(order.begin(), &d);
+  }
+  for (const auto& d : in.disks) {
+    if (!d.boot) order.push_back(&d);
+  }
+  for (const auto* d : order) {
+    disks.push_back({{"deviceName", d->device_name},
+                     {"index", d->index},
+                     {"interface", "NVME"},
+                     {"mode", d->mode.empty() ? std::string("READ_WRITE") : d->mode},
+                     {"type", "PERSISTENT"}});
+  }
   return {
       {"attributes", attrs},
+      {"disks", disks},
       {"id", in.id},
       {"name", in.name},
       {"hostname", hostname},

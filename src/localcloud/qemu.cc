@@ -428,6 +428,54 @@ Result<json> QmpCommand(const std::string& socket, const std::string& command, c
   return c.Execute(command, args);
 }
 
+namespace {
+// QOM ids of a hot-plugged disk: its device name is [a-z0-9-] (GCE's rule).
+std::string HotPlugId(const std::string& device_name) {
+  return "hp-" + device_name;
+}
+}  // namespace
+
+Status HotPlugDisk(const std::string& run_dir, const std::string& device_name,
+                   const std::string& path) {
+  const std::string qmp = run_dir + "/qmp", id = HotPlugId(device_name);
+  auto node = QmpCommand(
+      qmp, "blockdev-add",
+      {{"driver", "qcow2"}, {"node-name", id}, {"file", {{"driver", "file"}, {"filename", path}}}});
+  if (!node.ok()) return node.status();
+  auto dev = QmpCommand(
+      qmp, "device_add",
+      {{"driver", "nvme"}, {"id", id}, {"drive", id}, {"serial", device_name.substr(0, 20)}});
+  if (!dev.ok()) {
+    (void)QmpCommand(qmp, "blockdev-del", {{"node-name", id}});
+    return dev.status();
+  }
+  return Status::OK();
+}
+
+Status HotUnplugDisk(const std::string& run_dir, const std::string& device_name,
+                     std::chrono::milliseconds wait) {
+  const std::string qmp = run_dir + "/qmp", id = HotPlugId(device_name);
+  auto del = QmpCommand(qmp, "device_del", {{"id", id}});
+  if (!del.ok()) {
+    if (del.status().message().find("not found") != std::string::npos) {
+      return Status::NotFound("no hot-plugged disk " + device_name);
+    }
+    return del.status();
+  }
+  // The node stays busy until the guest has ejected the device.
+  auto deadline = Clock::now() + wait;
+  for (;;) {
+    auto freed = QmpCommand(qmp, "blockdev-del", {{"node-name", id}});
+    if (freed.ok()) return Status::OK();
+    if (Clock::now() >= deadline) {
+      return Status::Unavailable(
+          fmt::format("the guest did not release the disk {} within {} s", device_name,
+                      std::chrono::duration_cast<std::chrono::seconds>(wait).count()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 Status StopVm(int pid, const std::string& run_dir, std::chrono::milliseconds grace, bool* clean) {
   if (clean) *clean = false;
   if (!VmAlive(pid, run_dir)) return Status::OK();

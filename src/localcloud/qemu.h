@@ -83,6 +83,21 @@ compute::Result<nlohmann::json> QmpCommand(
     const std::string& socket, const std::string& command, const nlohmann::json& args = nullptr,
     std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+/// Adds disk `path` (qcow2) to the running VM of `run_dir` as an NVMe
+/// controller of its own (QEMU cannot hot-add a namespace to the boot
+/// controller) whose serial is `device_name` cut to NVMe's 20 characters;
+/// the guest sees it as /dev/nvmeKn1. Undoes what it did on failure.
+compute::Status HotPlugDisk(const std::string& run_dir, const std::string& device_name,
+                            const std::string& path);
+
+/// Removes the disk HotPlugDisk added as `device_name`: asks the guest to
+/// let go of it (ACPI eject), waits up to `wait` for QEMU to drop it, then
+/// closes its file. 404 when the VM has no such hot-plugged disk (a disk it
+/// booted with is a namespace of the boot controller, which QEMU cannot
+/// unplug); 503 when the guest does not let go in time.
+compute::Status HotUnplugDisk(const std::string& run_dir, const std::string& device_name,
+                              std::chrono::milliseconds wait = std::chrono::seconds(20));
+
 /// Asks the guest to power off (ACPI) and waits up to `grace`; then makes
 /// QEMU quit, then kills it. Returns when the process is gone.
 /// `*clean` says whether the guest powered itself off.

@@ -151,7 +151,7 @@ imago instances create db1 --image kit-v1 --ports 80 --metadata role=writer \
 pd=$(host_port db1)
 expect_eq "db1 wrote the data disk" "$(answer "http://127.0.0.1:$pd/data.txt" 90 db1)" "written by db1"
 expect_rc 7 imago instances detach-disk db1 --disk data
-expect_contains "detach needs a stopped instance" "$ERR" "Stop it first"
+expect_contains "a disk it booted with detaches when stopped" "$ERR" "detaches such a disk from a stopped instance only"
 imago instances stop db1 >/dev/null 2>&1
 imago instances detach-disk db1 --disk data >/dev/null 2>&1
 expect_eq "detached" "$(imago disks describe data --format json | jq -r '.users // [] | length')" 0
