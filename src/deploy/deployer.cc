@@ -76,6 +76,14 @@ std::string PullConfig(const Environment& env) {
   return out;
 }
 
+// The group's statefulPolicy: every data disk preserved, never deleted with
+// its VM or the group (only env destroy deletes it).
+Json StatefulPolicy(const Environment& env) {
+  Json disks = Json::object();
+  for (const auto& d : env.data_disks) disks[d.device] = {{"autoDelete", "NEVER"}};
+  return {{"preservedState", {{"disks", disks}}}};
+}
+
 const Release* Find(const std::vector<Release>& rs, int number) {
   for (const auto& r : rs) {
     if (r.number == number) return &r;
@@ -392,12 +400,15 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
   auto tmpl = svc_.instance_templates().Get(env.project, p.instance_template);
   p.steps.push_back(
       {tmpl.ok() ? '=' : '+', "instance template", p.instance_template,
-       fmt::format("{}, {}, {} configuration item(s){}{}", p.image, env.machine_type,
-                   env.config.size(),
-                   env.secrets.empty()
-                       ? ""
-                       : fmt::format(", {} secret(s) handed over at boot", env.secrets.size()),
-                   env.model == Model::kPull ? " pulled at boot" : "")});
+       fmt::format(
+           "{}, {}, {} configuration item(s){}{}{}", p.image, env.machine_type, env.config.size(),
+           env.secrets.empty()
+               ? ""
+               : fmt::format(", {} secret(s) handed over at boot", env.secrets.size()),
+           env.data_disks.empty() ? ""
+                                  : fmt::format(", {} data disk(s) each VM keeps across releases",
+                                                env.data_disks.size()),
+           env.model == Model::kPull ? " pulled at boot" : "")});
   if (env.strategy == Strategy::kRedBlack) {
     p.steps.push_back(
         {warm ? '=' : '+', "group", p.group,
@@ -637,6 +648,19 @@ Status Deployer::EnsureTemplate(const Environment& env, const Plan& plan) {
   boot.initialize_params = compute::InitializeParams{};
   boot.initialize_params->source_image = compute::GlobalPath(env.project, "images", plan.image);
   in.disks.push_back(boot);
+  for (const auto& dd : env.data_disks) {
+    // Made the first time a VM of the group is; kept by the group's
+    // statefulPolicy after that (never deleted but by env destroy).
+    compute::AttachedDisk d;
+    d.device_name = dd.device;
+    d.auto_delete = false;
+    d.initialize_params = compute::InitializeParams{};
+    d.initialize_params->disk_size_gb = dd.size_gb;
+    d.initialize_params->description =
+        fmt::format("imago: data disk {} of {} in {}", dd.device, env.service, env.name);
+    d.initialize_params->labels = {{"imago-service", env.service}, {"imago-env", env.name}};
+    in.disks.push_back(d);
+  }
   in.labels = {{"imago-service", env.service},
                {"imago-env", env.name},
                {"imago-release", std::to_string(plan.release)}};
@@ -680,6 +704,10 @@ Status Deployer::EnsureGroup(const Environment& env, const Plan& plan, const std
     g.update_policy.minimal_action = "REPLACE";
     g.update_policy.max_surge = compute::FixedOrPercent{env.max_surge, std::nullopt, 0};
     g.update_policy.max_unavailable = compute::FixedOrPercent{env.max_unavailable, std::nullopt, 0};
+    if (!env.data_disks.empty()) {
+      g.update_policy.replacement_method = "RECREATE";
+      g.extra["statefulPolicy"] = StatefulPolicy(env);
+    }
     IMAGO_RETURN_IF_ERROR(compute::OperationStatus(igms.Insert(env.project, env.zone, g, {})));
   } else {
     // Exists: bring it to the plan's template and size (rolling, a warm
@@ -699,6 +727,10 @@ Status Deployer::EnsureGroup(const Environment& env, const Plan& plan, const std
                       {"minimalAction", "REPLACE"},
                       {"maxSurge", {{"fixed", env.max_surge}}},
                       {"maxUnavailable", {{"fixed", env.max_unavailable}}}}}};
+      if (!env.data_disks.empty()) {
+        patch["updatePolicy"]["replacementMethod"] = "RECREATE";
+        patch["statefulPolicy"] = StatefulPolicy(env);
+      }
       IMAGO_RETURN_IF_ERROR(
           compute::OperationStatus(igms.Patch(env.project, env.zone, group, patch, {})));
     }

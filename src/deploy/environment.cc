@@ -136,18 +136,11 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   env.name = std::filesystem::path(path).stem().string();
   const std::string dir = std::filesystem::path(path).parent_path().string();
   if (!root.IsMap()) return c.Error(root, "", "expected a map of settings (see docs/deploy.md)");
-  // Keys the next issues bring: named, so that a user knows they are not ignored.
-  for (const char* later : {"data_disks"}) {
-    if (root[later].IsDefined()) {
-      return c.Error(root[later], later,
-                     "not supported yet (stateful disks are planned; docs/deploy.md)");
-    }
-  }
   IMAGO_RETURN_IF_ERROR(
       c.OnlyKeys(root, "",
                  {"service", "project", "zone", "image", "model", "size", "autoscaling",
                   "machine_type", "port", "config", "files", "secrets", "health_check", "strategy",
-                  "load_balancer", "timeout", "ttl", "allow_ttl"}));
+                  "load_balancer", "timeout", "ttl", "allow_ttl", "data_disks"}));
   if (Status st = compute::ValidateName("environment", env.name); !st.ok()) {
     return Status::Invalid(path + ": the file's name '" + env.name +
                            "' is the environment's name and must be lowercase letters, digits "
@@ -268,6 +261,38 @@ Result<Environment> LoadEnvironment(const std::string& path) {
     }
   }
 
+  // data_disks: DEVICE: {size: 10GB}.
+  if (YAML::Node dd = root["data_disks"]; dd.IsDefined() && !dd.IsNull()) {
+    if (!dd.IsMap()) return c.Error(dd, "data_disks", "expected a map of DEVICE: {size: 10GB}");
+    for (const auto& kv : dd) {
+      DataDisk d;
+      d.device = kv.first.Scalar();
+      const std::string where = "data_disks." + d.device;
+      if (!compute::ValidateName("device", d.device).ok() || d.device.size() > 40) {
+        return c.Error(kv.first, where,
+                       "a device name is lowercase letters, digits and dashes (at most 40)");
+      }
+      if (!kv.second.IsMap()) return c.Error(kv.second, where, "expected {size: 10GB}");
+      IMAGO_RETURN_IF_ERROR(c.OnlyKeys(kv.second, where, {"size"}));
+      if (YAML::Node sz = kv.second["size"]; sz.IsDefined()) {
+        std::string t = sz.IsScalar() ? sz.Scalar() : "";
+        if (t.ends_with("GB")) t.resize(t.size() - 2);
+        long v = 0;
+        size_t used = 0;
+        try {
+          v = std::stol(t, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (t.empty() || used != t.size() || v < 1 || v > 65536) {
+          return c.Error(sz, where + ".size", "expected a size in GB, 1GB to 65536GB");
+        }
+        d.size_gb = v;
+      }
+      env.data_disks.push_back(d);
+    }
+  }
+
   if (YAML::Node h = root["health_check"]; h.IsDefined()) {
     IMAGO_RETURN_IF_ERROR(Map(c, h, "health_check"));
     IMAGO_RETURN_IF_ERROR(
@@ -339,6 +364,28 @@ Result<Environment> LoadEnvironment(const std::string& path) {
     }
   }
 
+  if (!env.data_disks.empty()) {
+    // A VM's data disk attaches to one VM at a time and belongs to its name:
+    // only a stateful group rolled in place (RECREATE, no surge) keeps it.
+    YAML::Node at = root["data_disks"];
+    if (env.autoscaling) {
+      return c.Error(at, "data_disks", "a group with data disks cannot autoscale (as on GCE)");
+    }
+    YAML::Node s = root["strategy"];
+    if (s.IsDefined() && env.strategy == Strategy::kRedBlack) {
+      return c.Error(s, "strategy",
+                     "red-black makes new VMs in a new group, and data disks stay with their VM: "
+                     "use type: rolling with data_disks");
+    }
+    if (s.IsDefined() && s.IsMap() && s["max_surge"].IsDefined() && env.max_surge != 0) {
+      return c.Error(s["max_surge"], "strategy.max_surge",
+                     "must be 0 with data_disks (a data disk attaches to one VM at a time)");
+    }
+    env.strategy = Strategy::kRolling;
+    env.max_surge = 0;
+    if (env.max_unavailable == 0) env.max_unavailable = 1;
+  }
+
   YAML::Node lb = root["load_balancer"];
   if (!lb.IsDefined()) {
     return c.Error(root, "load_balancer", "missing: load_balancer.port, where the service listens");
@@ -365,6 +412,8 @@ std::string ConfigHash(const Environment& env) {
   for (const auto& [k, v] : env.config)
     canonical += k + "=" + std::to_string(v.size()) + ":" + v + "\n";
   for (const auto& s : env.secrets) canonical += "secret " + s.name + "=" + s.ref.text + "\n";
+  for (const auto& d : env.data_disks)
+    canonical += fmt::format("disk {}={}\n", d.device, d.size_gb);
   return compute::ShortFingerprint(canonical);
 }
 

@@ -51,6 +51,13 @@ struct AutoscalingSpec {
   double cpu_target = 0.6;
 };
 
+/// data_disks: a disk per VM that outlives every release (a stateful
+/// group's preserved disk, docs/data.md).
+struct DataDisk {
+  std::string device;  // The guest's /dev/disk/by-id/google-DEVICE.
+  int64_t size_gb = 10;
+};
+
 /// One environment of one service, as its file says.
 struct Environment {
   std::string file;  // The file it was read from.
@@ -73,6 +80,9 @@ struct Environment {
   /// secrets: NAME: REFERENCE, resolved at deploy and handed to each VM at
   /// boot by the metadata server (docs/secrets.md); never a value here.
   std::vector<secrets::NamedRef> secrets;
+  /// data_disks: with them the group is stateful (rolling, RECREATE, no
+  /// surge): each VM keeps its disks, by name, across releases.
+  std::vector<DataDisk> data_disks;
   HealthSpec health;
   Strategy strategy = Strategy::kRedBlack;
   int64_t keep_previous_sec = 3600;  // red-black: how long the previous group stays warm.

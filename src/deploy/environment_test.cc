@@ -91,7 +91,7 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
             path +
                 ":6: key 'sise': unknown key (expected one of: service, project, zone, image, "
                 "model, size, autoscaling, machine_type, port, config, files, secrets, "
-                "health_check, strategy, load_balancer, timeout, ttl, allow_ttl)");
+                "health_check, strategy, load_balancer, timeout, ttl, allow_ttl, data_disks)");
   EXPECT_EQ(Error("image: {family: app}\nload_balancer: {port: 8080}\n"),
             path +
                 ":1: key 'service': missing: the service's name (it names what is made, e.g. "
@@ -105,8 +105,6 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
             std::string::npos);
   EXPECT_NE(Error(std::string(kMinimal) + "health_check: {interval: 5s, timeout: 10s}\n")
                 .find("key 'health_check.timeout': is longer than health_check.interval"),
-            std::string::npos);
-  EXPECT_NE(Error(std::string(kMinimal) + "data_disks: {data: 1GB}\n").find("not supported yet"),
             std::string::npos);
   EXPECT_NE(Error("service: web\nimage: [\n").find(path + ":"), std::string::npos);
   EXPECT_NE(Error(std::string(kMinimal) + "strategy: {type: rolling, max_surge: 0, "
@@ -159,6 +157,36 @@ TEST_F(EnvironmentTest, ATtlOnProductionNeedsAllowTtl) {
   EXPECT_FALSE(LoadEnvironment(Write("qa.yaml", std::string(kMinimal) + "ttl: 1s\n")).ok());
   EXPECT_TRUE(IsProductionName("production-eu"));
   EXPECT_FALSE(IsProductionName("preprod"));
+}
+
+TEST_F(EnvironmentTest, DataDisksMakeAStatefulRollingGroup) {
+  auto env = LoadEnvironment(
+      Write("dev.yaml", std::string(kMinimal) + "data_disks:\n  data: {size: 20GB}\n"));
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  ASSERT_EQ(env->data_disks.size(), 1u);
+  EXPECT_EQ(env->data_disks[0].device, "data");
+  EXPECT_EQ(env->data_disks[0].size_gb, 20);
+  EXPECT_EQ(env->strategy, Strategy::kRolling);  // Implied: the disks stay with their VMs.
+  EXPECT_EQ(env->max_surge, 0);
+  EXPECT_EQ(env->max_unavailable, 1);
+  std::string path = dir_.path() + "/dev.yaml";
+  EXPECT_NE(Error(std::string(kMinimal) + "data_disks: {data: {size: 20GB}}\nstrategy: red-black\n")
+                .find(":7: key 'strategy': red-black makes new VMs in a new group"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) +
+                  "data_disks: {data: {size: 1GB}}\nstrategy: {type: rolling, max_surge: 1}\n")
+                .find("key 'strategy.max_surge': must be 0 with data_disks"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) + "data_disks: {data: {size: 0GB}}\n")
+                .find("key 'data_disks.data.size': expected a size in GB"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) + "data_disks: {Data: {size: 1GB}}\n")
+                .find("key 'data_disks.Data': a device name is lowercase"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kMinimal) +
+                  "data_disks: {data: {size: 1GB}}\nautoscaling: {min: 1, max: 3}\n")
+                .find("cannot autoscale"),
+            std::string::npos);
 }
 
 TEST_F(EnvironmentTest, ConfigHashFollowsWhatTheVmsGet) {

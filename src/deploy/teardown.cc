@@ -54,6 +54,7 @@ const char* kGroup = "group";
 const char* kInstance = "instance";
 const char* kTemplate = "instance template";
 const char* kHealthCheck = "health check";
+const char* kDisk = "data disk";
 const char* kSecrets = "secrets";
 const char* kMetadata = "metadata";
 const char* kLedger = "ledger";
@@ -166,6 +167,20 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
   for (const auto& n : *hnames) {
     if (templates.count(n) || IsReleaseName(prefix, n)) add(kHealthCheck, n);
   }
+  // Data disks the environment's stateful groups made (labelled so when
+  // made), after the groups: a disk is deleted only once no VM uses it.
+  if (!t.zone.empty()) {
+    auto disks = compute::ListAllDisks(svc.disks(), project, t.zone);
+    if (!disks.ok()) return disks.status();
+    for (const auto& d : *disks) {
+      auto svc_label = d.labels.find("imago-service");
+      auto env_label = d.labels.find("imago-env");
+      if (svc_label != d.labels.end() && svc_label->second == service &&
+          env_label != d.labels.end() && env_label->second == env) {
+        add(kDisk, d.name);
+      }
+    }
+  }
   if (bundles) {
     for (const auto& n : bundles->List(project)) {
       if (templates.count(n) || IsReleaseName(prefix, n)) add(kSecrets, n);
@@ -229,6 +244,8 @@ Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* bundles,
       }
       groups.clear();
       st = compute::OperationStatus(svc.instance_templates().Delete(project, name, {}));
+    } else if (kind == kDisk) {
+      st = compute::OperationStatus(svc.disks().Delete(project, plan.zone, name, {}));
     } else if (kind == kHealthCheck) {
       st = compute::OperationStatus(svc.health_checks().Delete(project, name, {}));
     } else if (kind == kSecrets) {

@@ -52,7 +52,8 @@ compute::Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleSto
 /// `step`. Only what the environment made: the load balancer's four parts
 /// named SERVICE-ENV, the groups (with their autoscalers and any instance
 /// a group left behind when its delete was cut short), templates,
-/// health checks and secret bundles its releases name, and its project
+/// health checks and secret bundles its releases name, the data disks its
+/// stateful groups made (labelled imago-service/imago-env), and its project
 /// metadata (pull configurations, the ledger). Images are never deleted.
 compute::Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* bundles,
                                    const std::string& project, const Teardown& plan,

@@ -78,6 +78,24 @@ Instance InstanceFromTemplate(const compute::InstanceTemplate& t, const std::str
   return in;
 }
 
+std::map<std::string, std::string> StatefulDisks(const InstanceGroupManager& g) {
+  std::map<std::string, std::string> out;
+  const Json& sp = g.extra.value("statefulPolicy", Json::object());
+  if (!sp.is_object()) return out;
+  const Json& ps = sp.value("preservedState", Json::object());
+  if (!ps.is_object()) return out;
+  const Json& disks = ps.value("disks", Json::object());
+  if (!disks.is_object()) return out;
+  for (auto it = disks.begin(); it != disks.end(); ++it) {
+    out[it.key()] = it->is_object() ? it->value("autoDelete", "NEVER") : "NEVER";
+  }
+  return out;
+}
+
+std::string StatefulDiskName(const std::string& instance, const std::string& device) {
+  return instance + "-" + device;
+}
+
 std::string NewInstanceName(const std::string& base, const std::vector<std::string>& taken) {
   std::set<std::string> used(taken.begin(), taken.end());
   size_t hashes = 0;
@@ -322,17 +340,39 @@ GroupStepReport Controller::StepGroup(const std::string& zone, const InstanceGro
   // Carry the step out: deletions and recreations first, then creations,
   // so that an instance on its way out counts toward maxSurge until it is
   // gone. Within each phase, everything at once.
-  auto run = [this, &zone, &g](const Action& a) -> Status {
+  // statefulPolicy: the disks of these device names outlive their VM (on
+  // recreate, update and autoheal they are reattached, never re-made); a
+  // permanent delete deletes those marked ON_PERMANENT_INSTANCE_DELETION.
+  const std::map<std::string, std::string> stateful = StatefulDisks(g);
+  auto run = [this, &zone, &g, &stateful](const Action& a) -> Status {
     if (a.kind != Action::Kind::kCreate) {
       auto del = svc_.instances().Delete(project_, zone, a.name, {});
       if (!del.ok() && del.status().code() != compute::Code::kNotFound) return del.status();
       if (del.ok() && del->failed()) return Status::Unavailable(del->errors[0].message);
-      if (a.kind == Action::Kind::kDelete) return Status::OK();
+      if (a.kind == Action::Kind::kDelete) {
+        for (const auto& [device, auto_delete] : stateful) {
+          if (auto_delete != "ON_PERMANENT_INSTANCE_DELETION") continue;
+          auto d = svc_.disks().Delete(project_, zone, StatefulDiskName(a.name, device), {});
+          if (!d.ok() && d.status().code() != compute::Code::kNotFound) return d.status();
+        }
+        return Status::OK();
+      }
     }
     auto t = svc_.instance_templates().Get(project_, compute::LastSegment(a.instance_template));
     if (!t.ok()) return t.status();
-    auto op = svc_.instances().Insert(project_, zone,
-                                      InstanceFromTemplate(*t, a.name, zone, g.self_link), {});
+    Instance in = InstanceFromTemplate(*t, a.name, zone, g.self_link);
+    for (auto& d : in.disks) {
+      if (d.boot || !stateful.count(d.device_name)) continue;
+      const std::string disk = StatefulDiskName(a.name, d.device_name);
+      d.auto_delete = false;
+      if (svc_.disks().Get(project_, zone, disk).ok()) {
+        d.source = compute::ZonalPath(project_, zone, "disks", disk);  // Kept: reattached.
+        d.initialize_params.reset();
+      } else if (d.initialize_params) {
+        d.initialize_params->disk_name = disk;  // The first time: made, named for the VM.
+      }
+    }
+    auto op = svc_.instances().Insert(project_, zone, in, {});
     if (!op.ok()) return op.status();
     if (op->failed()) return Status::Unavailable(op->errors[0].message);
     return Status::OK();

@@ -110,6 +110,14 @@ class Controller {
 compute::Instance InstanceFromTemplate(const compute::InstanceTemplate& t, const std::string& name,
                                        const std::string& zone, const std::string& group_link);
 
+/// statefulPolicy.preservedState.disks of `g`: device name -> autoDelete
+/// (NEVER or ON_PERMANENT_INSTANCE_DELETION).
+std::map<std::string, std::string> StatefulDisks(const compute::InstanceGroupManager& g);
+
+/// The name of instance `instance`'s stateful disk `device` (made from the
+/// template's initializeParams the first time, reattached after that).
+std::string StatefulDiskName(const std::string& instance, const std::string& device);
+
 /// A new instance name for `base`: base-xxxx (4 random [a-z0-9]), or, when
 /// `base` ends in -###, the lowest free number of that width.
 std::string NewInstanceName(const std::string& base, const std::vector<std::string>& taken);

@@ -373,9 +373,18 @@ TEST_F(LocalGroupsTest, GroupsAreCheckedAndKeepTheirTemplatesInUse) {
        },
        "OPPORTUNISTIC, PROACTIVE"},
       {[](Json& j) {
+         j["statefulPolicy"] = {
+             {"preservedState", {{"disks", {{"data", {{"autoDelete", "SOMETIMES"}}}}}}}};
+       },
+       "it is one of NEVER, ON_PERMANENT_INSTANCE_DELETION"},
+      {[](Json& j) {
          j["statefulPolicy"] = {{"preservedState", {{"disks", {{"data", Json::object()}}}}}};
        },
-       "statefulPolicy"},
+       "only with RECREATE"},
+      {[](Json& j) {
+         j["statefulPolicy"] = {{"preservedState", {{"internalIPs", {{"nic0", Json::object()}}}}}};
+       },
+       "stateful IPs"},
   };
   for (const auto& c : cases) {
     Json j = good;

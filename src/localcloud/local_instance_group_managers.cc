@@ -129,10 +129,7 @@ Status LocalInstanceGroupManagers::Normalize(const std::string& project, const s
   }
   IMAGO_RETURN_IF_ERROR(RefuseUnsupported(
       g->extra, w,
-      {{"statefulPolicy",
-        "stateful groups come with the stateful-disk work; keep data on "
-        "disks of plain instances for now"},
-       {"targetPools", "use a backend service"},
+      {{"targetPools", "use a backend service"},
        {"distributionPolicy", "zonal groups only (no regional groups)"},
        {"standbyPolicy", "there are no standby pools"},
        {"instanceFlexibilityPolicy", "a group has one machine type, its template's"},
@@ -140,6 +137,50 @@ Status LocalInstanceGroupManagers::Normalize(const std::string& project, const s
        {"targetStoppedSize", "a group's instances run"},
        {"targetSuspendedSize", "a group's instances run"},
        {"allInstancesConfig", "put the metadata and labels in the template"}}));
+  // statefulPolicy: preserved disks (the controller keeps them across
+  // recreation, groups/controller.cc); stateful IPs are not served.
+  if (g->extra.contains("statefulPolicy")) {
+    const compute::Json& sp = g->extra["statefulPolicy"];
+    const std::string f = w + ".statefulPolicy";
+    if (!sp.is_object()) return Status::InvalidField(f, sp.dump(), "Expected an object.");
+    for (auto it = sp.begin(); it != sp.end(); ++it) {
+      if (it.key() != "preservedState") {
+        return Status::InvalidField(f + "." + it.key(), it->dump(), "Unknown field.");
+      }
+    }
+    const compute::Json& ps = sp.value("preservedState", compute::Json::object());
+    for (auto it = ps.begin(); ps.is_object() && it != ps.end(); ++it) {
+      if (it.key() == "internalIPs" || it.key() == "externalIPs") {
+        return Status::InvalidField(f + ".preservedState." + it.key(), it->dump(),
+                                    "Not supported by the local cloud: stateful IPs (a VM keeps "
+                                    "its name, and its disks).");
+      }
+      if (it.key() != "disks") {
+        return Status::InvalidField(f + ".preservedState." + it.key(), it->dump(),
+                                    "Unknown field.");
+      }
+    }
+    const compute::Json& disks =
+        ps.is_object() ? ps.value("disks", compute::Json::object()) : compute::Json();
+    if (!disks.is_object()) {
+      return Status::InvalidField(f + ".preservedState", ps.dump(),
+                                  "Expected disks: a map of device name to {autoDelete}.");
+    }
+    for (auto it = disks.begin(); it != disks.end(); ++it) {
+      std::string ad = it->is_object() ? it->value("autoDelete", "NEVER") : "?";
+      if (ad != "NEVER" && ad != "ON_PERMANENT_INSTANCE_DELETION") {
+        return Status::InvalidField(f + ".preservedState.disks." + it.key() + ".autoDelete", ad,
+                                    "Expected NEVER or ON_PERMANENT_INSTANCE_DELETION.");
+      }
+    }
+    if (!disks.empty() && g->update_policy.type != "OPPORTUNISTIC" &&
+        g->update_policy.replacement_method != "RECREATE") {
+      return Status::InvalidField(
+          w + ".updatePolicy.replacementMethod", g->update_policy.replacement_method,
+          "A group with stateful disks updates proactively only with RECREATE (a disk keeps its "
+          "VM's name).");
+    }
+  }
   // The base instance name: 1-58 characters, a name, optionally ending in
   // -### (sequential numbers).
   if (g->base_instance_name.empty()) g->base_instance_name = g->name;
