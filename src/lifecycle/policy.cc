@@ -104,8 +104,23 @@ Result<RotationPolicy> RotationPolicy::Parse(const std::string& text, const std:
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
     if (key == "default") continue;
+    if (key == "releases_kept") {
+      int n = -1;
+      try {
+        n = kv.second.IsScalar() ? kv.second.as<int>() : -1;
+      } catch (const YAML::Exception&) {
+        n = -1;
+      }
+      if (n < 1 || n > 100) {
+        return Bad(file, kv.second, key,
+                   "expected how many releases of each environment keep their images, 1 to 100");
+      }
+      policy.releases_kept_ = n;
+      continue;
+    }
     if (key != "families") {
-      return Bad(file, kv.first, key, "unknown key; the top level has 'default' and 'families'");
+      return Bad(file, kv.first, key,
+                 "unknown key; the top level has 'default', 'families' and 'releases_kept'");
     }
     if (kv.second.IsNull()) continue;
     if (!kv.second.IsMap())

@@ -37,6 +37,10 @@ struct FamilyPolicy {
   std::string Describe() const;
 };
 
+/// How many of an environment's last releases keep their images in use,
+/// unless the rotation policy says (releases_kept).
+constexpr int kReleasesKept = 5;
+
 class RotationPolicy {
  public:
   /// The documented defaults (above) for every family.
@@ -52,8 +56,13 @@ class RotationPolicy {
   const FamilyPolicy& For(const std::string& family) const;
   const FamilyPolicy& Default() const { return default_; }
 
+  /// releases_kept: how many of each environment's last releases keep their
+  /// images in use (the rollback window; usage.h). Default kReleasesKept.
+  int releases_kept() const { return releases_kept_; }
+
  private:
   FamilyPolicy default_;
+  int releases_kept_ = kReleasesKept;
   std::map<std::string, FamilyPolicy> families_;
 };
 

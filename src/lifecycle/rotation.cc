@@ -189,7 +189,7 @@ Result<Plan> PlanRotation(compute::Service& svc, const std::string& project,
   // Every image of the project: who uses an image may be in another family.
   auto all = compute::ListAllImages(svc.images(), project, {}, &plan.list_calls);
   if (!all.ok()) return all.status();
-  auto vms = ListVmResources(svc, project, &plan.list_calls);
+  auto vms = ListVmResources(svc, project, &plan.list_calls, policy.releases_kept());
   if (!vms.ok()) return vms.status();
   UsageIndex usage(*all, *vms);
   auto heads = FamilyHeads(*all);

@@ -208,6 +208,14 @@ TEST_F(RotationTest, NeverTouchesAnImageATemplateOrARecentReleaseUses) {
                     return compute::Status::OK();
                   })
                   .ok());
+  // A policy with a wider rollback window keeps the old release's image too.
+  auto wide = RotationPolicy::Parse("releases_kept: 7\n", "policy.yaml");
+  ASSERT_TRUE(wide.ok()) << wide.status().message();
+  EXPECT_EQ(wide->releases_kept(), 7);
+  auto dry = PlanRotation(*cloud_, "local", *wide, std::nullopt, t0_ + 10 * kDay);
+  ASSERT_TRUE(dry.ok()) << dry.status().message();
+  EXPECT_EQ(Why(*dry, "app-2"), "in use by release web-prod release 1");
+  EXPECT_FALSE(RotationPolicy::Parse("releases_kept: 0\n", "policy.yaml").ok());
   Plan p = Rotate(10);
   EXPECT_EQ(Why(p, "app-1"), "in use by template web-v1");
   // An old release's image is not in use (it stays only as the one kept).

@@ -20,7 +20,7 @@ uint64_t ParseId(const std::string& s) {
 }  // namespace
 
 compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::string& project,
-                                             int* calls) {
+                                             int* calls, int releases_kept) {
   VmResources out;
   auto zones = compute::ListAllZones(svc.zones(), project);
   if (calls) ++*calls;
@@ -61,7 +61,7 @@ compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::s
     const int n = static_cast<int>(releases.size());
     for (int i = 0; i < n; ++i) {
       const Release& r = releases[i];
-      bool needed = i >= n - kReleasesKept || r.state == release_state::kLive ||
+      bool needed = i >= n - releases_kept || r.state == release_state::kLive ||
                     r.state == release_state::kDisabled || r.state == release_state::kDeploying;
       if (needed && !r.image_id.empty()) {
         out.release_images.emplace_back(

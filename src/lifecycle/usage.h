@@ -14,7 +14,8 @@
 //   template  an instance template whose boot disk is made from it (by
 //             name: a template naming a family resolves it at each disk,
 //             and keeps no one image); groups use templates.
-//   release   one of the last kReleasesKept releases of an environment's
+//   release   one of the last N releases of an environment's (N: the
+//             rotation policy's releases_kept, default kReleasesKept)
 //             ledger, or a live, kept or deploying one: a rollback may
 //             need it (lifecycle/release_ledger.h).
 #ifndef IMAGO_LIFECYCLE_USAGE_H_
@@ -28,6 +29,7 @@
 #include "compute/service.h"
 #include "compute/types.h"
 #include "compute/vm_types.h"
+#include "lifecycle/policy.h"
 
 namespace imago::lifecycle {
 
@@ -40,14 +42,13 @@ struct VmResources {
   std::vector<std::pair<std::string, std::string>> release_images;
 };
 
-/// How many of an environment's last releases keep their images in use.
-constexpr int kReleasesKept = 5;
-
 /// Reads them: zones.list, disks.list in each zone, snapshots.list,
 /// instanceTemplates.list, projects.get (the ledgers). `calls` counts the
-/// calls made.
+/// calls made. `releases_kept`: how many of each environment's last
+/// releases count (the rotation policy's releases_kept).
 compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::string& project,
-                                             int* calls = nullptr);
+                                             int* calls = nullptr,
+                                             int releases_kept = kReleasesKept);
 
 /// One use of an image.
 struct ImageUse {
