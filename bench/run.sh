@@ -24,6 +24,9 @@ echo
 echo "== deploy: red/black, rolling, rollback under load (bench/deploy_bench.sh)"
 bash bench/deploy_bench.sh
 echo
+echo "== stateful replacement: downtime against stop + boot (bench/stateful_bench.sh)"
+bash bench/stateful_bench.sh
+echo
 echo "== imago serve (bench/serve_bench.cc)"
 "$BUILD/serve_bench"
 echo
