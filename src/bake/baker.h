@@ -21,6 +21,7 @@
 #include "compute/service.h"
 #include "compute/status.h"
 #include "compute/time_util.h"
+#include "lifecycle/rotation.h"
 
 namespace imago::bake {
 
@@ -67,7 +68,7 @@ struct BakeResult {
 };
 
 /// The label that holds the build digest's first 40 hex digits.
-constexpr const char* kDigestLabel = "imago-bake-digest";
+constexpr const char* kDigestLabel = lifecycle::kBakeDigestLabel;
 
 class Baker {
  public:

@@ -16,6 +16,7 @@
 #include "base/base64.h"
 #include "compute/group_codec.h"
 #include "compute/resource_ref.h"
+#include "lifecycle/rotation.h"
 
 namespace imago::deploy {
 
@@ -302,7 +303,7 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
   p.model = env.model;
   p.image = image->name;
   p.image_id = std::to_string(image->id);
-  auto digest = image->labels.find("imago-bake-digest");
+  auto digest = image->labels.find(lifecycle::kBakeDigestLabel);
   if (digest != image->labels.end()) p.image_digest = digest->second;
   p.config_hash = ConfigHash(env);
   p.size = env.size;
@@ -579,7 +580,7 @@ Result<Plan> Deployer::PlanPromotion(const Environment& from, const Environment&
         "Cannot promote: the image {} that {} runs has been deprecated since it was deployed.",
         image->name, from.name));
   }
-  auto digest = image->labels.find("imago-bake-digest");
+  auto digest = image->labels.find(lifecycle::kBakeDigestLabel);
   std::string now_digest = digest == image->labels.end() ? "" : digest->second;
   if (now_digest != live->image_digest || image->name != live->image) {
     return Status::NotReady(fmt::format(

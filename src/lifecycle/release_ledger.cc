@@ -12,8 +12,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kPrefix = "imago-releases-";
-
 template <typename T>
 void Put(Json& j, const char* key, const T& v) {
   if constexpr (std::is_same_v<T, std::string>) {
@@ -98,7 +96,7 @@ Result<Release> ReleaseFromJson(const Json& j) {
 }
 
 std::string LedgerKey(const std::string& service, const std::string& env) {
-  return kPrefix + service + "-" + env;
+  return std::string(kLedgerPrefix) + service + "-" + env;
 }
 
 namespace {
@@ -171,7 +169,7 @@ std::vector<std::pair<std::string, std::vector<Release>>> AllLedgers(
     const std::vector<std::pair<std::string, std::string>>& items) {
   std::vector<std::pair<std::string, std::vector<Release>>> out;
   for (const auto& [k, v] : items) {
-    if (!k.starts_with(kPrefix)) continue;
+    if (!k.starts_with(kLedgerPrefix)) continue;
     auto r = Parse(k, v);
     if (r.ok()) out.emplace_back(k, std::move(r.value()));
   }

@@ -66,6 +66,9 @@ struct Release {
 nlohmann::json ToJson(const Release& r);
 compute::Result<Release> ReleaseFromJson(const nlohmann::json& j);
 
+/// What every ledger's metadata key starts with.
+inline constexpr const char* kLedgerPrefix = "imago-releases-";
+
 /// The metadata key of an environment's ledger.
 std::string LedgerKey(const std::string& service, const std::string& env);
 

@@ -20,6 +20,11 @@
 
 namespace imago::lifecycle {
 
+/// The label imago bake puts on an image: the first 40 hex digits of its
+/// bake digest (bake/digest.h). A deploy records it so that a promotion
+/// can tell the same image from a rebuild.
+constexpr const char* kBakeDigestLabel = "imago-bake-digest";
+
 /// The label that keeps an image out of rotation.
 constexpr const char* kKeepLabel = "imago-keep";
 /// The label that records when a DELETED image is to be really deleted

@@ -65,8 +65,7 @@ compute::Result<VmResources> ListVmResources(compute::Service& svc, const std::s
                     r.state == release_state::kDisabled || r.state == release_state::kDeploying;
       if (needed && !r.image_id.empty()) {
         out.release_images.emplace_back(
-            key.substr(strlen("imago-releases-")) + " release " + std::to_string(r.number),
-            r.image_id);
+            key.substr(strlen(kLedgerPrefix)) + " release " + std::to_string(r.number), r.image_id);
       }
     }
   }
