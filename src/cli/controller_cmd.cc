@@ -24,7 +24,6 @@
 #include "groups/controller.h"
 #include "lb/balancer.h"
 #include "lb/haproxy.h"
-#include "lifecycle/release_ledger.h"
 #include "secrets/bundle_store.h"
 
 namespace imago::cli {
@@ -145,24 +144,20 @@ int RunStatus(Context& ctx) {
 static void DestroyExpiredEnvironments(Context& ctx, compute::Service& svc,
                                        const compute::Clock& clock, const std::string& project,
                                        secrets::BundleStore* bundles) {
-  auto envs = deploy::ListEnvironments(svc, clock, project);
-  if (!envs.ok()) {
-    std::cerr << "env: " << envs.status().message() << "\n";
+  auto did = deploy::DestroyExpired(
+      svc, clock, bundles, project,
+      [&](const std::string& service, const std::string& env) -> std::shared_ptr<void> {
+        bool held = false;
+        auto lock = base::FileLock::TryAcquire(
+            EnvironmentLockPath(ctx, project, service + "-" + env), &held);
+        if (!lock.ok()) return nullptr;
+        return std::make_shared<base::FileLock>(std::move(*lock));
+      });
+  if (!did.ok()) {
+    std::cerr << "env: " << did.status().message() << "\n";
     return;
   }
-  for (const auto& e : *envs) {
-    if (!e.expired || e.state == lifecycle::release_state::kDeploying) continue;
-    bool held = false;
-    auto lock = base::FileLock::TryAcquire(
-        EnvironmentLockPath(ctx, project, e.service + "-" + e.env), &held);
-    if (!lock.ok()) continue;
-    auto plan = deploy::PlanTeardown(svc, bundles, project, e.service, e.env);
-    Status st = plan.ok() ? deploy::DestroyEnvironment(svc, bundles, project, *plan,
-                                                       [](const std::string&) {})
-                          : plan.status();
-    std::cerr << "env: " << e.service << "-" << e.env << ": its ttl ended at " << e.expires_at
-              << (st.ok() ? "; destroyed" : "; destroying it failed: " + st.message()) << "\n";
-  }
+  for (const auto& line : *did) std::cerr << "env: " << line << "\n";
 }
 
 Status RunControllerLoop(Context& ctx, compute::Service& svc, int interval_ms,

@@ -1404,6 +1404,9 @@ Result<std::vector<std::string>> ReapAll(compute::Service& svc, const compute::C
   if (bundles) {
     for (const auto& name : bundles->List(project)) {
       if (deploying.count(name)) continue;
+      // A deploy writes its bundle just before its template: one written in
+      // the last 10 minutes may belong to a deploy this read did not see.
+      if (time(nullptr) - bundles->WrittenAt(project, name) < 600) continue;
       auto t = svc.instance_templates().Get(project, name);
       if (t.ok() || !IsNotFound(t.status())) continue;
       if (bundles->Remove(project, name).ok()) {

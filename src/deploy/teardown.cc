@@ -214,6 +214,20 @@ Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* bundles,
     size_t sp = line.rfind(' ');
     const std::string kind = line.substr(0, sp), name = line.substr(sp + 1);
     Status st;
+    if (kind != kGroup && kind != kAutoscaler && !groups.empty()) {
+      // A group deletes its instances first and only then goes; its
+      // template and its VMs' data disks are in use until then.
+      for (const auto& g : groups) {
+        for (int i = 0; i < 1200; ++i) {
+          if (svc.instance_group_managers().Get(project, plan.zone, g).status().code() ==
+              Code::kNotFound) {
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        }
+      }
+      groups.clear();
+    }
     if (kind == kRule) {
       st = compute::OperationStatus(svc.global_forwarding_rules().Delete(project, name, {}));
     } else if (kind == kProxy) {
@@ -231,18 +245,6 @@ Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* bundles,
     } else if (kind == kInstance) {
       st = compute::OperationStatus(svc.instances().Delete(project, plan.zone, name, {}));
     } else if (kind == kTemplate) {
-      // A group deletes its instances first and only then goes; its
-      // template is in use until then.
-      for (const auto& g : groups) {
-        for (int i = 0; i < 1200; ++i) {
-          if (svc.instance_group_managers().Get(project, plan.zone, g).status().code() ==
-              Code::kNotFound) {
-            break;
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(250));
-        }
-      }
-      groups.clear();
       st = compute::OperationStatus(svc.instance_templates().Delete(project, name, {}));
     } else if (kind == kDisk) {
       st = compute::OperationStatus(svc.disks().Delete(project, plan.zone, name, {}));
@@ -280,17 +282,32 @@ Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* bundles,
 
 Result<std::vector<std::string>> DestroyExpired(compute::Service& svc, const compute::Clock& clock,
                                                 secrets::BundleStore* bundles,
-                                                const std::string& project) {
+                                                const std::string& project, const EnvLock& lock) {
   auto envs = ListEnvironments(svc, clock, project);
   if (!envs.ok()) return envs.status();
   std::vector<std::string> did;
   for (const auto& e : *envs) {
     if (!e.expired || e.state == lifecycle::release_state::kDeploying) continue;
+    std::shared_ptr<void> held = lock ? lock(e.service, e.env) : nullptr;
+    if (lock && !held) continue;  // A command has it: the next round.
+    // Under the lock, as it is now: a deploy may have just extended it.
+    auto now = ListEnvironments(svc, clock, project);
+    if (!now.ok()) return now.status();
+    auto it = std::find_if(now->begin(), now->end(), [&](const EnvironmentSummary& x) {
+      return x.service == e.service && x.env == e.env;
+    });
+    if (it == now->end() || !it->expired || it->state == lifecycle::release_state::kDeploying) {
+      continue;
+    }
+    const std::string who = e.service + "-" + e.env;
     auto plan = PlanTeardown(svc, bundles, project, e.service, e.env);
-    if (!plan.ok()) return plan.status();
-    IMAGO_RETURN_IF_ERROR(DestroyEnvironment(svc, bundles, project, *plan, [](const auto&) {}));
-    did.push_back(fmt::format("{}-{}: its ttl ended at {}; destroyed ({} resources)", e.service,
-                              e.env, e.expires_at, plan->resources.size()));
+    Status st = plan.ok() ? DestroyEnvironment(svc, bundles, project, *plan, [](const auto&) {})
+                          : plan.status();
+    did.push_back(st.ok() ? fmt::format("{}: its ttl ended at {}; destroyed ({} resources)", who,
+                                        e.expires_at, plan->resources.size())
+                          : fmt::format("{}: its ttl ended at {}; destroying it failed ({}); the "
+                                        "next round tries again",
+                                        who, e.expires_at, st.message()));
   }
   return did;
 }

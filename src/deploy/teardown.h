@@ -6,6 +6,8 @@
 #ifndef IMAGO_DEPLOY_TEARDOWN_H_
 #define IMAGO_DEPLOY_TEARDOWN_H_
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -59,12 +61,22 @@ compute::Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* 
                                    const std::string& project, const Teardown& plan,
                                    const std::function<void(const std::string&)>& step);
 
-/// Destroys every environment of `project` whose ttl has ended; says what
-/// it destroyed ("web-dev: expired at ..., destroyed").
+/// Holds environment SERVICE-ENV's deploy lock while it is destroyed;
+/// nullptr when a command holds it.
+using EnvLock =
+    std::function<std::shared_ptr<void>(const std::string& service, const std::string& env)>;
+
+/// Destroys every environment of `project` whose ttl has ended, each under
+/// `lock` (when given; one whose lock is held is left for the next round),
+/// after checking again under the lock that it is still expired. Says what
+/// it did, one line an environment ("web-dev: its ttl ended at ...;
+/// destroyed (13 resources)"); a destroy that fails is a line too, not an
+/// error (the next round tries again). Fails only when it cannot list.
 compute::Result<std::vector<std::string>> DestroyExpired(compute::Service& svc,
                                                          const compute::Clock& clock,
                                                          secrets::BundleStore* bundles,
-                                                         const std::string& project);
+                                                         const std::string& project,
+                                                         const EnvLock& lock = nullptr);
 
 }  // namespace imago::deploy
 

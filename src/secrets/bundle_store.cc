@@ -81,6 +81,13 @@ Status BundleStore::Remove(const std::string& project, const std::string& name) 
   return Status::OK();
 }
 
+int64_t BundleStore::WrittenAt(const std::string& project, const std::string& name) const {
+  if (!Segment(project) || !Segment(name)) return 0;
+  struct stat st;
+  if (stat((dir_ + "/" + project + "/" + name + ".json").c_str(), &st) != 0) return 0;
+  return st.st_mtime;
+}
+
 std::vector<std::string> BundleStore::List(const std::string& project) const {
   std::vector<std::string> out;
   if (!Segment(project)) return out;

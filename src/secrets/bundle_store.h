@@ -7,6 +7,7 @@
 #ifndef IMAGO_SECRETS_BUNDLE_STORE_H_
 #define IMAGO_SECRETS_BUNDLE_STORE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ class BundleStore {
 
   /// The names of the project's bundles, sorted.
   std::vector<std::string> List(const std::string& project) const;
+
+  /// When the bundle was last written (Unix seconds); 0 when there is none.
+  int64_t WrittenAt(const std::string& project, const std::string& name) const;
 
  private:
   std::string dir_;
