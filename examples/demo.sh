@@ -166,6 +166,47 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   echo "dev was destroyed $((SECONDS - t0)) s later, by the controller (imago env destroy dev does it at once)"
   run env list
   run instance-groups managed list
+
+  say "State outlives its VMs: a data disk that its VM keeps across a new image (a stateful group)"
+  db_port=$(free_port)
+  # The "database": a table of rows on the data disk, one row per boot.
+  cat >environments/db.sh <<'SCRIPT'
+#!/bin/sh
+md=http://169.254.169.254/computeMetadata/v1/instance
+image=$(wget -q -O - --header 'Metadata-Flavor: Google' "$md/attributes/WRITER")
+while [ ! -e /dev/disk/by-id/google-data ]; do sleep 0.2; done
+mkdir -p /mnt/data
+mount /dev/disk/by-id/google-data /mnt/data 2>/dev/null ||
+  { mke2fs -q /dev/disk/by-id/google-data && mount /dev/disk/by-id/google-data /mnt/data; }
+echo "row $(($(cat /mnt/data/rows 2>/dev/null | wc -l) + 1)): written by a VM of $image" >>/mnt/data/rows
+sync
+cp /mnt/data/rows /www/index.html
+SCRIPT
+  db_env() {
+    printf 'service: notes\nimage: {family: kit}\nsize: 1\nconfig: {WRITER: %s}\n' "$1"
+    printf 'files: {startup-script: db.sh}\ndata_disks:\n  data: {size: 1GB}\n'
+    printf 'health_check: {path: /health}\nload_balancer: {port: %s}\ntimeout: 60s\n' "$db_port"
+  }
+  db_env kit-busybox-v3 >environments/db.yaml
+  printf '%s$ cat environments/db.yaml%s\n' "$dim" "$off"
+  cat environments/db.yaml
+  run deploy db --yes
+  # rows N: the table once it has N rows (the startup-script writes it after boot).
+  rows() {
+    local end=$((SECONDS + 30))
+    until [[ $(curl -s "http://127.0.0.1:$db_port/" | grep -c '^row') == "$1" ]] || ((SECONDS > end)); do
+      sleep 0.5
+    done
+    printf '%s$ curl http://127.0.0.1:%s/%s\n' "$dim" "$db_port" "$off"
+    curl -s "http://127.0.0.1:$db_port/"
+  }
+  rows 1
+  run images create kit-busybox-v4 --source-file "$KIT" --family kit
+  db_env kit-busybox-v4 >environments/db.yaml
+  run deploy db --yes
+  rows 2
+  run disks list
+  run env destroy db --yes
 fi
 
 say "Two releases of a VM image, as qcow2 disks (here: small generated ones)"
