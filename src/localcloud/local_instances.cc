@@ -517,21 +517,33 @@ Result<Operation> LocalInstances::DetachDisk(const std::string& project, const s
   // RUNNING: the guest lets go of the disk first (a disk it booted with is
   // a namespace of the boot controller, which QEMU cannot unplug).
   {
-    std::string run_dir;
+    std::string run_dir, disk_file;
     {
       std::lock_guard lock(s_.mu());
       auto r = s_.LoadRow(kInstanceKind, "instances", project, zone, instance);
       if (!r.ok()) return r.status();
       auto in = compute::InstanceFromJson(r->resource);
       if (!in.ok()) return in.status();
-      bool attached = false;
-      for (const auto& d : in->disks)
-        attached = attached || (d.device_name == device_name && !d.boot);
+      const AttachedDisk* attached = nullptr;
+      for (const auto& d : in->disks) {
+        if (d.device_name == device_name && !d.boot) attached = &d;
+      }
       // Anything else gets its error from the checks below.
-      if (r->status() == "RUNNING" && attached) run_dir = s_.RunDir(r->id);
+      if (r->status() == "RUNNING" && attached) {
+        run_dir = s_.RunDir(r->id);
+        auto d = s_.catalog().FindResource(kDiskKind, project, zone,
+                                           compute::LastSegment(attached->source));
+        if (d.ok() && d->has_value()) disk_file = s_.DiskFile((*d)->id);
+      }
     }
     if (!run_dir.empty()) {
       Status st = HotUnplugDisk(run_dir, device_name);
+      // Not hot-plugged and not in the VM at all: an attach was cut short
+      // between the catalog and QEMU; the catalog alone is put right.
+      if (st.code() == compute::Code::kNotFound && !disk_file.empty() &&
+          !VmUsesFile(run_dir, disk_file)) {
+        st = Status::OK();
+      }
       if (st.code() == compute::Code::kNotFound) {
         return Status::NotReady(fmt::format(
             "The disk '{}' of the running instance '{}' was attached when it booted: the local "

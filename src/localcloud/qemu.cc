@@ -476,6 +476,16 @@ Status HotUnplugDisk(const std::string& run_dir, const std::string& device_name,
   }
 }
 
+bool VmUsesFile(const std::string& run_dir, const std::string& path) {
+  auto blocks = QmpCommand(run_dir + "/qmp", "query-block");
+  if (!blocks.ok() || !blocks->is_array()) return false;
+  for (const auto& b : *blocks) {
+    const json& in = b.value("inserted", json::object());
+    if (in.is_object() && in.value("file", "") == path) return true;
+  }
+  return false;
+}
+
 Status StopVm(int pid, const std::string& run_dir, std::chrono::milliseconds grace, bool* clean) {
   if (clean) *clean = false;
   if (!VmAlive(pid, run_dir)) return Status::OK();

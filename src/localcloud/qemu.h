@@ -98,6 +98,10 @@ compute::Status HotPlugDisk(const std::string& run_dir, const std::string& devic
 compute::Status HotUnplugDisk(const std::string& run_dir, const std::string& device_name,
                               std::chrono::milliseconds wait = std::chrono::seconds(20));
 
+/// Whether the running VM of `run_dir` has `path` open as a disk (QMP
+/// query-block); false when it does not or cannot be asked.
+bool VmUsesFile(const std::string& run_dir, const std::string& path);
+
 /// Asks the guest to power off (ACPI) and waits up to `grace`; then makes
 /// QEMU quit, then kills it. Returns when the process is gone.
 /// `*clean` says whether the guest powered itself off.

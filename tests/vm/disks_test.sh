@@ -4,7 +4,8 @@
 # works); a disk attached to a RUNNING instance (QMP hot-plug) appears there
 # and can be written, and detached while it runs it goes; a disk the VM
 # booted with detaches only when it is stopped (QEMU cannot unplug it), and
-# the refusal says so and changes nothing; the disk keeps what was written.
+# the refusal says so and changes nothing; an attach cut short between the
+# catalog and QEMU is put right by a detach.
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}"
 cache=${KIT_CACHE:-$WORK/cache}
@@ -57,7 +58,31 @@ expect_eq "vm1 has two disks" "$(imago instances describe vm1 --format json | jq
 expect_rc 7 imago instances detach-disk vm1 --disk boot-data
 expect_contains "the refusal says why" "$ERR" "was attached when it booted"
 expect_eq "boot-data still attached" "$(imago disks describe boot-data --format json | jq -r '.users | length')" 1
-# 5. Free again: another instance boots with it.
+# 5. An attach cut short between the catalog and QEMU (simulated: the disk
+#    taken out of QEMU behind imago's back): the catalog says attached, the
+#    VM has no such disk; detach puts the catalog right.
+imago instances attach-disk vm1 --disk hot >attach2.out 2>&1 || { cat attach2.out; fail "attach again"; }
+until_links "google-boot-data google-hot google-vm1 "
+run_dir=$IMAGO_HOME/run/$(imago instances describe vm1 --format json | jq -r .id)
+python3 - "$run_dir/qmp" <<'EOF'
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rw')
+def cmd(c, **a):
+    f.write(json.dumps({"execute": c, "arguments": a} if a else {"execute": c}) + "\n"); f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "return" in m or "error" in m: return m
+f.readline(); cmd("qmp_capabilities"); cmd("device_del", id="hp-hot")
+for _ in range(200):
+    if "return" in cmd("blockdev-del", **{"node-name": "hp-hot"}): sys.exit(0)
+    time.sleep(0.1)
+sys.exit("the guest never let go of hp-hot")
+EOF
+until_links "google-boot-data google-vm1 "
+imago instances detach-disk vm1 --disk hot >detach2.out 2>&1 || { cat detach2.out; fail "detach of a disk the VM does not have"; }
+expect_eq "hot is free again" "$(imago disks describe hot --format json | jq -r '.users // [] | length')" 0
+expect_rc 7 imago instances detach-disk vm1 --disk boot-data  # Still refused: the VM uses it.
+# 6. Free again: another instance boots with it.
 imago instances create vm2 --image kit --disk name=hot >/dev/null 2>&1
 expect_eq "vm2 runs with hot" "$(imago instances describe vm2 --format json | jq -r '[.disks[].deviceName] | join(" ")')" "vm2 hot"
 echo "PASS: disks: by-id names at boot, hot-plug attach and detach on a running instance, boot disks detach when stopped"
