@@ -478,6 +478,24 @@ Result<Operation> LocalInstances::AttachDisk(const std::string& project, const s
                   instance, plugged.message()));
 }
 
+Status LocalInstances::TakeOffLocked(const std::string& project, const std::string& zone,
+                                     ResourceRow* row, compute::Instance* in,
+                                     std::vector<AttachedDisk>::iterator it, Operation* op) {
+  auto d = s_.catalog().FindResource(kDiskKind, project, zone, compute::LastSegment(it->source));
+  if (!d.ok()) return d.status();
+  if (d->has_value()) {
+    (*d)->resource.erase("users");
+    (*d)->resource["lastDetachTimestamp"] = s_.Now3339();
+    IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(**d));
+  }
+  in->disks.erase(it);
+  row->resource = compute::ToJson(*in);
+  IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(*row));
+  op->target_link = in->self_link;
+  op->target_id = in->id;
+  return Status::OK();
+}
+
 Status LocalInstances::ForgetDisk(const std::string& project, const std::string& zone,
                                   const std::string& instance, const std::string& device_name) {
   auto op = s_.Mutate(
@@ -490,20 +508,7 @@ Status LocalInstances::ForgetDisk(const std::string& project, const std::string&
         auto it = std::find_if(in->disks.begin(), in->disks.end(),
                                [&](const AttachedDisk& d) { return d.device_name == device_name; });
         if (it == in->disks.end()) return Status::OK();
-        auto d =
-            s_.catalog().FindResource(kDiskKind, project, zone, compute::LastSegment(it->source));
-        if (!d.ok()) return d.status();
-        if (d->has_value()) {
-          (*d)->resource.erase("users");
-          (*d)->resource["lastDetachTimestamp"] = s_.Now3339();
-          IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(**d));
-        }
-        in->disks.erase(it);
-        r->resource = compute::ToJson(*in);
-        IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(*r));
-        op->target_link = in->self_link;
-        op->target_id = in->id;
-        return Status::OK();
+        return TakeOffLocked(project, zone, &r.value(), &in.value(), it, op);
       },
       zone);
   return op.ok() ? Status::OK() : op.status();
@@ -576,20 +581,7 @@ Result<Operation> LocalInstances::DetachDisk(const std::string& project, const s
                                       "The boot disk cannot be detached; delete the instance "
                                       "with --keep-disks=boot to keep it.");
         }
-        auto d =
-            s_.catalog().FindResource(kDiskKind, project, zone, compute::LastSegment(it->source));
-        if (!d.ok()) return d.status();
-        if (d->has_value()) {
-          (*d)->resource.erase("users");
-          (*d)->resource["lastDetachTimestamp"] = s_.Now3339();
-          IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(**d));
-        }
-        in->disks.erase(it);
-        r->resource = compute::ToJson(*in);
-        IMAGO_RETURN_IF_ERROR(s_.catalog().UpdateResource(*r));
-        op->target_link = in->self_link;
-        op->target_id = in->id;
-        return Status::OK();
+        return TakeOffLocked(project, zone, &r.value(), &in.value(), it, op);
       },
       zone);
 }

@@ -75,6 +75,12 @@ class LocalInstances final : public compute::Instances {
   compute::Status Refresh(ResourceRow* row);
 
  private:
+  /// In a catalog transaction: takes disk `*it` off `in` (row `row`), frees
+  /// the disk and records it in `op`. Both detach and ForgetDisk end so.
+  compute::Status TakeOffLocked(const std::string& project, const std::string& zone,
+                                ResourceRow* row, compute::Instance* in,
+                                std::vector<compute::AttachedDisk>::iterator it,
+                                compute::Operation* op);
   /// Takes disk `device_name` off `instance` in the catalog only (the undo of
   /// an attach that QEMU refused). OK when it is not attached.
   compute::Status ForgetDisk(const std::string& project, const std::string& zone,
