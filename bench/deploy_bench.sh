@@ -21,6 +21,7 @@ command -v wrk >/dev/null || { echo "deploy_bench: wrk is missing (make deps ins
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tests/lib/helpers.sh"
 runs=${1:-3}
+kit=$(realpath -m "${KIT_DIR:-$here/build/kit}")  # Before the cd below.
 work=$(mktemp -d /tmp/imago-deploybench-XXXXXX)
 export IMAGO_HOME=$work/home
 cleanup() {
@@ -31,7 +32,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-kit=${KIT_DIR:-$here/build/kit}
 [[ -f $kit/busybox.qcow2 ]] || bash "$here/images/busybox/build.sh" "$kit" >/dev/null
 imago() { "$IMAGO" "$@"; }
 imago images create app-v0 --source-file "$kit/busybox.qcow2" --family app >/dev/null 2>&1

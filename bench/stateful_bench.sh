@@ -14,6 +14,7 @@ IMAGO=$(cd "$(dirname "$IMAGO")" && pwd)/$(basename "$IMAGO")
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tests/lib/helpers.sh"
 runs=${1:-3}
+kit=$(realpath -m "${KIT_DIR:-$here/build/kit}")  # Before the cd below.
 work=$(mktemp -d /tmp/imago-statefulbench-XXXXXX)
 export IMAGO_HOME=$work/home
 cleanup() {
@@ -25,7 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-kit=${KIT_DIR:-$here/build/kit}
 [[ -f $kit/busybox.qcow2 ]] || bash "$here/images/busybox/build.sh" "$kit" >/dev/null
 imago() { "$IMAGO" "$@"; }
 imago images create db-v0 --source-file "$kit/busybox.qcow2" --family db >/dev/null 2>&1
@@ -54,18 +54,25 @@ timeout: 5m
 EOF
 }
 env_file r0
-imago deploy db --yes >/dev/null 2>&1
+imago deploy db --yes >deploy0.out 2>&1 || { cat deploy0.out >&2; exit 1; }
 imago disks create floor-data --size 1 >/dev/null 2>&1
 imago instances create floor --image db-v0 --ports 80 --disk name=floor-data >/dev/null 2>&1
 fport=$(imago instances describe floor --format json | jq -r '.forwardedPorts[0].hostPort')
-wait_http "http://127.0.0.1:$fport/health" 300 >/dev/null
+# up PORT WHAT VM: until /health answers, or say which VM did not and why.
+up() {
+  wait_http "http://127.0.0.1:$1/health" 300 >/dev/null && return 0
+  imago instances get-serial-port-output "$3" 2>/dev/null | tail -15 >&2
+  echo "stateful_bench: $2 did not answer /health in 300 s" >&2
+  exit 1
+}
+up "$fport" "the floor VM's first boot" floor
 
 floor=() down=() total=()
 for r in $(seq 1 "$runs"); do
   t0=$(now)
   imago instances stop floor >/dev/null 2>&1
   imago instances start floor >/dev/null 2>&1
-  wait_http "http://127.0.0.1:$fport/health" 300 >/dev/null
+  up "$fport" "the floor VM after stop and start" floor
   floor+=("$(echo "$(now) - $t0" | bc)")
 
   # The prober: one line per answer, "TIME OK|FAIL".
