@@ -37,6 +37,7 @@ mkdir -p /mnt/data
 mount /dev/disk/by-id/google-data /mnt/data 2>/dev/null ||
   { mke2fs -q /dev/disk/by-id/google-data && mount /dev/disk/by-id/google-data /mnt/data; }
 echo boot >>/mnt/data/log
+sync
 wc -l </mnt/data/log >/www/index.html
 EOF
 port=$(free_port)
