@@ -169,16 +169,28 @@ bool KvmUsable() {
   return cpuinfo.find(" vmx") != std::string::npos || cpuinfo.find(" svm") != std::string::npos;
 }
 
+std::string SmpOption(int cpus, bool kvm) {
+  // TCG translates a guest's memory fences only for a machine that can have
+  // more than one CPU (CF_PARALLEL); with maxcpus=1 it drops them, and the
+  // guest's NVMe driver, which orders its shadow-doorbell write before its
+  // event-index read with mfence, then races QEMU's device thread: a
+  // doorbell is lost, the I/O queue stalls until the kernel's 30 s timeout
+  // and a controller reset. A second possible (absent) CPU keeps the fences.
+  if (kvm || cpus > 1) return std::to_string(cpus);
+  return std::to_string(cpus) + ",maxcpus=2";
+}
+
 std::vector<std::string> QemuArgs(const VmSpec& spec) {
   const std::string& run = spec.run_dir;
+  bool kvm = KvmUsable();
   std::vector<std::string> a = {"-name",
                                 "guest=" + QemuOpt(spec.name),
                                 "-M",
                                 "pc",
                                 "-accel",
-                                KvmUsable() ? "kvm" : "tcg",
+                                kvm ? "kvm" : "tcg",
                                 "-smp",
-                                std::to_string(spec.cpus),
+                                SmpOption(spec.cpus, kvm),
                                 "-m",
                                 std::to_string(spec.memory_mb),
                                 "-display",
