@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -16,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/controller_run.h"
 #include "cli/output.h"
+#include "deploy/clone_data.h"
 #include "deploy/deployer.h"
 #include "deploy/environment.h"
 #include "deploy/teardown.h"
@@ -36,7 +38,8 @@ void OnSignal(int) {
 
 struct Flags {
   std::string env, from, dir = "environments";
-  std::string service;  // env destroy: when the file is gone.
+  std::string service;           // env destroy: when the file is gone.
+  std::string snapshot = "now";  // env clone-data: now or newest.
   int to = 0;
   bool plan_only = false, yes = false, expired = false;
 };
@@ -76,8 +79,8 @@ compute::Result<base::FileLock> LockEnvironment(Context& ctx, const std::string&
   *waited = false;
   if (lock.ok()) return lock;
   if (held) {
-    std::cerr << "Another deploy of " << name
-              << " is running; waiting for it (Ctrl-C it there to deploy this one now)...\n";
+    std::cerr << "Another deploy, clone or destroy of " << name
+              << " is running; waiting for it (Ctrl-C it there to go on with this one now)...\n";
     *waited = true;
   }
   return base::FileLock::Acquire(path);
@@ -85,6 +88,24 @@ compute::Result<base::FileLock> LockEnvironment(Context& ctx, const std::string&
 compute::Result<base::FileLock> LockEnvironment(Context& ctx, const deploy::Environment& env,
                                                 bool* waited) {
   return LockEnvironment(ctx, env.project, env.Prefix(), env.name, waited);
+}
+
+// Asks before a change unless --yes: true to go on; false with *rc set
+// (stdin not a terminal: a usage error; "no": 0, nothing changed).
+bool Confirmed(Context& ctx, const char* cmd, bool yes, const std::string& give_yes_to,
+               const std::string& question, int* rc) {
+  if (yes) return true;
+  if (!isatty(STDIN_FILENO)) {
+    *rc = ctx.Usage(cmd, "stdin is not a terminal: give --yes to " + give_yes_to +
+                             ", or --plan to only show it");
+    return false;
+  }
+  if (!ctx.Confirm(question)) {
+    std::cerr << "Nothing changed.\n";
+    *rc = kExitOk;
+    return false;
+  }
+  return true;
 }
 
 int ExitFor(Outcome o) {
@@ -133,16 +154,10 @@ int PlanAndApply(Context& ctx, const char* cmd, compute::Service& svc, deploy::D
     if (format != Format::kTable) PrintResource(std::cout, format, deploy::PlanToJson(*plan));
     return kExitOk;
   }
-  if (!f.yes && plan->changes()) {
-    if (!isatty(STDIN_FILENO)) {
-      return ctx.Usage(cmd,
-                       "stdin is not a terminal: give --yes to apply the plan above, or "
-                       "--plan to only show it");
-    }
-    if (!ctx.Confirm("Apply this plan?")) {
-      std::cerr << "Nothing changed.\n";
-      return kExitOk;
-    }
+  int rc = kExitOk;
+  if (plan->changes() &&
+      !Confirmed(ctx, cmd, f.yes, "apply the plan above", "Apply this plan?", &rc)) {
+    return rc;
   }
   bool waited = false;
   auto lock = LockEnvironment(ctx, env, &waited);
@@ -331,16 +346,8 @@ int DestroyOne(Context& ctx, compute::Service& svc, secrets::BundleStore* bundle
     if (format != Format::kTable) PrintResource(std::cout, format, j);
     return kExitOk;
   }
-  if (!f.yes) {
-    if (!isatty(STDIN_FILENO)) {
-      return ctx.Usage(cmd, "stdin is not a terminal: give --yes to destroy " + env +
-                                ", or --plan to only show what would go");
-    }
-    if (!ctx.Confirm("Destroy " + env + "?")) {
-      std::cerr << "Nothing changed.\n";
-      return kExitOk;
-    }
-  }
+  int rc = kExitOk;
+  if (!Confirmed(ctx, cmd, f.yes, "destroy " + env, "Destroy " + env + "?", &rc)) return rc;
   bool waited = false;
   auto lock = LockEnvironment(ctx, ctx.g.project, service + "-" + env, env, &waited);
   if (!lock.ok()) return ctx.Fail(cmd, lock.status());
@@ -401,6 +408,63 @@ int RunEnvDestroy(Context& ctx, const Flags& f) {
   return DestroyOne(ctx, *svc, bundles.get(), service, env, f);
 }
 
+int RunCloneData(Context& ctx, const Flags& f) {
+  const char* cmd = "env clone-data";
+  if (f.snapshot != "now" && f.snapshot != "newest") {
+    return ctx.Usage(cmd, "--snapshot is now (take them) or newest (the newest that exist)");
+  }
+  if (ctx.g.cloud != "local") {
+    return ctx.Fail(
+        cmd, Status::Invalid("clone-data runs on the local cloud only: on GCE a stateful group "
+                             "takes given disks through per-instance configs, not built yet "
+                             "(docs/data.md)."));
+  }
+  compute::Service* svc = ctx.Service(cmd);
+  if (!svc) return ctx.exit_code;
+  auto env = Load(ctx, f, f.env);
+  if (!env.ok()) return ctx.Fail(cmd, env.status());
+  bool waited = false;
+  // The environment's lock: a second clone, or a deploy, waits for this one.
+  auto lock = LockEnvironment(ctx, *env, &waited);
+  if (!lock.ok()) return ctx.Fail(cmd, lock.status());
+  auto plan = deploy::PlanClone(*svc, ctx.Clock(), *env, f.from, f.snapshot == "newest");
+  if (!plan.ok()) return ctx.Fail(cmd, plan.status());
+  const Format format = ctx.OutputFormat(Format::kTable);
+  if (format == Format::kTable) std::cout << deploy::FormatClonePlan(*plan) << std::flush;
+  Json j = deploy::ClonePlanToJson(*plan);
+  if (f.plan_only) {
+    if (format != Format::kTable) PrintResource(std::cout, format, j);
+    return kExitOk;
+  }
+  int rc = kExitOk;
+  if (!Confirmed(ctx, cmd, f.yes, "clone", "Clone?", &rc)) return rc;
+  g_cancel = false;
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+  auto channel = deploy::NewLoopbackBackupChannel();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> did;
+  Status st = deploy::ApplyClone(
+      *svc, ctx.Clock(), *plan, channel.get(),
+      [&](const std::string& line) {
+        std::cerr << "  " << line << "\n";
+        did.push_back(line);
+      },
+      &g_cancel);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  if (!st.ok()) return ctx.Fail(cmd, st);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (format != Format::kTable) {
+    j["steps"] = did;
+    j["seconds"] = secs;
+    PrintResource(std::cout, format, j);
+  }
+  std::cerr << fmt::format("Cloned {} into {} in {:.1f} s; next: imago deploy {}\n", plan->from,
+                           env->name, secs, env->name);
+  return kExitOk;
+}
+
 void CommonFlags(CLI::App* c, Flags* f) {
   c->add_option("--environments", f->dir,
                 "The directory of environment files (default: environments)");
@@ -454,7 +518,8 @@ void AddDeployCommands(CLI::App& root, Context& ctx) {
     c->footer("Example:\n  imago releases prod\n  imago releases prod --format json");
     c->callback([&ctx, f] { ctx.exit_code = RunReleases(ctx, *f); });
   }
-  CLI::App* env = root.add_subcommand("env", "Environments: list them, destroy them");
+  CLI::App* env =
+      root.add_subcommand("env", "Environments: list them, clone data into them, destroy them");
   env->require_subcommand(1);
   {
     auto f = std::make_shared<Flags>();
@@ -480,6 +545,27 @@ void AddDeployCommands(CLI::App& root, Context& ctx) {
         "after an interruption finishes the job.\n\nExample:\n  imago env destroy dev --plan\n  "
         "imago env destroy dev --yes\n  imago env destroy --expired --yes");
     c->callback([&ctx, f] { ctx.exit_code = RunEnvDestroy(ctx, *f); });
+  }
+  {
+    auto f = std::make_shared<Flags>();
+    CLI::App* c = env->add_subcommand(
+        "clone-data", "Make an environment's data disks from another's: snapshots, restore, scrub");
+    c->add_option("ENV", f->env, "The environment that gets the data: NAME or a .yaml file")
+        ->required();
+    c->add_option("--from", f->from,
+                  "The environment whose data is copied (default: clone_data.from)");
+    c->add_option("--snapshot", f->snapshot,
+                  "now: snapshot the source's disks now (default); newest: use the newest "
+                  "snapshots that exist");
+    CommonFlags(c, f.get());
+    c->footer(
+        "The source is only read. Before the environment serves, a job VM of the source's "
+        "image restores the newest backup (clone_data.backups, clone_data.restore) and runs "
+        "clone_data.scrub on the copies; what was used is recorded under the project metadata "
+        "key imago-clone-SERVICE-ENV. An environment that has data disks is refused (destroy "
+        "it first).\n\nExample:\n  imago env clone-data dev --from prod --plan\n  imago env "
+        "clone-data dev --from prod --yes\n  imago deploy dev --yes");
+    c->callback([&ctx, f] { ctx.exit_code = RunCloneData(ctx, *f); });
   }
 }
 

@@ -16,6 +16,7 @@
 #include "base/base64.h"
 #include "compute/group_codec.h"
 #include "compute/resource_ref.h"
+#include "deploy/clone_data.h"
 #include "lifecycle/rotation.h"
 
 namespace imago::deploy {
@@ -128,7 +129,9 @@ bool IsNotFound(const Status& st) {
   return st.code() == Code::kNotFound;
 }
 
-std::string Who() {
+}  // namespace
+
+std::string CurrentUser() {
   std::string user;
   if (const char* u = getenv("USER"); u && *u) {
     user = u;
@@ -141,8 +144,6 @@ std::string Who() {
   gethostname(host, sizeof host - 1);
   return user + "@" + host;
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------- plans
 
@@ -200,7 +201,10 @@ Json PlanToJson(const Plan& p) {
 }
 
 Deployer::Deployer(compute::Service& svc, const compute::Clock& clock, std::string who, int poll_ms)
-    : svc_(svc), clock_(clock), who_(who.empty() ? Who() : std::move(who)), poll_ms_(poll_ms) {}
+    : svc_(svc),
+      clock_(clock),
+      who_(who.empty() ? CurrentUser() : std::move(who)),
+      poll_ms_(poll_ms) {}
 
 std::string Deployer::Now() const {
   return compute::FormatRfc3339(clock_.Now());
@@ -282,6 +286,7 @@ Result<Plan> Deployer::PlanDeploy(const Environment& env) {
 Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& image_id,
                                  const std::string& why, const std::string& action) {
   IMAGO_RETURN_IF_ERROR(CanDeliverSecrets(env));
+  IMAGO_RETURN_IF_ERROR(CheckCloneFinished(svc_, env));
   auto image = svc_.images().Get(env.project, image_id);
   if (!image.ok()) return image.status();
   auto st = image->State();
@@ -695,7 +700,9 @@ Status Deployer::EnsureGroup(const Environment& env, const Plan& plan, const std
     compute::InstanceGroupManager g;
     g.name = group;
     g.description = fmt::format("imago: {} in {}", env.service, env.name);
-    g.base_instance_name = group;
+    // A stateful group's VMs are numbered, so that data a clone made
+    // beforehand (PREFIX-001-DEVICE) is the data its first VM reattaches.
+    g.base_instance_name = env.data_disks.empty() ? group : StatefulBaseName(group);
     g.instance_template = tmpl_link;
     g.target_size = plan.size;
     g.auto_healing_policies = {

@@ -65,6 +65,9 @@ struct Plan {
   bool changes() const { return release != 0; }
 };
 
+/// "user@host" of this process: who a ledger says deployed (or cloned).
+std::string CurrentUser();
+
 /// The plan as a human reads it, one step a line.
 std::string FormatPlan(const Plan& p);
 nlohmann::json PlanToJson(const Plan& p);

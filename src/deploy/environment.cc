@@ -137,10 +137,10 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   const std::string dir = std::filesystem::path(path).parent_path().string();
   if (!root.IsMap()) return c.Error(root, "", "expected a map of settings (see docs/deploy.md)");
   IMAGO_RETURN_IF_ERROR(
-      c.OnlyKeys(root, "",
-                 {"service", "project", "zone", "image", "model", "size", "autoscaling",
-                  "machine_type", "port", "config", "files", "secrets", "health_check", "strategy",
-                  "load_balancer", "timeout", "ttl", "allow_ttl", "data_disks"}));
+      c.OnlyKeys(root, "", {"service", "project",     "zone",         "image",      "model",
+                            "size",    "autoscaling", "machine_type", "port",       "config",
+                            "files",   "secrets",     "health_check", "strategy",   "load_balancer",
+                            "timeout", "ttl",         "allow_ttl",    "data_disks", "clone_data"}));
   if (Status st = compute::ValidateName("environment", env.name); !st.ok()) {
     return Status::Invalid(path + ": the file's name '" + env.name +
                            "' is the environment's name and must be lowercase letters, digits "
@@ -291,6 +291,54 @@ Result<Environment> LoadEnvironment(const std::string& path) {
       }
       env.data_disks.push_back(d);
     }
+  }
+
+  // clone_data: {from: ENV, backups: DIR, restore: FILE, scrub: FILE, timeout: 30m}.
+  if (YAML::Node cd = root["clone_data"]; cd.IsDefined() && !cd.IsNull()) {
+    IMAGO_RETURN_IF_ERROR(Map(c, cd, "clone_data"));
+    IMAGO_RETURN_IF_ERROR(
+        c.OnlyKeys(cd, "clone_data", {"from", "backups", "restore", "scrub", "timeout"}));
+    if (env.data_disks.empty()) {
+      return c.Error(cd, "clone_data", "needs data_disks (the disks it fills)");
+    }
+    CloneSpec cs;
+    if (YAML::Node from = cd["from"]; from.IsDefined()) {
+      if (!from.IsScalar() || !compute::ValidateName("environment", from.Scalar()).ok()) {
+        return c.Error(from, "clone_data.from", "expected an environment's name, e.g. prod");
+      }
+      cs.from = from.Scalar();
+    }
+    auto script = [&](const char* key, std::string* out) -> Status {
+      YAML::Node n = cd[key];
+      if (!n.IsDefined()) return Status::OK();
+      const std::string where = std::string("clone_data.") + key;
+      if (!n.IsScalar()) return c.Error(n, where, "expected a script's path");
+      auto p = c.ExistingPath(n, where, dir, false);
+      if (!p.ok()) return p.status();
+      std::ifstream f(*p, std::ios::binary);
+      std::stringstream ss;
+      ss << f.rdbuf();
+      if (ss.str().size() > 256 * 1024) {
+        return c.Error(n, where, "the script is larger than a metadata value (256 KiB)");
+      }
+      *out = ss.str();
+      return Status::OK();
+    };
+    IMAGO_RETURN_IF_ERROR(script("restore", &cs.restore));
+    IMAGO_RETURN_IF_ERROR(script("scrub", &cs.scrub));
+    if (YAML::Node b = cd["backups"]; b.IsDefined()) {
+      if (!b.IsScalar()) return c.Error(b, "clone_data.backups", "expected a directory");
+      auto p = c.ExistingPath(b, "clone_data.backups", dir, true);
+      if (!p.ok()) return p.status();
+      cs.backups = *p;
+      if (cs.restore.empty()) {
+        return c.Error(b, "clone_data.backups",
+                       "needs clone_data.restore, the script that restores a backup");
+      }
+    }
+    IMAGO_RETURN_IF_ERROR(
+        Seconds(c, cd, "timeout", "clone_data.timeout", 10, 86400, &cs.timeout_sec));
+    env.clone_data = cs;
   }
 
   if (YAML::Node h = root["health_check"]; h.IsDefined()) {

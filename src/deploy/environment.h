@@ -58,6 +58,16 @@ struct DataDisk {
   int64_t size_gb = 10;
 };
 
+/// clone_data: how `imago env clone-data` fills this environment's data
+/// disks from another environment's (docs/data.md).
+struct CloneSpec {
+  std::string from;            // The environment whose data is copied (default of --from).
+  std::string backups;         // A directory; its newest file is restored. Empty: none.
+  std::string restore;         // Guest script restoring $IMAGO_BACKUP (needed with backups).
+  std::string scrub;           // Guest script run last, before the environment serves.
+  int64_t timeout_sec = 1800;  // How long restore and scrub may take together.
+};
+
 /// One environment of one service, as its file says.
 struct Environment {
   std::string file;  // The file it was read from.
@@ -83,6 +93,8 @@ struct Environment {
   /// data_disks: with them the group is stateful (rolling, RECREATE, no
   /// surge): each VM keeps its disks, by name, across releases.
   std::vector<DataDisk> data_disks;
+  /// clone_data: only with data_disks.
+  std::optional<CloneSpec> clone_data;
   HealthSpec health;
   Strategy strategy = Strategy::kRedBlack;
   int64_t keep_previous_sec = 3600;  // red-black: how long the previous group stays warm.

@@ -1,6 +1,7 @@
 #include "deploy/environment.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -91,7 +92,8 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
             path +
                 ":6: key 'sise': unknown key (expected one of: service, project, zone, image, "
                 "model, size, autoscaling, machine_type, port, config, files, secrets, "
-                "health_check, strategy, load_balancer, timeout, ttl, allow_ttl, data_disks)");
+                "health_check, strategy, load_balancer, timeout, ttl, allow_ttl, data_disks, "
+                "clone_data)");
   EXPECT_EQ(Error("image: {family: app}\nload_balancer: {port: 8080}\n"),
             path +
                 ":1: key 'service': missing: the service's name (it names what is made, e.g. "
@@ -187,6 +189,33 @@ TEST_F(EnvironmentTest, DataDisksMakeAStatefulRollingGroup) {
                   "data_disks: {data: {size: 1GB}}\nautoscaling: {min: 1, max: 3}\n")
                 .find("cannot autoscale"),
             std::string::npos);
+}
+
+TEST_F(EnvironmentTest, CloneDataNamesItsSourceScriptsAndBackups) {
+  Write("scrub.sh", "#!/bin/sh\nexit 0\n");
+  Write("restore.sh", "#!/bin/sh\ncat \"$IMAGO_BACKUP\" >/dev/null\n");
+  ASSERT_EQ(mkdir((dir_.path() + "/backups").c_str(), 0700), 0);
+  const std::string disks = std::string(kMinimal) + "data_disks: {data: {size: 1GB}}\n";
+  auto env = LoadEnvironment(
+      Write("dev.yaml", disks + "clone_data: {from: prod, backups: backups, restore: restore.sh, "
+                                "scrub: scrub.sh, timeout: 10m}\n"));
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  ASSERT_TRUE(env->clone_data.has_value());
+  EXPECT_EQ(env->clone_data->from, "prod");
+  EXPECT_EQ(env->clone_data->scrub, "#!/bin/sh\nexit 0\n");
+  EXPECT_NE(env->clone_data->restore.find("IMAGO_BACKUP"), std::string::npos);
+  EXPECT_EQ(env->clone_data->timeout_sec, 600);
+  EXPECT_TRUE(env->clone_data->backups.ends_with("/backups"));
+  EXPECT_NE(Error(std::string(kMinimal) + "clone_data: {from: prod}\n").find("needs data_disks"),
+            std::string::npos);
+  EXPECT_NE(Error(disks + "clone_data: {from: prod, backups: backups}\n")
+                .find("key 'clone_data.backups': needs clone_data.restore"),
+            std::string::npos);
+  EXPECT_NE(Error(disks + "clone_data: {scrub: missing.sh}\n").find("key 'clone_data.scrub'"),
+            std::string::npos);
+  EXPECT_NE(Error(disks + "clone_data: {from: Prod}\n").find("key 'clone_data.from'"),
+            std::string::npos);
+  EXPECT_NE(Error(disks + "clone_data: {form: prod}\n").find("unknown key"), std::string::npos);
 }
 
 TEST_F(EnvironmentTest, ConfigHashFollowsWhatTheVmsGet) {

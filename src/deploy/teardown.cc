@@ -10,6 +10,7 @@
 
 #include "compute/resource_ref.h"
 #include "compute/types.h"
+#include "deploy/clone_data.h"
 #include "lifecycle/release_ledger.h"
 
 namespace imago::deploy {
@@ -39,6 +40,26 @@ Result<std::vector<std::string>> AllNames(const ListFn& list) {
   }
 }
 
+// The snapshots labelled imago-service SERVICE and imago-env ENV.
+Result<std::vector<std::string>> AllLabelled(compute::Service& svc, const std::string& project,
+                                             const std::string& service, const std::string& env) {
+  std::vector<std::string> out;
+  compute::ListOptions o;
+  for (;;) {
+    auto page = svc.snapshots().List(project, o);
+    if (!page.ok()) return page.status();
+    for (const auto& s : page->items) {
+      auto a = s.labels.find("imago-service");
+      auto b = s.labels.find("imago-env");
+      if (a != s.labels.end() && a->second == service && b != s.labels.end() && b->second == env) {
+        out.push_back(s.name);
+      }
+    }
+    if (page->next_page_token.empty()) return out;
+    o.page_token = page->next_page_token;
+  }
+}
+
 // A release's resource name: PREFIX-vNNN (deploy/deployer.cc, ReleaseName).
 bool IsReleaseName(const std::string& prefix, const std::string& name) {
   static const std::regex kSuffix("-v[0-9]{3,}");
@@ -55,6 +76,7 @@ const char* kInstance = "instance";
 const char* kTemplate = "instance template";
 const char* kHealthCheck = "health check";
 const char* kDisk = "data disk";
+const char* kSnapshot = "snapshot";
 const char* kSecrets = "secrets";
 const char* kMetadata = "metadata";
 const char* kLedger = "ledger";
@@ -123,6 +145,10 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
   auto add = [&](const char* kind, const std::string& name) {
     t.resources.push_back(fmt::format("{} {}", kind, name));
   };
+  // A clone into the environment (env clone-data) may come before any release.
+  auto clone = ReadClone(svc.projects(), project, service, env);
+  if (!clone.ok()) return clone.status();
+  if (*clone && t.zone.empty()) t.zone = (*clone)->zone;
   if (svc.global_forwarding_rules().Get(project, prefix).ok()) add(kRule, prefix);
   if (svc.target_http_proxies().Get(project, prefix).ok()) add(kProxy, prefix);
   if (svc.url_maps().Get(project, prefix).ok()) add(kUrlMap, prefix);
@@ -136,6 +162,10 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
       if (IsReleaseName(prefix, n)) groups.insert(n);
     for (const auto& g : groups) {
       if (svc.autoscalers().Get(project, t.zone, g).ok()) add(kAutoscaler, g);
+    }
+    // A clone's job VM, when its clone was cut short.
+    if (*clone && svc.instances().Get(project, t.zone, prefix + "-clone").ok()) {
+      add(kInstance, prefix + "-clone");
     }
     std::set<std::string> live_groups;
     for (const auto& g : groups) {
@@ -181,6 +211,10 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
       }
     }
   }
+  // Snapshots taken for the environment's clones (labelled so).
+  auto snaps = AllLabelled(svc, project, service, env);
+  if (!snaps.ok()) return snaps.status();
+  for (const auto& n : *snaps) add(kSnapshot, n);
   if (bundles) {
     for (const auto& n : bundles->List(project)) {
       if (templates.count(n) || IsReleaseName(prefix, n)) add(kSecrets, n);
@@ -190,7 +224,7 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
   if (!p.ok()) return p.status();
   const std::string config_prefix = "imago-config-" + prefix + "-";
   for (const auto& [k, v] : p->common_instance_metadata.items) {
-    if (keys.count(k) ||
+    if (keys.count(k) || k == CloneKey(service, env) ||
         (k.starts_with(config_prefix) &&
          k.find_first_not_of("0123456789", config_prefix.size()) == std::string::npos)) {
       add(kMetadata, k);
@@ -248,6 +282,8 @@ Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* bundles,
       st = compute::OperationStatus(svc.instance_templates().Delete(project, name, {}));
     } else if (kind == kDisk) {
       st = compute::OperationStatus(svc.disks().Delete(project, plan.zone, name, {}));
+    } else if (kind == kSnapshot) {
+      st = compute::OperationStatus(svc.snapshots().Delete(project, name, {}));
     } else if (kind == kHealthCheck) {
       st = compute::OperationStatus(svc.health_checks().Delete(project, name, {}));
     } else if (kind == kSecrets) {

@@ -55,8 +55,10 @@ compute::Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleSto
 /// named SERVICE-ENV, the groups (with their autoscalers and any instance
 /// a group left behind when its delete was cut short), templates,
 /// health checks and secret bundles its releases name, the data disks its
-/// stateful groups made (labelled imago-service/imago-env), and its project
-/// metadata (pull configurations, the ledger). Images are never deleted.
+/// stateful groups or its clones made (labelled imago-service/imago-env),
+/// the snapshots its clones took (labelled the same), a clone's job VM, and
+/// its project metadata (pull configurations, the clone record, the
+/// ledger). Images are never deleted.
 compute::Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* bundles,
                                    const std::string& project, const Teardown& plan,
                                    const std::function<void(const std::string&)>& step);

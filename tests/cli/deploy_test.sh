@@ -93,7 +93,7 @@ for _ in $(seq 1 50); do [[ -s race1.out ]] && grep -q "recorded in the ledger" 
 p2=$!
 wait $p1 || true
 wait $p2 || true
-expect_contains "the second waited" "$(cat race2.out)" "Another deploy of race is running; waiting for it"
+expect_contains "the second waited" "$(cat race2.out)" "Another deploy, clone or destroy of race is running; waiting for it"
 expect_contains "and planned again" "$(cat race2.out)" "The plan now:"
 expect_eq "one release after the other" \
   "$(imago releases race --format json | jq -r '[.[] | "\(.number) \(.state)"] | reverse | join(",")')" "1 FAILED,2 FAILED"
