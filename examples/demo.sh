@@ -178,27 +178,28 @@ while [ ! -e /dev/disk/by-id/google-data ]; do sleep 0.2; done
 mkdir -p /mnt/data
 mount /dev/disk/by-id/google-data /mnt/data 2>/dev/null ||
   { mke2fs -q /dev/disk/by-id/google-data && mount /dev/disk/by-id/google-data /mnt/data; }
-echo "row $(($(cat /mnt/data/rows 2>/dev/null | wc -l) + 1)): written by a VM of $image" >>/mnt/data/rows
+n=$(($(cat /mnt/data/rows 2>/dev/null | wc -l) + 1))
+echo "row $n: written by a VM of $image for user$n@example.com" >>/mnt/data/rows
 sync
 cp /mnt/data/rows /www/index.html
 SCRIPT
-  db_env() {
+  db_env() {  # db_env WRITER [PORT]
     printf 'service: notes\nimage: {family: kit}\nsize: 1\nconfig: {WRITER: %s}\n' "$1"
     printf 'files: {startup-script: db.sh}\ndata_disks:\n  data: {size: 1GB}\n'
-    printf 'health_check: {path: /health}\nload_balancer: {port: %s}\ntimeout: 60s\n' "$db_port"
+    printf 'health_check: {path: /health}\nload_balancer: {port: %s}\ntimeout: 60s\n' "${2:-$db_port}"
   }
   db_env kit-busybox-v3 >environments/db.yaml
   printf '%s$ cat environments/db.yaml%s\n' "$dim" "$off"
   cat environments/db.yaml
   run deploy db --yes
   # rows N: the table once it has N rows (the startup-script writes it after boot).
-  rows() {
-    local end=$((SECONDS + 30))
-    until [[ $(curl -s "http://127.0.0.1:$db_port/" | grep -c '^row') == "$1" ]] || ((SECONDS > end)); do
+  rows() {  # rows N [PORT]
+    local end=$((SECONDS + 30)) port=${2:-$db_port}
+    until [[ $(curl -s "http://127.0.0.1:$port/" | grep -c '^row') == "$1" ]] || ((SECONDS > end)); do
       sleep 0.5
     done
-    printf '%s$ curl http://127.0.0.1:%s/%s\n' "$dim" "$db_port" "$off"
-    curl -s "http://127.0.0.1:$db_port/"
+    printf '%s$ curl http://127.0.0.1:%s/%s\n' "$dim" "$port" "$off"
+    curl -s "http://127.0.0.1:$port/"
   }
   rows 1
   run images create kit-busybox-v4 --source-file "$KIT" --family kit
@@ -206,6 +207,36 @@ SCRIPT
   run deploy db --yes
   rows 2
   run disks list
+
+  say "Dev from prod: a snapshot of db's disk, last night's backup restored, e-mails scrubbed before dev serves"
+  mkdir -p backups
+  # Last night's dump: the rows so far and one more.
+  { curl -s "http://127.0.0.1:$db_port/"; echo "row 3: from last night's backup for user3@example.com"; } |
+    gzip >backups/notes-nightly.gz
+  cat >environments/restore.sh <<'SCRIPT'
+#!/bin/sh
+while [ ! -e /dev/disk/by-id/google-data ]; do sleep 0.2; done
+mkdir -p /mnt/data && mount /dev/disk/by-id/google-data /mnt/data || exit 5
+gunzip -c "$IMAGO_BACKUP" >/mnt/data/rows && sync
+SCRIPT
+  cat >environments/scrub.sh <<'SCRIPT'
+#!/bin/sh
+grep -q " /mnt/data " /proc/mounts || mount /dev/disk/by-id/google-data /mnt/data || exit 5
+sed -i 's/ for [^ ]*@[^ ]*$/ for (scrubbed)/' /mnt/data/rows && sync
+SCRIPT
+  dev_port=$(free_port)
+  { db_env kit-busybox-v4 "$dev_port"
+    printf 'clone_data: {from: db, backups: ../backups, restore: restore.sh, scrub: scrub.sh}\n'; } \
+    >environments/db-dev.yaml
+  printf '%s$ cat environments/db-dev.yaml%s\n' "$dim" "$off"
+  cat environments/db-dev.yaml
+  run env clone-data db-dev --yes
+  run deploy db-dev --yes
+  rows 4 "$dev_port"
+  echo "(rows 1-3: prod's two and last night's, scrubbed; row 4: dev's own VM wrote it)"
+  rows 2
+  echo "(prod: as it was)"
+  run env destroy db-dev --yes
   run env destroy db --yes
 fi
 
