@@ -27,6 +27,9 @@ echo
 echo "== stateful replacement: downtime against stop + boot (bench/stateful_bench.sh)"
 bash bench/stateful_bench.sh
 echo
+echo "== dev from prod: a 1 GiB data disk cloned, against qemu-img convert (bench/clone_bench.sh)"
+bash bench/clone_bench.sh
+echo
 echo "== imago serve (bench/serve_bench.cc)"
 "$BUILD/serve_bench"
 echo
