@@ -15,25 +15,10 @@
 #
 #   IMAGO=build/imago bash bench/deploy_bench.sh [RUNS]
 set -euo pipefail
-: "${IMAGO:?set IMAGO to the imago binary}"
-IMAGO=$(cd "$(dirname "$IMAGO")" && pwd)/$(basename "$IMAGO")
+source "$(dirname "$0")/lib.sh"
+bench_start deploybench
 command -v wrk >/dev/null || { echo "deploy_bench: wrk is missing (make deps installs it)" >&2; exit 1; }
-here=$(cd "$(dirname "$0")/.." && pwd)
-source "$here/tests/lib/helpers.sh"
 runs=${1:-3}
-kit=$(realpath -m "${KIT_DIR:-$here/build/kit}")  # Before the cd below.
-work=$(mktemp -d /tmp/imago-deploybench-XXXXXX)
-export IMAGO_HOME=$work/home
-cleanup() {
-  local rc=$?
-  kill_vms "$IMAGO_HOME"
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-cd "$work"
-[[ -f $kit/busybox.qcow2 ]] || bash "$here/images/busybox/build.sh" "$kit" >/dev/null
-imago() { "$IMAGO" "$@"; }
 imago images create app-v0 --source-file "$kit/busybox.qcow2" --family app >/dev/null 2>&1
 mkdir environments
 cat >environments/app.sh <<'EOF'

@@ -10,22 +10,9 @@
 #
 #   IMAGO=build/imago bash bench/groups_bench.sh [RUNS]
 set -euo pipefail
-: "${IMAGO:?set IMAGO to the imago binary}"
-here=$(cd "$(dirname "$0")/.." && pwd)
-source "$here/tests/lib/helpers.sh"
+source "$(dirname "$0")/lib.sh"
+bench_start groupsbench
 runs=${1:-3}
-work=$(mktemp -d /tmp/imago-groupsbench-XXXXXX)
-export IMAGO_HOME=$work/home
-cleanup() {
-  local rc=$?
-  kill_vms "$IMAGO_HOME"
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-kit=${KIT_DIR:-$here/build/kit}
-[[ -f $kit/busybox.qcow2 ]] || bash "$here/images/busybox/build.sh" "$kit" >/dev/null
-imago() { "$IMAGO" "$@"; }
 mig() { imago instance-groups managed "$@"; }
 imago images create kit-v1 --source-file "$kit/busybox.qcow2" --family kit >/dev/null 2>&1
 imago health-checks create http hc --port 80 --request-path /health --check-interval 1s \

@@ -11,25 +11,10 @@
 #
 #   IMAGO=build/imago bash bench/lb_bench.sh [RUNS]
 set -euo pipefail
-: "${IMAGO:?set IMAGO to the imago binary}"
-IMAGO=$(cd "$(dirname "$IMAGO")" && pwd)/$(basename "$IMAGO")
+source "$(dirname "$0")/lib.sh"
+bench_start lbbench
 command -v wrk >/dev/null || { echo "lb_bench: wrk is missing (make deps installs it)" >&2; exit 1; }
-here=$(cd "$(dirname "$0")/.." && pwd)
-source "$here/tests/lib/helpers.sh"
 runs=${1:-3}
-work=$(mktemp -d /tmp/imago-lbbench-XXXXXX)
-export IMAGO_HOME=$work/home
-cleanup() {
-  local rc=$?
-  kill_vms "$IMAGO_HOME"
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-cd "$work"
-kit=${KIT_DIR:-$here/build/kit}
-[[ -f $kit/busybox.qcow2 ]] || bash "$here/images/busybox/build.sh" "$kit" >/dev/null
-imago() { "$IMAGO" "$@"; }
 mig() { imago instance-groups managed "$@"; }
 imago images create kit-v1 --source-file "$kit/busybox.qcow2" --family kit >/dev/null 2>&1
 imago health-checks create http hc --port 80 --request-path /health --check-interval 1s \

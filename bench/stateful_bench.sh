@@ -9,25 +9,9 @@
 #
 #   IMAGO=build/imago bash bench/stateful_bench.sh [RUNS]
 set -euo pipefail
-: "${IMAGO:?set IMAGO to the imago binary}"
-IMAGO=$(cd "$(dirname "$IMAGO")" && pwd)/$(basename "$IMAGO")
-here=$(cd "$(dirname "$0")/.." && pwd)
-source "$here/tests/lib/helpers.sh"
+source "$(dirname "$0")/lib.sh"
+bench_start statefulbench
 runs=${1:-3}
-kit=$(realpath -m "${KIT_DIR:-$here/build/kit}")  # Before the cd below.
-work=$(mktemp -d /tmp/imago-statefulbench-XXXXXX)
-export IMAGO_HOME=$work/home
-cleanup() {
-  local rc=$?
-  kill "${prober:-}" 2>/dev/null || true
-  kill_vms "$IMAGO_HOME"
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-cd "$work"
-[[ -f $kit/busybox.qcow2 ]] || bash "$here/images/busybox/build.sh" "$kit" >/dev/null
-imago() { "$IMAGO" "$@"; }
 imago images create db-v0 --source-file "$kit/busybox.qcow2" --family db >/dev/null 2>&1
 mkdir environments
 cat >environments/db.sh <<'EOF'
