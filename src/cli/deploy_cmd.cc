@@ -453,7 +453,10 @@ int RunCloneData(Context& ctx, const Flags& f) {
       &g_cancel);
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
-  if (!st.ok()) return ctx.Fail(cmd, st);
+  if (!st.ok()) {
+    int rc = ctx.Fail(cmd, st);
+    return g_cancel ? kExitCancelled : rc;
+  }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (format != Format::kTable) {
     j["steps"] = did;

@@ -296,7 +296,8 @@ Result<ClonePlan> PlanClone(compute::Service& svc, const compute::Clock& clock,
         target.service, plan.from, plan.from));
   }
   plan.image = live->image;
-  const std::string source_zone = live->zone;
+  plan.source_zone = live->zone;
+  const std::string& source_zone = plan.source_zone;
 
   auto previous = ReadClone(svc.projects(), project, target.service, target.name);
   if (!previous.ok()) return previous.status();
@@ -307,6 +308,16 @@ Result<ClonePlan> PlanClone(compute::Service& svc, const compute::Clock& clock,
         prefix, (*previous)->from, (*previous)->finished, target.name));
   }
   if (*previous) {
+    // This machine's lock is held: a CLONING record of this host is a dead
+    // process's. Another host's may be alive there.
+    const std::string& owner = (*previous)->owner;
+    const std::string host = CurrentUser().substr(CurrentUser().find('@'));
+    if (!owner.empty() && owner.find(host + " pid ") == std::string::npos) {
+      return Status::ResourceInUse(fmt::format(
+          "{} is being cloned into by {} (or that process died there): run clone-data there, "
+          "or imago env destroy {} to start over.",
+          prefix, owner, target.name));
+    }
     plan.previous = *previous;
     plan.notes.push_back(fmt::format(
         "a clone that did not finish ({}, started {}): its job VM and the disks it made are "
@@ -388,6 +399,19 @@ Result<ClonePlan> PlanClone(compute::Service& svc, const compute::Clock& clock,
       cd.source_disk = src->name;
       cd.target_disk = StatefulInstanceName(prefix, i + 1) + "-" + dd.device;
       cd.size_gb = std::max(src->size_gb, dd.size_gb);
+      // A disk of that name that is not dev's (dev's own were refused above).
+      for (const auto& d : *target_disks) {
+        if (d.name != cd.target_disk ||
+            (!undo_id.empty() && LabelOf(d.labels, kLabelClone) == undo_id)) {
+          continue;
+        }
+        return Status::AlreadyExists(fmt::format(
+            "A disk {} exists{} and is not {}'s; {}'s first VM needs that name: delete or rename "
+            "it, then clone.",
+            d.name,
+            d.users.empty() ? "" : " (attached to " + compute::LastSegment(d.users[0]) + ")",
+            target.name, target.name));
+      }
       const compute::Snapshot* chosen = nullptr;
       for (const auto& s : snapshots) {
         if (s.status != "READY" || compute::LastSegment(s.source_disk) != src->name) continue;
@@ -675,15 +699,6 @@ Status ApplyClone(compute::Service& svc, const compute::Clock& clock, const Clon
         "again, imago env destroy {} deletes what it made.",
         env.Prefix(), plan.from, why, env.name, env.name));
   };
-  const std::string source_zone = [&] {
-    auto rel = lifecycle::ReleaseLedger(svc.projects(), project, env.service, plan.from).Read();
-    if (rel.ok()) {
-      for (auto it = rel->rbegin(); it != rel->rend(); ++it) {
-        if (it->state == lifecycle::release_state::kLive) return it->zone;
-      }
-    }
-    return plan.zone;
-  }();
   compute::Labels labels = {{kLabelService, env.service},
                             {kLabelEnv, env.name},
                             {kLabelClone, r.id},
@@ -697,7 +712,7 @@ Status ApplyClone(compute::Service& svc, const compute::Clock& clock, const Clon
                                   env.Prefix(), r.id);
       s.labels = labels;
       Status st = compute::OperationStatus(
-          svc.disks().CreateSnapshot(project, source_zone, d.source_disk, s, {}));
+          svc.disks().CreateSnapshot(project, plan.source_zone, d.source_disk, s, {}));
       if (st.code() == Code::kAlreadyExists) st = Status::OK();  // A rerun's.
       if (!st.ok()) return fail(fmt::format("snapshot of {}: {}", d.source_disk, st.message()));
       step(fmt::format("snapshot {} of {}", d.snapshot, d.source_disk));

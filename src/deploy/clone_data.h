@@ -75,8 +75,9 @@ compute::Result<std::optional<CloneRecord>> ReadClone(compute::Projects& project
 struct ClonePlan {
   Environment target;
   std::string from;
-  std::string zone;
-  std::string image;  // The source's live image (its job VM's boot disk).
+  std::string zone;         // The target's (its disks and the job VM).
+  std::string source_zone;  // The source's live release's (its disks).
+  std::string image;        // The source's live image (its job VM's boot disk).
   std::string job_vm;
   std::vector<CloneDisk> disks;
   std::string backup;  // Path of the newest backup; empty: none.

@@ -3,7 +3,7 @@
 # dev's data disk from a snapshot of prod's, restores the newest backup and
 # scrubs (blanks the e-mail column) in a job VM of prod's image before dev
 # serves, and records what it used. The faults: no backup, a corrupt backup,
-# a scrub that fails (one line; prod untouched; dev refuses to deploy on
+# a disk in the way, a scrub that fails (one line; prod untouched; dev refuses to deploy on
 # it), two clones at once (one waits), kill -9 in the middle (the rerun
 # undoes the copies and finishes); env destroy deletes dev's disks and
 # snapshots and nothing of prod's.
@@ -81,6 +81,11 @@ expect_contains "a corrupt backup, one line" "$ERR" "rows-1.csv.gz is corrupt (g
 expect_eq "nothing made: no snapshot" "$(snapshots)" 0
 expect_eq "nothing made: no dev disk" "$(imago disks list --format json | jq '[.[] | select(.name | startswith("pg-dev"))] | length')" 0
 rm backups/rows-1.csv.gz
+# A disk under the name dev's first VM needs, not dev's: refused too.
+imago disks create pg-dev-001-data --size 1 >/dev/null 2>&1
+expect_rc 5 imago env clone-data dev --yes
+expect_contains "a disk of dev's name that is not dev's" "$ERR" "A disk pg-dev-001-data exists and is not dev's"
+imago disks delete pg-dev-001-data >/dev/null 2>&1
 # The newest backup has a row the snapshot lacks: the restore is seen in dev.
 printf '1,ann,ann@example.com\n2,bob,bob@example.com\n3,cid,cid@example.com\n' | gzip >backups/rows-2.csv.gz
 touch -d '1 hour ago' backups/rows-2.csv.gz
