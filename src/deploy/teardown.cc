@@ -41,7 +41,7 @@ Result<std::vector<std::string>> AllNames(const ListFn& list) {
 }
 
 // The snapshots labelled imago-service SERVICE and imago-env ENV.
-Result<std::vector<std::string>> AllLabelled(compute::Service& svc, const std::string& project,
+Result<std::vector<std::string>> LabelledSnapshots(compute::Service& svc, const std::string& project,
                                              const std::string& service, const std::string& env) {
   std::vector<std::string> out;
   compute::ListOptions o;
@@ -212,7 +212,7 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
     }
   }
   // Snapshots taken for the environment's clones (labelled so).
-  auto snaps = AllLabelled(svc, project, service, env);
+  auto snaps = LabelledSnapshots(svc, project, service, env);
   if (!snaps.ok()) return snaps.status();
   for (const auto& n : *snaps) add(kSnapshot, n);
   if (bundles) {
