@@ -502,8 +502,13 @@ class LoopbackBackupChannel : public BackupChannel {
     for (int i = 0; i < 4; ++i) token += fmt::format("{:08x}", rd());
     path_ = path;
     server_.Get("/" + token, [this](const httplib::Request&, httplib::Response& res) {
-      auto size = std::filesystem::file_size(path_);
+      std::error_code ec;
+      auto size = std::filesystem::file_size(path_, ec);
       auto in = std::make_shared<std::ifstream>(path_, std::ios::binary);
+      if (ec || !*in) {  // Gone since the plan: the guest's fetch fails, and says so.
+        res.status = 404;
+        return;
+      }
       res.set_content_provider(size, "application/octet-stream",
                                [in](size_t offset, size_t length, httplib::DataSink& sink) {
                                  std::vector<char> buf(std::min<size_t>(length, 1 << 20));
