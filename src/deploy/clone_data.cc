@@ -191,7 +191,7 @@ std::string StatefulInstanceName(const std::string& prefix, int index) {
 }
 
 std::string CloneKey(const std::string& service, const std::string& env) {
-  return "imago-clone-" + service + "-" + env;
+  return kClonePrefix + service + "-" + env;
 }
 
 Json ToJson(const CloneRecord& r) {
@@ -204,9 +204,10 @@ Json ToJson(const CloneRecord& r) {
                      {"disk", d.target_disk},
                      {"sizeGb", d.size_gb}});
   }
-  Json j = {{"id", r.id},       {"state", r.state},     {"from", r.from},         {"zone", r.zone},
-            {"image", r.image}, {"started", r.started}, {"finished", r.finished}, {"who", r.who},
-            {"owner", r.owner}, {"disks", disks},       {"result", r.result}};
+  Json j = {{"service", r.service},   {"env", r.env},   {"id", r.id},       {"state", r.state},
+            {"from", r.from},         {"zone", r.zone}, {"image", r.image}, {"started", r.started},
+            {"finished", r.finished}, {"who", r.who},   {"owner", r.owner}, {"disks", disks},
+            {"result", r.result}};
   if (!r.backup.empty()) {
     j["backup"] = {{"file", r.backup}, {"bytes", r.backup_bytes}, {"sha256", r.backup_sha256}};
   }
@@ -216,6 +217,8 @@ Json ToJson(const CloneRecord& r) {
 Result<CloneRecord> CloneRecordFromJson(const Json& j) {
   try {
     CloneRecord r;
+    r.service = j.value("service", "");
+    r.env = j.value("env", "");
     r.id = j.at("id").get<std::string>();
     r.state = j.at("state").get<std::string>();
     r.from = j.value("from", "");
@@ -677,6 +680,8 @@ Status ApplyClone(compute::Service& svc, const compute::Clock& clock, const Clon
     IMAGO_RETURN_IF_ERROR(Undo(svc, project, plan.zone, plan.job_vm, plan.previous->id, step));
   }
   CloneRecord r;
+  r.service = env.service;
+  r.env = env.name;
   r.id = Stamp(clock.Now());
   r.state = clone_state::kCloning;
   r.from = plan.from;

@@ -48,7 +48,8 @@ struct CloneDisk {
 
 /// The record of a clone, kept under CloneKey(service, env).
 struct CloneRecord {
-  std::string id;  // YYYYMMDD-HHMMSS of its start; labels what it made (imago-clone).
+  std::string service, env;  // Whose (the key says it too, but not unambiguously).
+  std::string id;            // YYYYMMDD-HHMMSS of its start; labels what it made (imago-clone).
   std::string state;
   std::string from, zone, image;              // The source, where, and the image its job VM ran.
   std::string started, finished, who, owner;  // owner: "user@host pid N" while CLONING.
@@ -64,6 +65,8 @@ compute::Result<CloneRecord> CloneRecordFromJson(const nlohmann::json& j);
 
 /// The project metadata key of environment SERVICE-ENV's clone record.
 std::string CloneKey(const std::string& service, const std::string& env);
+/// What every clone record's key starts with.
+inline constexpr const char* kClonePrefix = "imago-clone-";
 
 /// The clone record of SERVICE-ENV in `project`; nullopt when it has none.
 compute::Result<std::optional<CloneRecord>> ReadClone(compute::Projects& projects,

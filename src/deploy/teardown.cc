@@ -41,8 +41,10 @@ Result<std::vector<std::string>> AllNames(const ListFn& list) {
 }
 
 // The snapshots labelled imago-service SERVICE and imago-env ENV.
-Result<std::vector<std::string>> LabelledSnapshots(compute::Service& svc, const std::string& project,
-                                             const std::string& service, const std::string& env) {
+Result<std::vector<std::string>> LabelledSnapshots(compute::Service& svc,
+                                                   const std::string& project,
+                                                   const std::string& service,
+                                                   const std::string& env) {
   std::vector<std::string> out;
   compute::ListOptions o;
   for (;;) {
@@ -118,6 +120,23 @@ Result<std::vector<EnvironmentSummary>> ListEnvironments(compute::Service& svc,
           e.healthy += mi.instance_status == "RUNNING" && mi.health_state == "HEALTHY";
       }
     }
+    out.push_back(std::move(e));
+  }
+  // An environment whose data was cloned and that has no release yet.
+  for (const auto& [key, value] : p->common_instance_metadata.items) {
+    if (!key.starts_with(kClonePrefix)) continue;
+    auto r = CloneRecordFromJson(compute::Json::parse(value, nullptr, false));
+    if (!r.ok() || r->service.empty()) continue;
+    bool listed = std::any_of(out.begin(), out.end(), [&](const EnvironmentSummary& e) {
+      return e.service == r->service && e.env == r->env;
+    });
+    if (listed) continue;
+    EnvironmentSummary e;
+    e.service = r->service;
+    e.env = r->env;
+    e.zone = r->zone;
+    e.state = r->state == clone_state::kDone ? "CLONED" : "CLONE " + r->state;
+    e.last_deploy = r->started;
     out.push_back(std::move(e));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

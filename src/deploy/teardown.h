@@ -30,8 +30,9 @@ struct EnvironmentSummary {
   std::string last_deploy;  // When the newest release started.
 };
 
-/// Every environment with a ledger in `project`, sorted by service and
-/// name. Health is read from the live group (0/0 when it is gone).
+/// Every environment with a ledger in `project`, and every one with only a
+/// clone record (state CLONED, or CLONE CLONING/FAILED), sorted by service
+/// and name. Health is read from the live group (0/0 when it is gone).
 compute::Result<std::vector<EnvironmentSummary>> ListEnvironments(compute::Service& svc,
                                                                   const compute::Clock& clock,
                                                                   const std::string& project);

@@ -97,6 +97,7 @@ env_file qa "$(free_port)" "clone_data: {from: prod, backups: ../backups, restor
 expect_rc 3 imago env clone-data qa --yes
 expect_contains "the scrub's failure, named" "$ERR" "pg-qa: clone from prod failed: scrub exit 3"
 expect_eq "the record says FAILED" "$(record qa | jq -r .state)" FAILED
+expect_eq "env list shows it" "$(imago env list --format json | jq -r '.[] | select(.environment == "qa") | .state')" "CLONE FAILED"
 expect_rc 6 imago deploy qa --yes
 expect_contains "qa refuses to serve it" "$ERR" "pg-qa's data clone from prod is FAILED (scrub exit 3): its disks must not serve"
 expect_eq "prod still serves its rows" "$(page "$p_prod" "$prod_rows")" "$prod_rows"
@@ -130,6 +131,7 @@ expect_eq "recorded DONE" "$(jq -r .state <<<"$rec")" DONE
 expect_eq "recorded the backup" "$(jq -r .backup.file <<<"$rec")" "$WORK/backups/rows-2.csv.gz"
 expect_eq "recorded its sha256" "$(jq -r .backup.sha256 <<<"$rec")" "$(sha256sum backups/rows-2.csv.gz | cut -d' ' -f1)"
 expect_eq "recorded the snapshot" "$(jq -r '.disks[0].sourceDisk + " " + (.disks[0].snapshot | startswith("pg-dev-001-data-") | tostring)' <<<"$rec")" "pg-prod-001-data true"
+expect_eq "env list shows dev, cloned, before its first release" "$(imago env list --format json | jq -r '.[] | select(.environment == "dev") | .state')" CLONED
 expect_rc 5 imago env clone-data dev --yes
 expect_contains "a third is refused" "$ERR" "holds data cloned from prod at"
 expect_eq "no job VM left" "$(imago instances list --format json | jq '[.[] | select(.name | endswith("-clone"))] | length')" 0
