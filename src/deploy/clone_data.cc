@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -645,17 +647,13 @@ Status RunJob(compute::Service& svc, const ClonePlan& plan, int index,
   }
   if (!result.ok()) {
     // What the guest printed last, for the one line's reader to go on.
-    std::vector<std::string> lines;
-    size_t start = 0;
-    while (start < console.size()) {
-      size_t nl = console.find('\n', start);
-      if (nl == std::string::npos) nl = console.size();
-      lines.push_back(console.substr(start, nl - start));
-      start = nl + 1;
+    std::istringstream in(console);
+    std::deque<std::string> last;
+    for (std::string line; std::getline(in, line);) {
+      last.push_back(line);
+      if (last.size() > 15) last.pop_front();
     }
-    for (size_t i = lines.size() > 15 ? lines.size() - 15 : 0; i < lines.size(); ++i) {
-      step("job VM console: " + lines[i]);
-    }
+    for (const auto& line : last) step("job VM console: " + line);
   }
   Status del = compute::OperationStatus(svc.instances().Delete(project, plan.zone, vm, {}));
   if (!del.ok() && del.code() != Code::kNotFound) {

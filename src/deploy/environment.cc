@@ -4,11 +4,10 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "base/file_util.h"
 #include "base/yaml_checker.h"
 #include "compute/names.h"
 #include "compute/time_util.h"
@@ -101,6 +100,20 @@ Status ConfigKey(const YamlChecker& c, const YAML::Node& at, const std::string& 
     return c.Error(at, where, "keys starting with imago- are imago's own; choose another name");
   }
   return Status::OK();
+}
+
+// The content of the file `n` names (relative to `dir`), which goes into
+// metadata: at most one metadata value (256 KiB).
+Result<std::string> MetadataFile(const YamlChecker& c, const YAML::Node& n,
+                                 const std::string& where, const std::string& dir) {
+  auto p = c.ExistingPath(n, where, dir, false);
+  if (!p.ok()) return p.status();
+  auto content = base::ReadFile(*p);
+  if (!content.ok()) return c.Error(n, where, "cannot read " + *p);
+  if (content->size() > 256 * 1024) {
+    return c.Error(n, where, "the file is larger than a metadata value (256 KiB)");
+  }
+  return content;
 }
 
 }  // namespace
@@ -231,16 +244,9 @@ Result<Environment> LoadEnvironment(const std::string& path) {
       IMAGO_RETURN_IF_ERROR(ConfigKey(c, kv.first, where, key));
       if (config->count(key)) return c.Error(kv.first, where, "is also under config");
       if (!kv.second.IsScalar()) return c.Error(kv.second, where, "expected a file's path");
-      auto p = c.ExistingPath(kv.second, where, dir, false);
-      if (!p.ok()) return p.status();
-      std::ifstream f(*p, std::ios::binary);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      if (!f.good() && !f.eof()) return c.Error(kv.second, where, "cannot read " + *p);
-      if (ss.str().size() > 256 * 1024) {
-        return c.Error(kv.second, where, "the file is larger than a metadata value (256 KiB)");
-      }
-      env.config.emplace_back(key, ss.str());
+      auto content = MetadataFile(c, kv.second, where, dir);
+      if (!content.ok()) return content.status();
+      env.config.emplace_back(key, *content);
     }
   }
 
@@ -313,15 +319,9 @@ Result<Environment> LoadEnvironment(const std::string& path) {
       if (!n.IsDefined()) return Status::OK();
       const std::string where = std::string("clone_data.") + key;
       if (!n.IsScalar()) return c.Error(n, where, "expected a script's path");
-      auto p = c.ExistingPath(n, where, dir, false);
-      if (!p.ok()) return p.status();
-      std::ifstream f(*p, std::ios::binary);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      if (ss.str().size() > 256 * 1024) {
-        return c.Error(n, where, "the script is larger than a metadata value (256 KiB)");
-      }
-      *out = ss.str();
+      auto content = MetadataFile(c, n, where, dir);
+      if (!content.ok()) return content.status();
+      *out = *content;
       return Status::OK();
     };
     IMAGO_RETURN_IF_ERROR(script("restore", &cs.restore));
