@@ -46,6 +46,12 @@ get() {
 }
 say() { echo "imago-clone: $*" >/dev/console; }
 fail() { say "$1"; say "done ${2:-1}"; exit "${2:-1}"; }
+# run STEP: runs STEP.sh, its output on the console line by line as
+# "imago-clone: | LINE" (imago shows them), its exit code in $rc.
+run() {
+  { sh "$1.sh" 2>&1; echo $? >"$1.rc"; } | while IFS= read -r l; do say "| $l"; done
+  rc=$(cat "$1.rc")
+}
 dir=/run/imago/clone
 mkdir -p "$dir" && cd "$dir" || fail "cannot make $dir"
 get imago-clone-from from && IMAGO_CLONE_FROM=$(cat from) && export IMAGO_CLONE_FROM
@@ -58,15 +64,14 @@ if get imago-clone-restore restore.sh; then
     [ "$(sha256sum backup | cut -d' ' -f1)" = "$(cat want)" ] ||
       fail "restore: the backup arrived damaged (sha256 differs)"
   fi
-  IMAGO_BACKUP=$dir/backup sh restore.sh >/dev/console 2>&1
-  rc=$?
+  export IMAGO_BACKUP=$dir/backup
+  run restore
   rm -f backup
   [ "$rc" = 0 ] || fail "restore exit $rc" "$rc"
   say "restore exit 0"
 fi
 if get imago-clone-scrub scrub.sh; then
-  sh scrub.sh >/dev/console 2>&1
-  rc=$?
+  run scrub
   [ "$rc" = 0 ] || fail "scrub exit $rc" "$rc"
   say "scrub exit 0"
 fi
@@ -633,6 +638,10 @@ Status RunJob(compute::Service& svc, const ClonePlan& plan, int index,
         size_t at = line.find("imago-clone: ");
         if (at == std::string::npos) continue;
         std::string what = line.substr(at + 13);
+        if (what.starts_with("| ") || what == "|") {  // A step's own output.
+          step("job VM | " + what.substr(std::min<size_t>(2, what.size())));
+          continue;
+        }
         if (what.starts_with("done ")) {
           done = true;
           if (what != "done 0" && result.ok())
