@@ -199,6 +199,7 @@ int PlanAndApply(Context& ctx, const char* cmd, compute::Service& svc, deploy::D
     j["outcome"] = OutcomeName(r->outcome);
     j["message"] = r->message;
     j["seconds"] = r->seconds;
+    if (r->downtime_sec >= 0) j["downtimeSeconds"] = r->downtime_sec;
     PrintResource(std::cout, format, j);
   }
   std::cerr << (r->outcome == Outcome::kLive || r->outcome == Outcome::kUnchanged ? "" : "ERROR: ")

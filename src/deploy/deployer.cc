@@ -895,10 +895,14 @@ Status Deployer::DeleteGroup(const Environment& env, const std::string& group) {
 // ---------------------------------------------------------------- waits
 
 Status Deployer::WaitHealthy(const Environment& env, const std::string& group, int want,
-                             const std::string& tmpl, int64_t deadline_us, const Listener& l,
-                             const std::atomic<bool>* cancel, bool* healthy, std::string* why) {
-  *healthy = false;
+                             const std::string& tmpl, int64_t deadline_us, bool was_serving,
+                             const Listener& l, const std::atomic<bool>* cancel, HealthWait* w) {
+  *w = HealthWait{};
   const int64_t start = SteadyUs();
+  // An outage runs from the first poll that finds no healthy instance (or
+  // the wait's start) to the first that finds one.
+  int64_t down_since = was_serving ? start : -1;
+  bool serving = false;
   auto last_shown = std::chrono::steady_clock::time_point{};
   while (true) {
     if (cancel && cancel->load()) return Status::OK();
@@ -906,10 +910,11 @@ Status Deployer::WaitHealthy(const Environment& env, const std::string& group, i
     if (!g.ok()) return g.status();
     auto mis = svc_.instance_group_managers().ListManagedInstances(env.project, env.zone, group);
     if (!mis.ok()) return mis.status();
-    int good = 0, verifying = 0, other_template = 0;
+    int good = 0, verifying = 0, other_template = 0, any_good = 0;
     std::vector<std::string> bad;
     for (const auto& mi : *mis) {
       bool ours = tmpl.empty() || compute::LastSegment(mi.instance_template) == tmpl;
+      any_good += mi.instance_status == "RUNNING" && mi.health_state == "HEALTHY";
       if (!ours) {
         ++other_template;
         continue;
@@ -923,11 +928,20 @@ Status Deployer::WaitHealthy(const Environment& env, const std::string& group, i
                                   mi.health_state.empty() ? "" : " " + mi.health_state));
       }
     }
+    const int64_t now_us = SteadyUs();
+    if (any_good == 0 && (serving || was_serving) && down_since < 0) down_since = now_us;
+    if (any_good > 0) {
+      if (down_since >= 0) {
+        w->outage_sec += static_cast<double>(now_us - down_since) / compute::kMicrosPerSecond;
+      }
+      down_since = -1;
+      serving = true;
+    }
     bool stable = g->status.value("isStable", false);
     const int target = env.autoscaling ? std::max(want, g->target_size.value_or(want)) : want;
-    const double secs = static_cast<double>(SteadyUs() - start) / compute::kMicrosPerSecond;
+    const double secs = static_cast<double>(now_us - start) / compute::kMicrosPerSecond;
     if (good >= target && other_template == 0 && stable) {
-      *healthy = true;
+      w->healthy = true;
       if (l.step) l.step(fmt::format("{}: {}/{} healthy in {:.0f} s", group, good, target, secs));
       return Status::OK();
     }
@@ -944,7 +958,7 @@ Status Deployer::WaitHealthy(const Environment& env, const std::string& group, i
       std::string errors;
       auto errs = svc_.instance_group_managers().ListErrors(env.project, env.zone, group);
       if (errs.ok() && !errs->empty()) errors = "; last error: " + errs->back().message;
-      *why = fmt::format(
+      w->why = fmt::format(
           "{}/{} instances of {} healthy after {:.0f} s ({}{})", good, target, group, secs,
           bad.empty() ? "the group is not stable" : fmt::format("{}", fmt::join(bad, ", ")),
           errors);
@@ -1123,12 +1137,14 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   step(fmt::format("group {} at {} instance(s) of {}", plan.group, plan.size,
                    plan.instance_template));
 
-  // 3. Health-gated: nothing serves it before all of it is healthy.
-  bool healthy = false;
-  std::string why;
+  // 3. Health-gated: nothing serves it before all of it is healthy. A
+  //    release into the group that serves (rolling, stateful) has its
+  //    downtime measured: the time no instance of the group was healthy.
+  const bool in_place = !plan.live_group.empty() && plan.live_group == plan.group;
+  HealthWait wait;
   IMAGO_RETURN_IF_ERROR(WaitHealthy(
       env, plan.group, plan.size, plan.strategy == Strategy::kRolling ? plan.instance_template : "",
-      start + env.timeout_sec * compute::kMicrosPerSecond, l, cancel, &healthy, &why));
+      start + env.timeout_sec * compute::kMicrosPerSecond, in_place, l, cancel, &wait));
   auto seconds = [&] {
     return static_cast<double>(SteadyUs() - start) / compute::kMicrosPerSecond;
   };
@@ -1140,7 +1156,14 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
         plan.release);
     return res;
   }
-  if (!healthy) return Fail(env, plan, why, start, l);
+  if (!wait.healthy) return Fail(env, plan, wait.why, start, l);
+  if (in_place) {
+    res.downtime_sec = wait.outage_sec;
+    step(wait.outage_sec > 0
+             ? fmt::format("{}: no healthy instance for {:.1f} s (downtime, as polled every {} ms)",
+                           plan.group, wait.outage_sec, poll_ms_)
+             : fmt::format("{}: no downtime (an instance was healthy at every poll)", plan.group));
+  }
 
   // 4. Traffic: the backend service sends to the new group only now.
   const std::string warm = plan.strategy == Strategy::kRedBlack ? plan.live_group : "";

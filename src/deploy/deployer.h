@@ -86,6 +86,12 @@ struct DeployResult {
   int release = 0;
   std::string message;  // One line.
   double seconds = 0;
+  /// A release into the group that served the live one (rolling, stateful):
+  /// the seconds no instance of the group was healthy, as its health was
+  /// polled (0: none; its resolution is the poll interval). -1 when the
+  /// release went to a new group (red/black: the old one serves meanwhile)
+  /// or nothing served before.
+  double downtime_sec = -1;
 };
 
 /// Where an apply reports: a line per step done, and a status line while it
@@ -169,12 +175,21 @@ class Deployer {
                                      const std::string& warm, bool add_only,
                                      const std::string& health_check);
   compute::Status DeleteGroup(const Environment& env, const std::string& group);
+  /// What a wait for health saw.
+  struct HealthWait {
+    bool healthy = false;
+    std::string why;        // When not healthy: the reason, one line.
+    double outage_sec = 0;  // Time with no healthy instance (any template) in the group.
+  };
+
   /// Waits until `group` has `want` RUNNING instances, all HEALTHY, from
-  /// `tmpl` (when not empty), and is stable. kDeadlineExceeded-like: false in
-  /// *healthy with the reason in *why when the deadline passes.
+  /// `tmpl` (when not empty), and is stable. When the deadline passes:
+  /// w->healthy false and the reason in w->why. When `was_serving` (the
+  /// group served before this wait began), w->outage_sec sums the polls'
+  /// intervals in which no instance of it was healthy.
   compute::Status WaitHealthy(const Environment& env, const std::string& group, int want,
-                              const std::string& tmpl, int64_t deadline_us, const Listener& l,
-                              const std::atomic<bool>* cancel, bool* healthy, std::string* why);
+                              const std::string& tmpl, int64_t deadline_us, bool was_serving,
+                              const Listener& l, const std::atomic<bool>* cancel, HealthWait* w);
   compute::Status WaitServing(const Environment& env, const std::string& group, int want,
                               const Listener& l, const std::atomic<bool>* cancel, bool* serving);
   compute::Result<lifecycle::Release> Record(

@@ -72,6 +72,9 @@ env_file r2
 t0=$(now)
 imago deploy db --yes >r2.out 2>&1 || { cat r2.out; fail "release 2"; }
 echo "stateful replacement of 1 VM (stop, new boot disk, reattach, healthy): $(echo "$(now) - $t0" | bc) s"
+expect_contains "deploy measured the replacement's downtime" "$(cat r2.out)" "pg-db: no healthy instance for"
+[[ $(cat r1.out) != *downtime* ]] || fail "a first release printed a downtime: $(cat r1.out)"
+grep -o "pg-db: no healthy instance for [0-9.]* s" r2.out
 expect_eq "release 2 read release 1's data" "$(page "r1 r2 ")" "r1 r2 "
 expect_eq "same VM name" "$(imago instances list --format json | jq -r '.[0].name')" "$vm"
 [[ $(imago disks describe "$vm" --format json | jq -r .id) != "$boot1" ]] || fail "the boot disk was not made anew"
