@@ -167,74 +167,66 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   run env list
   run instance-groups managed list
 
-  say "State outlives its VMs: a data disk that its VM keeps across a new image (a stateful group)"
+  say "A real database: PostgreSQL 15 from Debian's packages, baked into an image of the kit's Debian"
+  # The builder VM has no network: the packages are fetched on the host,
+  # against the parent image's own package list (read from its disk).
+  cp -r "$here/postgres" pg
+  printf '%s$ examples/postgres/fetch-debs.sh %s pg/debs%s\n' "$dim" "${KIT_DEBIAN##*/}" "$off"
+  bash pg/fetch-debs.sh "$KIT_DEBIAN" pg/debs
+  run bake pg/postgres.yaml
+
+  say "State outlives its VMs: PostgreSQL's data disk, kept by its VM across a new image (a stateful group)"
   db_port=$(free_port)
-  # The "database": a table of rows on the data disk, one row per boot.
-  cat >environments/db.sh <<'SCRIPT'
-#!/bin/sh
-md=http://169.254.169.254/computeMetadata/v1/instance
-image=$(wget -q -O - --header 'Metadata-Flavor: Google' "$md/attributes/WRITER")
-while [ ! -e /dev/disk/by-id/google-data ]; do sleep 0.2; done
-mkdir -p /mnt/data
-mount /dev/disk/by-id/google-data /mnt/data 2>/dev/null ||
-  { mke2fs -q /dev/disk/by-id/google-data && mount /dev/disk/by-id/google-data /mnt/data; }
-n=$(($(cat /mnt/data/rows 2>/dev/null | wc -l) + 1))
-echo "row $n: written by a VM of $image for user$n@example.com" >>/mnt/data/rows
-sync
-cp /mnt/data/rows /www/index.html
-SCRIPT
-  db_env() {  # db_env WRITER [PORT]
-    printf 'service: notes\nimage: {family: kit}\nsize: 1\nconfig: {WRITER: %s}\n' "$1"
+  cp pg/environments/*.sh environments/
+  db_env() {  # db_env [PORT]
+    printf 'service: users\nimage: {family: postgres}\nsize: 1\n'
     printf 'files: {startup-script: db.sh}\ndata_disks:\n  data: {size: 1GB}\n'
-    printf 'health_check: {path: /health}\nload_balancer: {port: %s}\ntimeout: 60s\n' "${2:-$db_port}"
+    printf 'health_check: {path: /cgi-bin/health, interval: 3s, timeout: 3s}\n'
+    printf 'load_balancer: {port: %s}\ntimeout: 300s\n' "${1:-$db_port}"
   }
-  db_env kit-busybox-v3 >environments/db.yaml
+  db_env >environments/db.yaml
   printf '%s$ cat environments/db.yaml%s\n' "$dim" "$off"
   cat environments/db.yaml
   run deploy db --yes
-  # rows N: the table once it has N rows (the startup-script writes it after boot).
-  rows() {  # rows N [PORT]
-    local end=$((SECONDS + 30)) port=${2:-$db_port}
-    until [[ $(curl -s "http://127.0.0.1:$port/" | grep -c '^row') == "$1" ]] || ((SECONDS > end)); do
-      sleep 0.5
-    done
-    printf '%s$ curl http://127.0.0.1:%s/%s\n' "$dim" "$port" "$off"
-    curl -s "http://127.0.0.1:$port/"
+  add() {  # add ID,NAME,EMAIL: a row, through the service (psql in the VM)
+    printf '%s$ curl http://127.0.0.1:%s/cgi-bin/add?%s%s\n' "$dim" "$db_port" "$1" "$off"
+    curl -s "http://127.0.0.1:$db_port/cgi-bin/add?$1"
   }
-  rows 1
-  run images create kit-busybox-v4 --source-file "$KIT" --family kit
-  db_env kit-busybox-v4 >environments/db.yaml
+  rows() {  # rows [PORT]
+    local port=${1:-$db_port}
+    printf '%s$ curl http://127.0.0.1:%s/cgi-bin/rows%s\n' "$dim" "$port" "$off"
+    curl -s "http://127.0.0.1:$port/cgi-bin/rows"
+  }
+  add 1,ann,ann@example.com
+  add 2,bob,bob@example.com
+  rows
+  head=$("$IMAGO" images describe-from-family postgres --format json | jq -r .name)
+  echo "(a new image of the family: here a copy of $head; a rebake makes one the same way)"
+  run images create postgres-v2 --source-image "$head" --family postgres
   run deploy db --yes
-  rows 2
+  rows
+  echo "(the same rows: the new VM reattached the data disk, PostgreSQL found its cluster)"
   run disks list
 
-  say "Dev from prod: a snapshot of db's disk, last night's backup restored, e-mails scrubbed before dev serves"
+  say "Dev from prod: a snapshot of db's disk, last night's backup restored with psql, e-mails scrubbed before dev serves"
   mkdir -p backups
-  # Last night's dump: the rows so far and one more.
-  { curl -s "http://127.0.0.1:$db_port/"; echo "row 3: from last night's backup for user3@example.com"; } |
-    gzip >backups/notes-nightly.gz
-  cat >environments/restore.sh <<'SCRIPT'
-#!/bin/sh
-while [ ! -e /dev/disk/by-id/google-data ]; do sleep 0.2; done
-mkdir -p /mnt/data && mount /dev/disk/by-id/google-data /mnt/data || exit 5
-gunzip -c "$IMAGO_BACKUP" >/mnt/data/rows && sync
-SCRIPT
-  cat >environments/scrub.sh <<'SCRIPT'
-#!/bin/sh
-grep -q " /mnt/data " /proc/mounts || mount /dev/disk/by-id/google-data /mnt/data || exit 5
-sed -i 's/ for [^ ]*@[^ ]*$/ for (scrubbed)/' /mnt/data/rows && sync
-SCRIPT
+  add 3,cid,cid@example.com
+  printf '%s$ curl http://127.0.0.1:%s/cgi-bin/dump >backups/users-nightly.sql.gz%s   (pg_dump, as a nightly job makes it)\n' \
+    "$dim" "$db_port" "$off"
+  curl -s "http://127.0.0.1:$db_port/cgi-bin/dump" >backups/users-nightly.sql.gz
   dev_port=$(free_port)
-  { db_env kit-busybox-v4 "$dev_port"
+  { db_env "$dev_port"
     printf 'clone_data: {from: db, backups: ../backups, restore: restore.sh, scrub: scrub.sh}\n'; } \
     >environments/db-dev.yaml
   printf '%s$ cat environments/db-dev.yaml%s\n' "$dim" "$off"
   cat environments/db-dev.yaml
+  printf '%s$ cat environments/scrub.sh%s\n' "$dim" "$off"
+  cat environments/scrub.sh
   run env clone-data db-dev --yes
   run deploy db-dev --yes
-  rows 4 "$dev_port"
-  echo "(rows 1-3: prod's two and last night's, scrubbed; row 4: dev's own VM wrote it)"
-  rows 2
+  rows "$dev_port"
+  echo "(dev: prod's rows from last night's backup, e-mails blank)"
+  rows
   echo "(prod: as it was)"
   run env destroy db-dev --yes
   run env destroy db --yes
