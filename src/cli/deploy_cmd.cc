@@ -40,6 +40,7 @@ struct Flags {
   std::string env, from, dir = "environments";
   std::string service;           // env destroy: when the file is gone.
   std::string snapshot = "now";  // env clone-data: now or newest.
+  std::string to_env;            // env clone-data --to: the ENV argument, named.
   int to = 0;
   bool plan_only = false, yes = false, expired = false;
 };
@@ -420,9 +421,18 @@ int RunCloneData(Context& ctx, const Flags& f) {
                              "takes given disks through per-instance configs, not built yet "
                              "(docs/data.md)."));
   }
+  if (f.env.empty() && f.to_env.empty()) {
+    return ctx.Usage(cmd,
+                     "name the environment that gets the data: imago env clone-data dev "
+                     "--from prod (or --to dev)");
+  }
+  if (!f.env.empty() && !f.to_env.empty() && f.env != f.to_env) {
+    return ctx.Usage(
+        cmd, fmt::format("ENV {} and --to {} differ: name the target once", f.env, f.to_env));
+  }
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
-  auto env = Load(ctx, f, f.env);
+  auto env = Load(ctx, f, f.env.empty() ? f.to_env : f.env);
   if (!env.ok()) return ctx.Fail(cmd, env.status());
   bool waited = false;
   // The environment's lock: a second clone, or a deploy, waits for this one.
@@ -554,8 +564,8 @@ void AddDeployCommands(CLI::App& root, Context& ctx) {
     auto f = std::make_shared<Flags>();
     CLI::App* c = env->add_subcommand(
         "clone-data", "Make an environment's data disks from another's: snapshots, restore, scrub");
-    c->add_option("ENV", f->env, "The environment that gets the data: NAME or a .yaml file")
-        ->required();
+    c->add_option("ENV", f->env, "The environment that gets the data: NAME or a .yaml file");
+    c->add_option("--to", f->to_env, "The same as ENV, named (--from prod --to dev)");
     c->add_option("--from", f->from,
                   "The environment whose data is copied (default: clone_data.from)");
     c->add_option("--snapshot", f->snapshot,
@@ -568,7 +578,7 @@ void AddDeployCommands(CLI::App& root, Context& ctx) {
         "clone_data.scrub on the copies; what was used is recorded under the project metadata "
         "key imago-clone-SERVICE-ENV. An environment that has data disks is refused (destroy "
         "it first).\n\nExample:\n  imago env clone-data dev --from prod --plan\n  imago env "
-        "clone-data dev --from prod --yes\n  imago deploy dev --yes");
+        "clone-data --from prod --to dev --yes\n  imago deploy dev --yes");
     c->callback([&ctx, f] { ctx.exit_code = RunCloneData(ctx, *f); });
   }
 }

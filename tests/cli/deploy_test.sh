@@ -97,6 +97,13 @@ expect_contains "the second waited" "$(cat race2.out)" "Another deploy, clone or
 expect_contains "and planned again" "$(cat race2.out)" "The plan now:"
 expect_eq "one release after the other" \
   "$(imago releases race --format json | jq -r '[.[] | "\(.number) \(.state)"] | reverse | join(",")')" "1 FAILED,2 FAILED"
+# clone-data names its target once: ENV or --to (the issue's form).
+expect_rc 2 imago env clone-data --from dev
+expect_contains "clone-data without a target" "$ERR" "name the environment that gets the data"
+expect_rc 2 imago env clone-data race --to dev
+expect_contains "clone-data with two targets" "$ERR" "ENV race and --to dev differ"
+expect_rc 4 imago env clone-data --from dev --to nope --yes
+expect_contains "clone-data --to a missing file" "$ERR" "environments/nope.yaml does not exist"
 # The ledger lives in the cloud: a client with a fresh home reads the same.
 rm -rf "$WORK/client-home"
 expect_eq "a fresh client reads the ledger" "$(gce releases dev --environments environments --format json | jq -r '.[0].state')" FAILED

@@ -76,7 +76,7 @@ expect_eq "on the same disk" "$(imago disks describe pg-prod-001-data --format j
 # 3. dev from prod: snapshot, restore of the backup, scrub, in a job VM.
 env_file dev "$p_dev" "clone_data: {from: prod, backups: ../backups, restore: restore.sh, scrub: scrub.sh, timeout: 10m}"
 t0=$(now)
-imago env clone-data dev --yes >clone.out 2>&1 || { cat clone.out; fail "clone-data dev"; }
+imago env clone-data --from prod --to dev --yes >clone.out 2>&1 || { cat clone.out; fail "clone-data dev"; }
 echo "clone of prod's PostgreSQL disk into dev (snapshot, disk, job VM, restore, scrub): $(echo "$(now) - $t0" | bc) s"
 cat clone.out >&2
 expect_contains "psql restored the backup" "$(cat clone.out)" "restored 2 rows of users from prod's backup"
