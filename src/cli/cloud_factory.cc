@@ -77,6 +77,18 @@ GcloudDefaults ReadGcloudDefaults() {
   return {gp.project, gp.zone};
 }
 
+compute::Result<std::string> ReadImageFile(compute::Service& cloud, const std::string& project,
+                                           const std::string& image, const std::string& path,
+                                           size_t max_bytes) {
+  auto* local = dynamic_cast<localcloud::LocalCloud*>(&cloud);
+  if (!local) {
+    return Status::Invalid(
+        "reading an image's files without booting it works on the local cloud only: the "
+        "Compute Engine API has no call for it");
+  }
+  return local->ReadImageFile(project, image, path, max_bytes);
+}
+
 Status ServeGuestMetadata(const std::string& home, const std::string& project,
                           const std::string& zone, const std::string& instance) {
   localcloud::LocalCloudOptions opts;

@@ -37,6 +37,13 @@ struct LocalCloudSetup {
 compute::Result<std::unique_ptr<compute::Service>> OpenLocalCloud(
     const LocalCloudSetup& setup, std::vector<std::string>* notes = nullptr);
 
+/// A file of an image's file system, read without booting it (the local
+/// cloud reads its disk; see LocalImages::ReadFile). 400 naming the reason
+/// on any other cloud: Compute Engine's API cannot read an image's files.
+compute::Result<std::string> ReadImageFile(compute::Service& cloud, const std::string& project,
+                                           const std::string& image, const std::string& path,
+                                           size_t max_bytes);
+
 /// How to reach Compute Engine.
 struct GceSetup {
   std::string endpoint;

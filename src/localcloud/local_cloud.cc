@@ -145,6 +145,11 @@ Result<std::string> LocalCloud::ImageContentPath(const std::string& project,
   return images_->ContentPath(project, image);
 }
 
+Result<std::string> LocalCloud::ReadImageFile(const std::string& project, const std::string& image,
+                                              const std::string& path, size_t max_bytes) {
+  return images_->ReadFile(project, image, path, max_bytes);
+}
+
 Result<RecoveryReport> LocalCloud::Recover() {
   return localcloud::Recover(*store_, *instances_);
 }

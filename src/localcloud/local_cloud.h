@@ -87,6 +87,10 @@ class LocalCloud final : public compute::Service {
   /// The file holding an image's content (local cloud only).
   compute::Result<std::string> ImageContentPath(const std::string& project,
                                                 const std::string& image);
+  /// A file of an image's file system, read without booting it (see
+  /// LocalImages::ReadFile; local cloud only).
+  compute::Result<std::string> ReadImageFile(const std::string& project, const std::string& image,
+                                             const std::string& path, size_t max_bytes);
   /// Runs crash recovery again (Open already did).
   compute::Result<RecoveryReport> Recover();
 

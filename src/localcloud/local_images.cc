@@ -1,13 +1,23 @@
 #include "localcloud/local_images.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "base/file_lock.h"
+#include "base/file_util.h"
 #include "compute/filter.h"
 #include "compute/json_codec.h"
 #include "compute/names.h"
 #include "compute/vm_codec.h"
 #include "localcloud/content_gc.h"
+#include "localcloud/disk_files.h"
 #include "localcloud/list_util.h"
 #include "localcloud/sources.h"
 #include "localcloud/unsupported.h"
@@ -305,6 +315,65 @@ Result<std::string> LocalImages::ContentPath(const std::string& project, const s
   }));
   if (content.empty()) return Status::NotReady("the image has no content yet");
   return s_.store().BlobPath(content);
+}
+
+Result<std::string> LocalImages::ReadFile(const std::string& project, const std::string& image,
+                                          const std::string& path, size_t max_bytes) {
+  if (!path.starts_with("/") || path.find("..") != std::string::npos ||
+      path.find_first_of(" \t\n\"'") != std::string::npos) {
+    return Status::Invalid("'" + path + "' is not an absolute path without spaces or '..'");
+  }
+  IMAGO_RETURN_IF_ERROR(s_.CheckProject(project));
+  std::string content;
+  std::optional<BlobInfo> blob;
+  {
+    std::lock_guard lock(s_.mu());
+    IMAGO_RETURN_IF_ERROR(s_.catalog().db().ReadTxn([&]() -> Status {
+      auto row = LoadImage(s_, project, image);
+      if (!row.ok()) return row.status();
+      content = row->content;
+      if (content.empty()) return Status::OK();
+      auto b = s_.catalog().FindBlob(content);
+      if (!b.ok()) return b.status();
+      blob = *b;
+      return Status::OK();
+    }));
+  }
+  if (content.empty() || !blob) return Status::NotReady("the image has no content yet");
+  // The cache: one directory per content, one file per path read.
+  const std::string parent = s_.home() + "/image-files";
+  const std::string dir = parent + "/" + content.substr(0, 32);
+  for (const std::string& d : {parent, dir}) {
+    if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Status::Unavailable("cannot create " + d + ": " + strerror(errno));
+    }
+  }
+  std::string key = path.substr(1);
+  std::replace(key.begin(), key.end(), '/', '%');
+  const std::string cached = dir + "/" + key;
+  const std::string missing = cached + ".missing";
+  auto lock = base::FileLock::Acquire(dir + "/lock");  // One reader of a content at a time.
+  if (!lock.ok()) return lock.status();
+  if (access(missing.c_str(), F_OK) == 0) return Status::NotFound("the image has no " + path);
+  if (access(cached.c_str(), F_OK) != 0) {
+    auto view = RawDiskView::Open(s_.store().BlobPath(content), blob->disk.format, dir);
+    if (!view.ok()) return view.status();
+    Status d = (*view)->Dump(path, cached + ".tmp");
+    if (d.code() == compute::Code::kNotFound) {
+      std::ofstream(missing).flush();  // Content never changes: neither will this answer.
+      return Status::NotFound("the image has no " + path);
+    }
+    IMAGO_RETURN_IF_ERROR(d);
+    if (rename((cached + ".tmp").c_str(), cached.c_str()) != 0) {
+      return Status::Unavailable("cannot write " + cached + ": " + strerror(errno));
+    }
+  }
+  struct stat st;
+  if (stat(cached.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) > max_bytes) {
+    return Status::Invalid(fmt::format("{} in the image is {} bytes, more than the {} read", path,
+                                       st.st_size, max_bytes));
+  }
+  return base::ReadFile(cached);
 }
 
 }  // namespace imago::localcloud

@@ -47,6 +47,15 @@ class LocalImages final : public compute::Images {
   /// resourceNotReady while it has none.
   compute::Result<std::string> ContentPath(const std::string& project, const std::string& image);
 
+  /// The content of the file `path` (absolute) in the image's file system,
+  /// read without booting it (disk_files.h), at most `max_bytes`. Kept in
+  /// the home's cache by content: an image's content never changes, so a
+  /// second read costs a file read. 404 when the image or the file does not
+  /// exist, 400 when its disk holds no ext file system or the file is
+  /// larger than `max_bytes`, 503 on I/O failure.
+  compute::Result<std::string> ReadFile(const std::string& project, const std::string& image,
+                                        const std::string& path, size_t max_bytes);
+
  private:
   // Copies `source` into the store as the content of a new image, journaled
   // (image_import.cc). `parent`: the source is this cloud's own qcow2 delta

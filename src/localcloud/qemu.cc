@@ -22,6 +22,7 @@
 
 #include "base/file_lock.h"
 #include "base/subprocess.h"
+#include "localcloud/disk_files.h"
 
 namespace imago::localcloud {
 
@@ -86,34 +87,19 @@ Result<BootFiles> ExtractBootFiles(const std::string& disk, const std::string& f
   if (!lock.ok()) return lock.status();
   if (FileExists(done)) return ExtractBootFiles(disk, format, cache_dir);
 
-  // debugfs reads raw file systems only: a qcow2 disk is converted first
-  // (sparse, so a 64 MiB image costs well under a second).
-  std::string raw = disk;
-  std::string tmp_raw = cache_dir + "/disk.raw";
-  if (format != "raw") {
-    auto conv = RunProcess({"qemu-img", "convert", "-U", "-f", format, "-O", "raw", disk, tmp_raw});
-    if (!conv.ok()) return conv.status();
-    if (conv->exit_code != 0) {
-      unlink(tmp_raw.c_str());
-      return Status::Unavailable("cannot read the boot disk: " + FirstLine(conv->err));
-    }
-    raw = tmp_raw;
-  }
-  auto cleanup = [&] {
-    if (raw == tmp_raw) unlink(tmp_raw.c_str());
-  };
+  // A qcow2 disk is converted first (sparse: a 64 MiB image costs well
+  // under a second).
+  auto view = RawDiskView::Open(disk, format, cache_dir);
+  if (!view.ok()) return view.status();
   const std::string kNoKernel =
       "The boot disk has no kernel: the local cloud boots disks that are one ext4 file system "
-      "with /boot/vmlinuz-VERSION (see images/README.md).";
-  auto ls = RunProcess({"debugfs", "-R", "ls -p /boot", raw});
-  if (!ls.ok()) {
-    cleanup();
-    return ls.status();
-  }
+      "with /boot/vmlinuz-VERSION (see docs/instances.md).";
+  auto ls = (*view)->List("/boot");
+  if (!ls.ok()) return ls.status();
   // Lines of `ls -p`: /INODE/MODE/UID/GID/NAME/SIZE/
   std::vector<std::string> kernels;
   std::vector<std::string> initrds;
-  std::istringstream lines(ls->out);
+  std::istringstream lines(*ls);
   for (std::string line; std::getline(lines, line);) {
     std::vector<std::string> f;
     std::istringstream fields(line);
@@ -125,10 +111,7 @@ Result<BootFiles> ExtractBootFiles(const std::string& disk, const std::string& f
     if (name.starts_with("vmlinuz-")) kernels.push_back(name.substr(8));
     if (name.starts_with("initrd.img-")) initrds.push_back(name.substr(11));
   }
-  if (kernels.empty()) {
-    cleanup();
-    return Status::Invalid(kNoKernel);
-  }
+  if (kernels.empty()) return Status::Invalid(kNoKernel);
   std::sort(kernels.begin(), kernels.end(), VersionLess);
   files.version = kernels.back();
   files.kernel = cache_dir + "/vmlinuz";
@@ -140,20 +123,15 @@ Result<BootFiles> ExtractBootFiles(const std::string& disk, const std::string& f
     dumps.push_back({"/boot/initrd.img-" + files.version, files.initrd + ".tmp"});
   }
   for (const auto& [from, to] : dumps) {
-    auto d = RunProcess({"debugfs", "-R", "dump " + from + " " + to, raw});
-    struct stat st;
-    if (!d.ok() || stat(to.c_str(), &st) != 0 || st.st_size == 0) {
-      cleanup();
-      return Status::Unavailable("cannot read " + from + " from the boot disk" +
-                                 (d.ok() ? ": " + FirstLine(d->err) : ""));
+    Status d = (*view)->Dump(from, to);
+    if (!d.ok()) {
+      return Status::Unavailable("cannot read " + from + " from the boot disk: " + d.message());
     }
     std::string final_path = to.substr(0, to.size() - 4);
     if (rename(to.c_str(), final_path.c_str()) != 0) {
-      cleanup();
       return Status::Unavailable("cannot write " + final_path + ": " + strerror(errno));
     }
   }
-  cleanup();
   std::ofstream(done + ".tmp") << json{{"version", files.version}, {"initrd", initrd}}.dump();
   if (rename((done + ".tmp").c_str(), done.c_str()) != 0) {
     return Status::Unavailable("cannot write " + done + ": " + strerror(errno));
