@@ -14,7 +14,7 @@ JOBS ?= 2
 # Debian 12 packages: build tools, libraries, and what runs at test time.
 APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev \
-  libre2-dev libgtest-dev libcpp-httplib-dev libcurl4-openssl-dev libarchive-dev clang libclang-rt-14-dev \
+  libre2-dev libapt-pkg-dev libgtest-dev libcpp-httplib-dev libcurl4-openssl-dev libarchive-dev clang libclang-rt-14-dev \
   qemu-utils coreutils util-linux jq sqlite3 bc \
   qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt \
   debootstrap ansible-core git haproxy wrk vde2

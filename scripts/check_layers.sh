@@ -19,10 +19,11 @@ declare -A may=(
   [groups]="base compute"
   [lb]="base compute groups"
   [secrets]="base"
+  [packages]="base"
   [deploy]="base compute lifecycle secrets"
   [agent]="base"
   [bake]="base compute agent lifecycle"
-  [cli]="base compute agent lifecycle bake server groups lb deploy secrets"
+  [cli]="base compute agent lifecycle bake server groups lb deploy secrets packages"
   [testenv]="base compute"
   [integration]="base compute localcloud gce server testenv"
 )
