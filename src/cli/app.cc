@@ -32,6 +32,7 @@ int Main(int argc, char** argv) {
   AddBakeCommands(app, ctx);
   AddDeployCommands(app, ctx);
   AddProjectInfoCommands(app, ctx);
+  AddUpdateCheckCommand(app, ctx);
   app.footer(
       "Examples:\n"
       "  imago images create image-v1 --source-file v1.qcow2 --family my-image-family\n"

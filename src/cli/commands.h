@@ -26,6 +26,7 @@ void AddServeCommand(CLI::App& root, Context& ctx);
 void AddBakeCommands(CLI::App& root, Context& ctx);
 void AddDeployCommands(CLI::App& root, Context& ctx);
 void AddProjectInfoCommands(CLI::App& root, Context& ctx);
+void AddUpdateCheckCommand(CLI::App& root, Context& ctx);
 
 /// Runs the imago command line; returns the process exit code.
 int Main(int argc, char** argv);

@@ -36,6 +36,7 @@ enum ExitCode {
   kExitProvisioner = 11,    // A bake's provisioner failed (its exit code is in the message).
   kExitRolledBack = 12,     // A release failed its health check and was rolled back.
   kExitReleaseFailed = 13,  // A release failed its health check and was left as it was.
+  kExitUpdates = 100,       // update-check: updates exist (dnf check-update's code).
   kExitCancelled = 130,     // Interrupted (Ctrl-C); running the command again continues.
 };
 

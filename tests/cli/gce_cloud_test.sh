@@ -42,6 +42,9 @@ expect_rc 4 gce images describe nope
 expect_contains "404 message" "$ERR" "was not found"
 expect_rc 5 gce images create image-v1 --source-image base-v1
 expect_rc 3 gce images list --filter 'name = ('
+printf 'Package: bash\nArchitecture: amd64\nVersion: 9\n' >Packages
+expect_rc 3 gce update-check my-image-family --index Packages
+expect_contains "update-check says why not on GCE" "$ERR" "works on the local cloud only"
 expect_rc 9 gce --access-token "$(printf 'x%.0s' {1..64})" images list
 expect_contains "says which credential" "$ERR" "--access-token"
 expect_rc 9 env -u IMAGO_ACCESS_TOKEN -u GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG="$WORK/no-gcloud" "$IMAGO" --cloud gce --project local --endpoint "http://127.0.0.1:$port/compute/v1/" images list
