@@ -13,10 +13,12 @@
 #include "bake/builder_vm.h"
 #include "bake/digest.h"
 #include "bake/provision.h"
+#include "base/file_util.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "compute/resource_ref.h"
 #include "lifecycle/naming.h"
+#include "packages/apt_fetch.h"
 
 namespace imago::bake {
 
@@ -177,6 +179,7 @@ Status Baker::Provision(const BakeSpec& spec, const BakeOptions& o, agent::Guest
     ctx.imago_program = o.imago_program;
     ctx.agent_port = agent_port;
     ctx.agent_token = token;
+    ctx.home = o.home;
     ctx.cancel = o.cancel;
     ctx.on_output = [&](bool is_err, const std::string& chunk) { lines.Add(is_err, chunk); };
     Result<int> rc = RunProvisioner(p, i, ctx);
@@ -193,6 +196,42 @@ Status Baker::Provision(const BakeSpec& spec, const BakeOptions& o, agent::Guest
     reporter_.Done(fmt::format("{} done in {:.1f} s", what, took));
   }
   return Status::OK();
+}
+
+Result<std::vector<std::string>> Baker::PlanApt(const BakeSpec& spec, const BakeOptions& o,
+                                                const Image& source) {
+  std::vector<std::string> plans;
+  std::string status_path;
+  for (size_t i = 0; i < spec.provisioners.size(); ++i) {
+    const Provisioner& p = spec.provisioners[i];
+    if (p.kind != Provisioner::Kind::kApt) continue;
+    const std::string what = Describe(spec, p, i);
+    if (status_path.empty()) {
+      if (!o.read_image_file) {
+        return Status::Invalid(what +
+                               ": apt needs the source image's package list, read from "
+                               "its disk: the local cloud only");
+      }
+      auto text = o.read_image_file(source.name, "/var/lib/dpkg/status");
+      if (!text.ok()) {
+        return Status(text.status().code(),
+                      what + ": the source image " + source.name + ": " + text.status().message());
+      }
+      status_path = fmt::format("{}/apt/status-{}", o.home, source.id);
+      std::filesystem::create_directories(o.home + "/apt");
+      IMAGO_RETURN_IF_ERROR(base::WriteFileAtomic(status_path, *text));
+    }
+    packages::AptSetup setup{status_path, p.sources, AptStateDir(o.home, p.sources)};
+    IMAGO_RETURN_IF_ERROR(packages::AptUpdate(setup));
+    auto plan = packages::AptPlan(setup, {p.upgrade, p.install});
+    if (!plan.ok()) return Status(plan.status().code(), what + ": " + plan.status().message());
+    std::string text;
+    for (const auto& [name, version] : *plan) text += name + " " + version + "\n";
+    plans.push_back(text);
+    reporter_.Done(fmt::format("{}: apt resolves {} package(s) to fetch for {}", what, plan->size(),
+                               source.name));
+  }
+  return plans;
 }
 
 Status Baker::MakeImage(const BakeSpec& spec, const BakeOptions& o, const std::string& name,
@@ -234,8 +273,11 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
                      ? "source image " + src->name
                      : "source family " + spec.source_family + " -> " + src->name + " (pinned)");
 
-  // 2. The digest, and the cache.
-  auto digest = BuildDigest(spec, r->source_image_id);
+  // 2. The digest, and the cache. apt provisioners add what apt resolves
+  //    for the source image now: the archive's state, as far as it matters.
+  auto apt_plans = PlanApt(spec, o, *src);
+  if (!apt_plans.ok()) return apt_plans.status();
+  auto digest = BuildDigest(spec, r->source_image_id, *apt_plans);
   if (!digest.ok()) return digest.status();
   r->digest = *digest;
   if (!o.force) {

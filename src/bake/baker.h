@@ -50,6 +50,10 @@ struct BakeOptions {
   /// nullptr: an agent::AgentChannel (tests put a fake guest here).
   std::function<std::unique_ptr<agent::GuestChannel>(int port, const std::string& token)>
       open_channel;
+  /// Reads a file of an image without booting it (for apt provisioners: the
+  /// source image's package list). nullptr: specs with apt are refused.
+  std::function<compute::Result<std::string>(const std::string& image, const std::string& path)>
+      read_image_file;
 };
 
 struct BakeResult {
@@ -97,6 +101,10 @@ class Baker {
   compute::Status Provision(const BakeSpec& spec, const BakeOptions& o, agent::GuestChannel& ch,
                             int agent_port, const std::string& token, BakeJournal& journal,
                             BakeResult* r);
+  /// For each apt provisioner, what apt resolves for `source` ("NAME
+  /// VERSION" lines), for the digest.
+  compute::Result<std::vector<std::string>> PlanApt(const BakeSpec& spec, const BakeOptions& o,
+                                                    const compute::Image& source);
   compute::Status MakeImage(const BakeSpec& spec, const BakeOptions& o, const std::string& name,
                             const std::string& disk, const compute::Image& source,
                             const std::string& digest, BakeResult* r);

@@ -109,11 +109,13 @@ Result<std::string> TreeDigest(const std::string& path) {
   return h.Hex();
 }
 
-Result<std::string> BuildDigest(const BakeSpec& spec, const std::string& source_image_id) {
+Result<std::string> BuildDigest(const BakeSpec& spec, const std::string& source_image_id,
+                                const std::vector<std::string>& apt_plans) {
   Hasher h;
   h.Field("imago-bake/1");
   h.Field(source_image_id);
   h.Field(CanonicalSpec(spec));
+  size_t apt = 0;
   for (const Provisioner& p : spec.provisioners) {
     switch (p.kind) {
       case Provisioner::Kind::kShell:
@@ -125,6 +127,14 @@ Result<std::string> BuildDigest(const BakeSpec& spec, const std::string& source_
       case Provisioner::Kind::kAnsible:
         IMAGO_RETURN_IF_ERROR(AddTree(h, std::filesystem::path(p.playbook).parent_path().string()));
         if (!p.roles_path.empty()) IMAGO_RETURN_IF_ERROR(AddTree(h, p.roles_path));
+        break;
+      case Provisioner::Kind::kApt:
+        if (!p.sources.empty()) IMAGO_RETURN_IF_ERROR(AddTree(h, p.sources));
+        if (apt >= apt_plans.size()) {
+          return Status::Internal("no apt plan for provisioner at line " + std::to_string(p.line));
+        }
+        h.Field("apt-plan");
+        h.Field(apt_plans[apt++]);
         break;
     }
   }

@@ -1,8 +1,11 @@
 #include "bake/provision.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "bake/ansible.h"
+#include "base/file_util.h"
+#include "packages/apt_fetch.h"
 
 namespace imago::bake {
 
@@ -55,7 +58,67 @@ Result<int> RunAnsiblePlaybook(const Provisioner& p, ProvisionContext& ctx) {
   return RunAnsible(run, ctx.on_output, ctx.cancel);
 }
 
+// Debian packages for the guest: its dpkg status read through the agent,
+// apt on the host resolves and downloads what it needs (the guest has no
+// network), and dpkg in the guest installs the files, in one run (unpack
+// all, then configure).
+Result<int> RunApt(const Provisioner& p, size_t index, ProvisionContext& ctx) {
+  std::string status;
+  auto cat =
+      ctx.channel->Exec("cat /var/lib/dpkg/status", {}, "", [&](bool is_err, const std::string& c) {
+        if (!is_err) status += c;
+      });
+  if (!cat.ok()) return cat.status();
+  if (*cat != 0 || status.empty()) {
+    return Status::Invalid("the builder has no /var/lib/dpkg/status: apt needs a Debian image");
+  }
+  const std::string n = std::to_string(index + 1);
+  packages::AptSetup setup;
+  setup.status = ctx.work_dir + "/apt-status-" + n;
+  setup.sources = p.sources;
+  setup.state_dir = AptStateDir(ctx.home, p.sources);
+  IMAGO_RETURN_IF_ERROR(base::WriteFileAtomic(setup.status, status));
+  packages::AptRequest request{p.upgrade, p.install};
+  const std::string debs = ctx.work_dir + "/apt-debs-" + n;
+  auto files = packages::AptDownload(setup, request, debs);
+  if (!files.ok()) return files.status();
+  if (files->empty()) {
+    ctx.on_output(false, "apt: nothing to fetch: every package is current\n");
+    return 0;
+  }
+  ctx.on_output(false, "apt: fetched " + std::to_string(files->size()) +
+                           " package(s) on the host; installing them in the guest\n");
+  const std::string remote = "/var/cache/imago-apt";
+  IMAGO_RETURN_IF_ERROR(Upload(*ctx.channel, debs, remote));
+  std::filesystem::remove_all(debs);
+  // No service starts while packages install (policy-rc.d, unless the image
+  // has its own); changed configuration files are kept (confold).
+  std::string command =
+      "made=\n"
+      "[ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\\nexit 101\\n' "
+      ">/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d && made=1; }\n"
+      "/usr/bin/dpkg --force-confold --force-unsafe-io -i " +
+      remote +
+      "/*.deb\n"
+      "rc=$?\n"
+      "rm -rf " +
+      remote +
+      "\n"
+      "[ -z \"$made\" ] || rm -f /usr/sbin/policy-rc.d\n"
+      "exit $rc\n";
+  return ctx.channel->Exec(command, {{"DEBIAN_FRONTEND", "noninteractive"}}, "", ctx.on_output,
+                           ctx.cancel);
+}
+
 }  // namespace
+
+std::string AptStateDir(const std::string& home, const std::string& sources) {
+  if (sources.empty()) return home + "/apt/host";
+  // One directory per sources file, named by its path ('/' as '%').
+  std::string key = sources;
+  std::replace(key.begin(), key.end(), '/', '%');
+  return home + "/apt/" + key;
+}
 
 Result<int> RunProvisioner(const Provisioner& p, size_t index, ProvisionContext& ctx) {
   switch (p.kind) {
@@ -65,6 +128,8 @@ Result<int> RunProvisioner(const Provisioner& p, size_t index, ProvisionContext&
       return RunFile(p, ctx);
     case Provisioner::Kind::kAnsible:
       return RunAnsiblePlaybook(p, ctx);
+    case Provisioner::Kind::kApt:
+      return RunApt(p, index, ctx);
   }
   return Status::Internal("unknown provisioner kind");
 }

@@ -20,6 +20,7 @@ struct ProvisionContext {
   std::string imago_program;               // Ansible's connection plugin runs it.
   int agent_port = 0;                      // For Ansible's connection plugin.
   std::string agent_token;
+  std::string home;  // IMAGO_HOME: apt's state for apt provisioners (AptStateDir).
   const std::atomic<bool>* cancel = nullptr;
   agent::OutputFn on_output;  // The provisioner's output as it comes.
 };
@@ -28,6 +29,11 @@ struct ProvisionContext {
 /// a file upload that worked); a non-OK Status when it could not run at
 /// all (a file that cannot be read, the channel broke, cancelled).
 compute::Result<int> RunProvisioner(const Provisioner& p, size_t index, ProvisionContext& ctx);
+
+/// Where apt keeps its lists and downloads for `sources` (empty: the
+/// host's sources, whose lists apt keeps itself): below `home`, one
+/// directory per sources file.
+std::string AptStateDir(const std::string& home, const std::string& sources);
 
 /// Uploads a file or a directory tree (Packer's rule: a directory's
 /// contents go below the destination).

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <regex>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
@@ -25,6 +26,8 @@ std::string Provisioner::KindName() const {
       return "file";
     case Kind::kAnsible:
       return "ansible";
+    case Kind::kApt:
+      return "apt";
   }
   return "?";
 }
@@ -41,7 +44,7 @@ Result<Provisioner> LoadProvisioner(const Checker& c, const YAML::Node& n, size_
   p.line = n.Mark().line + 1;
   YAML::Node type = n["type"];
   if (!type.IsDefined() || !type.IsScalar()) {
-    return c.Error(n, where + ".type", "missing: shell, file or ansible");
+    return c.Error(n, where + ".type", "missing: shell, file, ansible or apt");
   }
   std::string t = type.Scalar();
   if (t == "shell") {
@@ -109,8 +112,41 @@ Result<Provisioner> LoadProvisioner(const Checker& c, const YAML::Node& n, size_
       if (!roles.ok()) return roles.status();
       p.roles_path = *roles;
     }
+  } else if (t == "apt") {
+    p.kind = Provisioner::Kind::kApt;
+    if (Status st = c.OnlyKeys(n, where, {"type", "upgrade", "install", "sources"}); !st.ok())
+      return st;
+    if (YAML::Node up = n["upgrade"]; up.IsDefined()) {
+      if (!up.IsScalar() || (up.Scalar() != "true" && up.Scalar() != "false")) {
+        return c.Error(up, where + ".upgrade", "expected true or false");
+      }
+      p.upgrade = up.Scalar() == "true";
+    }
+    if (YAML::Node in = n["install"]; in.IsDefined()) {
+      if (!in.IsSequence()) return c.Error(in, where + ".install", "expected a list of packages");
+      for (const auto& pkg : in) {
+        // Debian's package names (policy 5.6.1), optionally =VERSION.
+        static const std::regex kPackage("[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+:~-]+)?");
+        if (!pkg.IsScalar() || !std::regex_match(pkg.Scalar(), kPackage)) {
+          return c.Error(pkg, where + ".install",
+                         "'" + (pkg.IsScalar() ? pkg.Scalar() : std::string("?")) +
+                             "' is not a Debian package name (NAME or NAME=VERSION)");
+        }
+        p.install.push_back(pkg.Scalar());
+      }
+    }
+    if (!p.upgrade && p.install.empty()) {
+      return c.Error(n, where, "an apt provisioner with upgrade: false needs 'install'");
+    }
+    if (YAML::Node src = n["sources"]; src.IsDefined()) {
+      if (!src.IsScalar()) return c.Error(src, where + ".sources", "expected a path");
+      auto path = c.ExistingPath(src, where + ".sources", dir, false);
+      if (!path.ok()) return path.status();
+      p.sources = *path;
+    }
   } else {
-    return c.Error(type, where + ".type", "unknown provisioner '" + t + "' (shell, file, ansible)");
+    return c.Error(type, where + ".type",
+                   "unknown provisioner '" + t + "' (shell, file, ansible, apt)");
   }
   return p;
 }
@@ -273,6 +309,11 @@ std::string CanonicalSpec(const BakeSpec& spec) {
         o["playbook"] = rel(p.playbook);
         o["extra_vars"] = p.extra_vars;
         o["roles_path"] = rel(p.roles_path);
+        break;
+      case Provisioner::Kind::kApt:
+        o["upgrade"] = p.upgrade;
+        o["install"] = p.install;
+        o["sources"] = rel(p.sources);
         break;
     }
     provs.push_back(o);

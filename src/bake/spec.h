@@ -16,7 +16,7 @@ namespace imago::bake {
 
 /// One step that configures the builder VM.
 struct Provisioner {
-  enum class Kind { kShell, kFile, kAnsible };
+  enum class Kind { kShell, kFile, kAnsible, kApt };
   Kind kind = Kind::kShell;
   int line = 0;  // Where it starts in the spec (1-based).
 
@@ -34,7 +34,13 @@ struct Provisioner {
   std::map<std::string, std::string> extra_vars;  // -e KEY=VALUE (as strings).
   std::string roles_path;                         // Absolute path, or empty.
 
-  /// "shell", "file" or "ansible".
+  // apt: Debian packages fetched on the host (the builder has no network)
+  // and installed in the guest: every package upgraded, and `install` added.
+  bool upgrade = true;
+  std::vector<std::string> install;  // NAME or NAME=VERSION.
+  std::string sources;               // An apt sources file (absolute); empty: the host's.
+
+  /// "shell", "file", "ansible" or "apt".
   std::string KindName() const;
 };
 

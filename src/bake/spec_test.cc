@@ -85,7 +85,18 @@ TEST_F(SpecTest, BadSpecsNameFileLineAndKey) {
             f + ":5: key 'provisioners[0].source': no such file: " + dir_.path() + "/nope.txt");
   EXPECT_EQ(
       Error("family: a\nsource: {image_family: b}\nprovisioners:\n  - type: shel\n"),
-      f + ":4: key 'provisioners[0].type': unknown provisioner 'shel' (shell, file, ansible)");
+      f + ":4: key 'provisioners[0].type': unknown provisioner 'shel' (shell, file, ansible, apt)");
+  EXPECT_EQ(Error("family: a\nsource: {image_family: b}\nprovisioners:\n  - type: apt\n"
+                  "    install: [nginx, \"Bad Name\"]\n"),
+            f + ":5: key 'provisioners[0].install': 'Bad Name' is not a Debian package name (NAME "
+                "or NAME=VERSION)");
+  EXPECT_EQ(
+      Error("family: a\nsource: {image_family: b}\nprovisioners:\n  - type: apt\n"
+            "    upgrade: false\n"),
+      f + ":4: key 'provisioners[0]': an apt provisioner with upgrade: false needs 'install'");
+  EXPECT_EQ(Error("family: a\nsource: {image_family: b}\nprovisioners:\n  - type: apt\n"
+                  "    upgrade: yes\n"),
+            f + ":5: key 'provisioners[0].upgrade': expected true or false");
   EXPECT_EQ(Error("family: a\nsource: {image_family: b}\nprovisioners:\n  - type: shell\n"),
             f + ":4: key 'provisioners[0]': a shell provisioner needs exactly one of 'inline' and "
                 "'script'");
@@ -126,6 +137,29 @@ TEST_F(SpecTest, DigestCoversSpecSourceAndFiles) {
   EXPECT_EQ(*BuildDigest(*spec, "1"), *d2);
   spec->labels["team"] = "x";  // The spec itself.
   EXPECT_NE(*BuildDigest(*spec, "1"), *d2);
+}
+
+TEST_F(SpecTest, AptProvisionersAndTheirPlansAreInTheDigest) {
+  Write("repo.list", "deb [trusted=yes] file:/srv/repo ./\n");
+  auto spec = LoadSpec(Write("base.yaml",
+                             "family: base\nsource: {image_family: kit}\nprovisioners:\n"
+                             "  - type: apt\n    install: [postgresql-15, libpq5=15.20-0+deb12u1]\n"
+                             "    sources: repo.list\n"));
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  const Provisioner& p = spec->provisioners[0];
+  EXPECT_EQ(p.kind, Provisioner::Kind::kApt);
+  EXPECT_TRUE(p.upgrade);  // The default.
+  EXPECT_EQ(p.install, (std::vector<std::string>{"postgresql-15", "libpq5=15.20-0+deb12u1"}));
+  EXPECT_EQ(p.sources, dir_.path() + "/repo.list");
+  // What apt resolves is an input: the same plan, the same digest; a new
+  // version in the archive, a new digest.
+  auto d1 = BuildDigest(*spec, "1", {"postgresql-15 15.20-0+deb12u1\n"});
+  ASSERT_TRUE(d1.ok());
+  EXPECT_EQ(*BuildDigest(*spec, "1", {"postgresql-15 15.20-0+deb12u1\n"}), *d1);
+  EXPECT_NE(*BuildDigest(*spec, "1", {"postgresql-15 15.21-0+deb12u1\n"}), *d1);
+  EXPECT_FALSE(BuildDigest(*spec, "1").ok());  // A plan per apt provisioner is required.
+  Write("repo.list", "deb [trusted=yes] file:/srv/other ./\n");  // The sources file too.
+  EXPECT_NE(*BuildDigest(*spec, "1", {"postgresql-15 15.20-0+deb12u1\n"}), *d1);
 }
 
 BakeSpec Spec(const std::string& path, const std::string& family, const std::string& source) {

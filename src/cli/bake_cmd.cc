@@ -19,6 +19,7 @@
 #include "bake/baker.h"
 #include "bake/cascade.h"
 #include "bake/spec.h"
+#include "cli/cloud_factory.h"
 #include "cli/commands.h"
 #include "compute/json_codec.h"
 #include "lifecycle/naming.h"
@@ -191,6 +192,10 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   o.force = f.force;
   o.cancel = &g_cancel;
   o.clock = &ctx.Clock();
+  o.read_image_file = [svc, project = ctx.g.project](const std::string& image,
+                                                     const std::string& path) {
+    return ReadImageFile(*svc, project, image, path, 64 << 20);
+  };
   for (const auto& s : *plan) {
     if (!s.source_family.empty() && made.count(s.source_family)) continue;
     auto src = baker.ResolveSource(s, o);

@@ -39,6 +39,14 @@ expect_contains() {
 # A small qcow2 disk of a given virtual size.
 make_qcow2() { qemu-img create -q -f qcow2 "$1" "${2:-64M}"; }
 
+# kit_debian: builds the kit's Debian image into $WORK/kit (debootstrap's
+# tree cached in $KIT_CACHE) and imports it as kit-debian-v1, family kit-debian.
+kit_debian() {
+  bash "$IMAGO_SRC/images/debian/build.sh" "$WORK/kit" "${KIT_CACHE:-$WORK/cache}" >/dev/null
+  imago images create kit-debian-v1 --source-file "$WORK/kit/debian.qcow2" --family kit-debian \
+    >/dev/null 2>&1 || fail "import the kit's Debian image"
+}
+
 # For tests that boot VMs: every QEMU of the test runs below $IMAGO_HOME/run,
 # and none may outlive it (also when the test fails half way).
 vm_test_cleanup() {

@@ -9,7 +9,6 @@
 #     left; Ctrl-C: the same; kill -9: the next command removes the builder.
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}" "${IMAGO_GUEST_AGENT:?}"
-cache=${KIT_CACHE:-$WORK/cache}
 trap vm_test_cleanup EXIT
 qemus() { qemu_count "$IMAGO_HOME"; }
 expect_nothing_left() {
@@ -18,8 +17,7 @@ expect_nothing_left() {
   expect_eq "$1: no QEMU" "$(qemus)" 0
 }
 
-bash "$IMAGO_SRC/images/debian/build.sh" "$WORK/kit" "$cache" >/dev/null
-imago images create kit-debian-v1 --source-file "$WORK/kit/debian.qcow2" --family kit-debian >/dev/null 2>&1
+kit_debian
 cp -r "$IMAGO_SRC/examples/bake" specs
 rm -rf specs/out
 
