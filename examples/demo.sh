@@ -168,11 +168,10 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   run instance-groups managed list
 
   say "A real database: PostgreSQL 15 from Debian's packages, baked into an image of the kit's Debian"
-  # The builder VM has no network: the packages are fetched on the host,
-  # against the parent image's own package list (read from its disk).
+  # The builder VM has no network: its apt provisioner has apt on this
+  # machine resolve and download what the image lacks (against the image's
+  # own package list, read from its disk), and dpkg installs it inside.
   cp -r "$here/postgres" pg
-  printf '%s$ examples/postgres/fetch-debs.sh %s pg/debs%s\n' "$dim" "${KIT_DEBIAN##*/}" "$off"
-  bash pg/fetch-debs.sh "$KIT_DEBIAN" pg/debs
   run bake pg/postgres.yaml
 
   say "State outlives its VMs: PostgreSQL's data disk, kept by its VM across a new image (a stateful group)"

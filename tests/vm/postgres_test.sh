@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A real PostgreSQL (Debian's postgresql-15) in an image that `imago bake`
 # built, as a stateful service:
-#   - examples/postgres/fetch-debs.sh fetches the packages on the host
-#     against the parent image's own dpkg status; examples/postgres/postgres.yaml
-#     installs them in the builder VM (dpkg -i), no cluster on the boot disk;
+#   - examples/postgres/postgres.yaml: an apt provisioner (apt on the host
+#     resolves and downloads against the parent image's own dpkg status,
+#     dpkg installs in the builder VM), no cluster on the boot disk;
 #   - prod: the cluster on the VM's data disk; rows written through the
 #     service; a nightly-style backup (pg_dump) taken from it; a new image
 #     deployed: the new VM reattaches the disk and the rows are there;
@@ -13,13 +13,10 @@
 #     prod is unchanged; env destroy dev takes dev's disk only.
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}" "${IMAGO_GUEST_AGENT:?}"
-cache=${KIT_CACHE:-$WORK/cache}
 trap vm_test_cleanup EXIT
 
-bash "$IMAGO_SRC/images/debian/build.sh" "$WORK/kit" "$cache" >/dev/null
-imago images create kit-debian-v1 --source-file "$WORK/kit/debian.qcow2" --family kit-debian >/dev/null 2>&1
+kit_debian
 cp -r "$IMAGO_SRC/examples/postgres" pg
-bash pg/fetch-debs.sh "$WORK/kit/debian.qcow2" pg/debs || fail "fetch the PostgreSQL packages"
 bake_json=$(imago bake pg/postgres.yaml --format json 2>bake.log) || { tail -20 bake.log; fail "bake PostgreSQL"; }
 expect_eq "one image baked" "$(jq -r '.family' <<<"$bake_json")" postgres
 echo "bake of PostgreSQL 15 from Debian's packages: $(jq -r '.durationSeconds' <<<"$bake_json") s"
