@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# No dead ends: a word imago does not know is named, with the nearest ones it
+# knows; `imago help [COMMAND...]` and `imago version` exist. Each refusal is
+# one line and exit code 2 (usage).
+source "$(dirname "$0")/lib.sh"
+
+usage() {  # usage WHAT NEEDLE ARGS...: exit 2, one line containing NEEDLE.
+  local what=$1 needle=$2
+  shift 2
+  expect_rc 2 imago "$@"
+  expect_contains "$what" "$ERR" "$needle"
+  [[ $(wc -l <<<"$ERR") == 1 ]] || fail "$what: not one line: $ERR"
+}
+usage "a typo in a command" "'lst' is not a command of 'imago images'; did you mean list?" images lst
+usage "a typo in a group" "'imagse' is not a command of 'imago'; did you mean images?" imagse list
+usage "a typo in a flag" "unknown flag --formt for 'imago images list'; did you mean --format?" images list --formt json
+usage "a group without its command" "'imago images' needs a command: create, describe" images
+usage "an unknown command, far from any" "'zzz' is not a command of 'imago instances'; its commands: create, list" instances zzz v1
+expect_eq "help of a command" "$(imago help images create | head -1)" "Create an image from a file or another image"
+expect_contains "help of imago" "$(imago help)" "update-check"
+expect_rc 2 imago help imags
+expect_contains "help of a typo" "$ERR" "'imags' is not a command of 'imago'; did you mean images?"
+expect_eq "version" "$(imago version)" "$(imago --version)"
+echo "PASS: no dead ends: unknown words named with the nearest known ones; help and version"
