@@ -49,6 +49,7 @@ cat >boot.sh <<'SH'
 # root disk keeps what was written on earlier boots.
 md=http://169.254.169.254/computeMetadata/v1/instance
 echo "startup-script ran" >/www/proof.txt
+echo "hello from boot.sh on the console"
 timeout 5 wget -q -O /www/name.txt --header 'Metadata-Flavor: Google' "$md/name"
 timeout 5 wget -q -O /www/role.txt --header 'Metadata-Flavor: Google' "$md/attributes/role"
 echo boot >>/root/boots
@@ -77,6 +78,8 @@ expect_eq "vm1 reads its own attribute" "$(answer "http://127.0.0.1:$p1/role.txt
 expect_eq "first boot" "$(answer "http://127.0.0.1:$p1/boots.txt" | grep -c boot)" 1
 expect_contains "serial console" "$(imago instances get-serial-port-output vm1 2>/dev/null)" \
   "imago-kit: startup-script exited 0"
+expect_contains "the startup-script's output, on the console as on GCE" \
+  "$(imago instances get-serial-port-output vm1 2>/dev/null)" "startup-script: hello from boot.sh on the console"
 disk1=$(vm_json vm1 | jq -r '.disks[0].source')
 expect_eq "boot disk from the family's image" \
   "$(imago disks describe vm1 --format json | jq -r .sourceImage)" \
