@@ -185,6 +185,7 @@ int Main(int argc, char** argv) {
   });
   CLI::App* version = app.add_subcommand("version", "The version of imago");
   version->callback([] { std::cout << "imago 0.1.0\n"; });
+  AddCompletionCommand(app, ctx);
   app.footer(
       "Examples:\n"
       "  imago images create image-v1 --source-file v1.qcow2 --family my-image-family\n"

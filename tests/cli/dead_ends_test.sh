@@ -21,4 +21,16 @@ expect_contains "help of imago" "$(imago help)" "update-check"
 expect_rc 2 imago help imags
 expect_contains "help of a typo" "$ERR" "'imags' is not a command of 'imago'; did you mean images?"
 expect_eq "version" "$(imago version)" "$(imago --version)"
-echo "PASS: no dead ends: unknown words named with the nearest known ones; help and version"
+# Shell completion, generated from the command tree, checked by bash itself.
+complete_words() {  # complete_words WORDS...: what bash completes the last word to.
+  bash -c 'source <("$IMAGO" completion bash) || exit 9; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _imago; echo "${COMPREPLY[*]}"' _ "$@"
+}
+expect_eq "bash knows the function" "$(bash -c 'source <("$IMAGO" completion bash); complete -p imago')" "complete -o default -F _imago imago"
+expect_eq "imago ins<TAB>" "$(complete_words imago ins)" "instances instance-templates instance-groups"
+expect_eq "imago images l<TAB>" "$(complete_words imago images l)" "list"
+expect_eq "a flag of the command" "$(complete_words imago images list --fo)" "--format"
+expect_eq "past a global flag's value" "$(complete_words imago --project p instances cr)" "create"
+expect_eq "the newest commands too" "$(complete_words imago update-)" "update-check"
+expect_contains "zsh, through bashcompinit" "$(imago completion zsh | head -2)" "bashcompinit"
+usage "an unknown shell" "SHELL is bash or zsh, not 'fish'" completion fish
+echo "PASS: no dead ends: unknown words named with the nearest known ones; help, version, completion"
