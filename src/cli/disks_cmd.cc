@@ -122,30 +122,51 @@ void AddDisksCommands(CLI::App& root, Context& ctx) {
   {
     auto filter = std::make_shared<std::string>();
     auto limit = std::make_shared<int64_t>(-1);
-    CLI::App* c = g->add_subcommand("list", "List disks of the zone");
+    auto zones = std::make_shared<std::vector<std::string>>();
+    CLI::App* c = g->add_subcommand("list", "List disks of every zone (or of --zones)");
     c->add_option("--filter", *filter, "API filter, e.g. 'status = READY'");
     c->add_option("--limit", *limit, "At most this many");
-    c->footer("Example:\n  imago disks list --format json");
-    c->callback([&ctx, filter, limit] {
+    c->add_option("--zones", *zones, "Only these zones (ZONE,...); default: every zone, as gcloud")
+        ->delimiter(',');
+    c->footer("Example:\n  imago disks list --format json\n  imago disks list --zones local-b");
+    c->callback([&ctx, filter, limit, zones] {
       compute::Service* svc = ctx.Service("disks.list");
       if (!svc) return;
+      if (Status st = CheckZones(*svc, ctx.g.project, *zones); !st.ok()) {
+        ctx.exit_code = ctx.Fail("disks.list", st);
+        return;
+      }
       ctx.exit_code = RunList<compute::Disk>(
-          ctx, "disks.list", *filter, *limit, DiskColumns(), [&](const compute::ListOptions& o) {
-            return svc->disks().List(ctx.g.project, ctx.g.zone, o);
-          });
+          ctx, "disks.list", *filter, *limit, DiskColumns(),
+          ZonalList<compute::Disk>(*zones, [&](const compute::ListOptions& o) {
+            return svc->disks().AggregatedList(ctx.g.project, o);
+          }));
     });
   }
   AddDescribe(g, ctx, "disks.describe", "Show one disk", "imago disks describe data",
-              [&ctx](compute::Service& svc, const std::string& n) {
-                return JsonOf(svc.disks().Get(ctx.g.project, ctx.g.zone, n));
+              [&ctx](compute::Service& svc, const std::string& n) -> compute::Result<Json> {
+                auto d = svc.disks().Get(ctx.g.project, ctx.g.zone, n);
+                if (d.ok() || d.status().code() != compute::Code::kNotFound) return JsonOf(d);
+                auto zones = ZonesHolding(n, [&](const compute::ListOptions& o) {
+                  return svc.disks().AggregatedList(ctx.g.project, o);
+                });
+                if (zones.size() != 1) return WithZones(d.status(), "disk", n, zones);
+                std::cerr << "(disk " << n << " is in zone " << zones[0] << ")\n";
+                return JsonOf(svc.disks().Get(ctx.g.project, zones[0], n));
               });
   {
     CLI::App* c = g->add_subcommand("delete", "Delete disks (refused while attached)");
     c->footer("Example:\n  imago disks delete data");
-    AddNamesVerb(c, ctx, "disks.delete", "Deleting",
-                 [&ctx](compute::Service& svc, const std::string& n) {
-                   return svc.disks().Delete(ctx.g.project, ctx.g.zone, n, {});
-                 });
+    AddNamesVerb(
+        c, ctx, "disks.delete", "Deleting",
+        [&ctx](compute::Service& svc, const std::string& n) -> compute::Result<compute::Operation> {
+          auto op = svc.disks().Delete(ctx.g.project, ctx.g.zone, n, {});
+          if (op.ok()) return op;
+          return WithZones(op.status(), "disk", n,
+                           ZonesHolding(n, [&](const compute::ListOptions& o) {
+                             return svc.disks().AggregatedList(ctx.g.project, o);
+                           }));
+        });
   }
   {
     auto disk = std::make_shared<std::string>();

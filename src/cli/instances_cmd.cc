@@ -117,6 +117,18 @@ int RunDescribe(Context& ctx, const std::string& name) {
   compute::Service* svc = ctx.Service("instances.describe");
   if (!svc) return ctx.exit_code;
   auto in = svc->instances().Get(ctx.g.project, ctx.g.zone, name);
+  if (!in.ok() && in.status().code() == compute::Code::kNotFound) {
+    // Another zone's, as gcloud finds it: when one zone holds the name, that one.
+    auto zones = ZonesHolding(name, [&](const compute::ListOptions& o) {
+      return svc->instances().AggregatedList(ctx.g.project, o);
+    });
+    if (zones.size() == 1) {
+      std::cerr << "(instance " << name << " is in zone " << zones[0] << ")\n";
+      in = svc->instances().Get(ctx.g.project, zones[0], name);
+    } else {
+      return ctx.Fail("instances.describe", WithZones(in.status(), "instance", name, zones));
+    }
+  }
   if (!in.ok()) return ctx.Fail("instances.describe", in.status());
   PrintResource(std::cout, ctx.OutputFormat(Format::kYaml), compute::ToJson(*in));
   return kExitOk;
@@ -258,18 +270,27 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
   {
     auto filter = std::make_shared<std::string>();
     auto limit = std::make_shared<int64_t>(-1);
-    CLI::App* c = g->add_subcommand("list", "List instances of the zone");
+    auto zones = std::make_shared<std::vector<std::string>>();
+    CLI::App* c = g->add_subcommand("list", "List instances of every zone (or of --zones)");
     c->add_option("--filter", *filter, "API filter, e.g. 'status = RUNNING'");
     c->add_option("--limit", *limit, "At most this many");
-    c->footer("Example:\n  imago instances list --filter 'labels.env = dev'");
-    c->callback([&ctx, filter, limit] {
+    c->add_option("--zones", *zones, "Only these zones (ZONE,...); default: every zone, as gcloud")
+        ->delimiter(',');
+    c->footer(
+        "Example:\n  imago instances list --filter 'labels.env = dev'\n  imago instances list "
+        "--zones local-a");
+    c->callback([&ctx, filter, limit, zones] {
       compute::Service* svc = ctx.Service("instances.list");
       if (!svc) return;
-      ctx.exit_code =
-          RunList<compute::Instance>(ctx, "instances.list", *filter, *limit, InstanceColumns(),
-                                     [&](const compute::ListOptions& o) {
-                                       return svc->instances().List(ctx.g.project, ctx.g.zone, o);
-                                     });
+      if (Status st = CheckZones(*svc, ctx.g.project, *zones); !st.ok()) {
+        ctx.exit_code = ctx.Fail("instances.list", st);
+        return;
+      }
+      ctx.exit_code = RunList<compute::Instance>(
+          ctx, "instances.list", *filter, *limit, InstanceColumns(),
+          ZonalList<compute::Instance>(*zones, [&](const compute::ListOptions& o) {
+            return svc->instances().AggregatedList(ctx.g.project, o);
+          }));
     });
   }
   {
@@ -310,8 +331,15 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
     }
     AddNamesVerb(
         c, ctx, v.cmd, v.progress,
-        [&ctx, fn](compute::Service& svc, const std::string& n) {
-          return (svc.instances().*fn)(ctx.g.project, ctx.g.zone, n, {});
+        [&ctx, fn](compute::Service& svc,
+                   const std::string& n) -> compute::Result<compute::Operation> {
+          auto op = (svc.instances().*fn)(ctx.g.project, ctx.g.zone, n, {});
+          if (op.ok()) return op;
+          // Never acted on in another zone: said where it is.
+          return WithZones(op.status(), "instance", n,
+                           ZonesHolding(n, [&](const compute::ListOptions& o) {
+                             return svc.instances().AggregatedList(ctx.g.project, o);
+                           }));
         },
         describe);
   }

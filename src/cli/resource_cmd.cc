@@ -1,5 +1,7 @@
 #include "cli/resource_cmd.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
 #include "compute/json_codec.h"
@@ -62,6 +64,30 @@ void AddDescribe(CLI::App* g, Context& ctx, const char* cmd, const char* help, c
     }
     PrintResource(std::cout, ctx.OutputFormat(Format::kYaml), *r);
   });
+}
+
+compute::Status CheckZones(compute::Service& svc, const std::string& project,
+                           const std::vector<std::string>& zones) {
+  if (zones.empty()) return compute::Status::OK();
+  auto known = svc.zones().List(project, {});
+  if (!known.ok()) return known.status();
+  std::vector<std::string> names;
+  for (const auto& z : known->items) names.push_back(z.name);
+  for (const auto& z : zones) {
+    if (std::find(names.begin(), names.end(), z) == names.end()) {
+      return compute::Status::Invalid(fmt::format(
+          "unknown zone '{}' in --zones; the project's zones: {}", z, fmt::join(names, ", ")));
+    }
+  }
+  return compute::Status::OK();
+}
+
+compute::Status WithZones(const compute::Status& st, const std::string& kind,
+                          const std::string& name, const std::vector<std::string>& zones) {
+  if (st.code() != compute::Code::kNotFound || zones.empty()) return st;
+  return compute::Status(
+      st.code(), fmt::format("{}; {} {} is in zone{} {}: add --zone {}", st.message(), kind, name,
+                             zones.size() > 1 ? "s" : "", fmt::join(zones, " and "), zones[0]));
 }
 
 }  // namespace imago::cli

@@ -3,6 +3,7 @@
 #ifndef IMAGO_CLI_RESOURCE_CMD_H_
 #define IMAGO_CLI_RESOURCE_CMD_H_
 
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -53,6 +54,54 @@ int RunList(Context& ctx, const char* cmd, const std::string& filter, int64_t li
   PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows, cols);
   return kExitOk;
 }
+
+/// `--zones` of a zonal list: checked against the project's zones (400
+/// naming the unknown one and the zones there are). Empty: every zone.
+compute::Status CheckZones(compute::Service& svc, const std::string& project,
+                           const std::vector<std::string>& zones);
+
+/// A ListFn over an aggregatedList, as gcloud lists zonal resources: the
+/// items of every zone, or of `zones` only.
+template <typename T, typename AggregatedFn>
+std::function<compute::Result<compute::ListPage<T>>(const compute::ListOptions&)> ZonalList(
+    std::vector<std::string> zones, AggregatedFn aggregated) {
+  return [zones = std::move(zones),
+          aggregated](const compute::ListOptions& o) -> compute::Result<compute::ListPage<T>> {
+    auto page = aggregated(o);
+    if (!page.ok()) return page.status();
+    compute::ListPage<T> out;
+    for (auto& [scope, items] : page->items) {
+      if (!scope.starts_with("zones/")) continue;
+      if (!zones.empty() && std::find(zones.begin(), zones.end(), scope.substr(6)) == zones.end()) {
+        continue;
+      }
+      for (auto& x : items) out.items.push_back(std::move(x));
+    }
+    out.next_page_token = page->next_page_token;
+    return out;
+  };
+}
+
+/// The zones that hold a zonal resource named `name`, found through
+/// `aggregated` (empty when none does, or the list fails).
+template <typename AggregatedFn>
+std::vector<std::string> ZonesHolding(const std::string& name, AggregatedFn aggregated) {
+  compute::ListOptions o;
+  o.filter = "name = " + name;
+  auto page = aggregated(o);
+  std::vector<std::string> zones;
+  if (!page.ok()) return zones;
+  for (const auto& [scope, items] : page->items) {
+    if (scope.starts_with("zones/") && !items.empty()) zones.push_back(scope.substr(6));
+  }
+  return zones;
+}
+
+/// A 404 of a zonal resource, with where a resource of that name is: "...;
+/// instance web-1 is in zone local-b: add --zone local-b". Other errors,
+/// and names no zone holds, come back as they are.
+compute::Status WithZones(const compute::Status& st, const std::string& kind,
+                          const std::string& name, const std::vector<std::string>& zones);
 
 /// A mutation of one named resource.
 using NameFn =

@@ -80,6 +80,12 @@ expect_contains "serial console" "$(imago instances get-serial-port-output vm1 2
   "imago-kit: startup-script exited 0"
 expect_contains "the startup-script's output, on the console as on GCE" \
   "$(imago instances get-serial-port-output vm1 2>/dev/null)" "startup-script: hello from boot.sh on the console"
+# Zones as gcloud treats them: the list spans them, describe finds the name.
+expect_eq "instances list spans the zones" "$("$IMAGO" --zone local-b instances list --format json | jq -r '[.[].name] | index("vm1") != null')" true
+expect_eq "--zones narrows it" "$(imago instances list --zones local-b --format json | jq length)" 0
+expect_eq "describe from another zone finds it" "$("$IMAGO" --zone local-b instances describe vm1 --format json 2>/dev/null | jq -r .name)" vm1
+expect_rc 4 "$IMAGO" --zone local-b instances stop vm1
+expect_contains "a verb never acts in another zone; it says where" "$ERR" "instance vm1 is in zone local-a: add --zone local-a"
 disk1=$(vm_json vm1 | jq -r '.disks[0].source')
 expect_eq "boot disk from the family's image" \
   "$(imago disks describe vm1 --format json | jq -r .sourceImage)" \
