@@ -198,6 +198,13 @@ int Main(int argc, char** argv) {
       "failed, 12/13 a release failed its health check (rolled back / left), 100 update-check\n"
       "found updates, 130 interrupted.\n\n"
       "Help on a command: imago help COMMAND..., or COMMAND --help.");
+  // A --zone typed on the command line narrows lists; the configured zone
+  // (IMAGO_ZONE, gcloud's compute/zone) does not, as in gcloud.
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") break;
+    if (a == "--zone" || a.starts_with("--zone=")) ctx.g.zone_flag = true;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

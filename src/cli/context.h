@@ -50,6 +50,7 @@ bool IsLoopbackEndpoint(const std::string& url);
 struct Globals {
   std::string project;          // Empty until resolved: flag, IMAGO_PROJECT, gcloud, "local".
   std::string zone;             // Empty until resolved: flag, IMAGO_ZONE, gcloud, "local-a".
+  bool zone_flag = false;       // --zone was on the command line (it narrows lists).
   std::string cloud = "local";  // local | gce.
   std::string endpoint = "https://compute.googleapis.com/compute/v1/";
   std::string access_token;

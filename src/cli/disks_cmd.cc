@@ -132,13 +132,14 @@ void AddDisksCommands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, filter, limit, zones] {
       compute::Service* svc = ctx.Service("disks.list");
       if (!svc) return;
-      if (Status st = CheckZones(*svc, ctx.g.project, *zones); !st.ok()) {
-        ctx.exit_code = ctx.Fail("disks.list", st);
+      auto only = ListZones(ctx, *svc, *zones);
+      if (!only.ok()) {
+        ctx.exit_code = ctx.Fail("disks.list", only.status());
         return;
       }
       ctx.exit_code = RunList<compute::Disk>(
           ctx, "disks.list", *filter, *limit, DiskColumns(),
-          ZonalList<compute::Disk>(*zones, [&](const compute::ListOptions& o) {
+          ZonalList<compute::Disk>(*only, [&](const compute::ListOptions& o) {
             return svc->disks().AggregatedList(ctx.g.project, o);
           }));
     });

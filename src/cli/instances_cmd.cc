@@ -282,13 +282,14 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, filter, limit, zones] {
       compute::Service* svc = ctx.Service("instances.list");
       if (!svc) return;
-      if (Status st = CheckZones(*svc, ctx.g.project, *zones); !st.ok()) {
-        ctx.exit_code = ctx.Fail("instances.list", st);
+      auto only = ListZones(ctx, *svc, *zones);
+      if (!only.ok()) {
+        ctx.exit_code = ctx.Fail("instances.list", only.status());
         return;
       }
       ctx.exit_code = RunList<compute::Instance>(
           ctx, "instances.list", *filter, *limit, InstanceColumns(),
-          ZonalList<compute::Instance>(*zones, [&](const compute::ListOptions& o) {
+          ZonalList<compute::Instance>(*only, [&](const compute::ListOptions& o) {
             return svc->instances().AggregatedList(ctx.g.project, o);
           }));
     });

@@ -66,20 +66,22 @@ void AddDescribe(CLI::App* g, Context& ctx, const char* cmd, const char* help, c
   });
 }
 
-compute::Status CheckZones(compute::Service& svc, const std::string& project,
-                           const std::vector<std::string>& zones) {
-  if (zones.empty()) return compute::Status::OK();
-  auto known = svc.zones().List(project, {});
+compute::Result<std::vector<std::string>> ListZones(Context& ctx, compute::Service& svc,
+                                                    const std::vector<std::string>& given) {
+  std::vector<std::string> zones = given;
+  if (zones.empty() && ctx.g.zone_flag) zones.push_back(ctx.g.zone);
+  if (zones.empty()) return zones;
+  auto known = svc.zones().List(ctx.g.project, {});
   if (!known.ok()) return known.status();
   std::vector<std::string> names;
   for (const auto& z : known->items) names.push_back(z.name);
   for (const auto& z : zones) {
     if (std::find(names.begin(), names.end(), z) == names.end()) {
-      return compute::Status::Invalid(fmt::format(
-          "unknown zone '{}' in --zones; the project's zones: {}", z, fmt::join(names, ", ")));
+      return compute::Status::NotFound(
+          fmt::format("unknown zone '{}'; the project's zones: {}", z, fmt::join(names, ", ")));
     }
   }
-  return compute::Status::OK();
+  return zones;
 }
 
 compute::Status WithZones(const compute::Status& st, const std::string& kind,

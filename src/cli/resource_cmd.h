@@ -55,10 +55,11 @@ int RunList(Context& ctx, const char* cmd, const std::string& filter, int64_t li
   return kExitOk;
 }
 
-/// `--zones` of a zonal list: checked against the project's zones (400
-/// naming the unknown one and the zones there are). Empty: every zone.
-compute::Status CheckZones(compute::Service& svc, const std::string& project,
-                           const std::vector<std::string>& zones);
+/// The zones a zonal list covers: `--zones`, else the --zone typed on the
+/// command line, else none (every zone); checked against the project's
+/// zones (400 naming the unknown one and the zones there are).
+compute::Result<std::vector<std::string>> ListZones(Context& ctx, compute::Service& svc,
+                                                    const std::vector<std::string>& zones);
 
 /// A ListFn over an aggregatedList, as gcloud lists zonal resources: the
 /// items of every zone, or of `zones` only.

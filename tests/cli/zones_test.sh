@@ -10,8 +10,10 @@ imago disks create db --size 1 --zone local-b >/dev/null 2>&1 || fail "create db
 expect_eq "disks list spans the zones" "$(imago disks list --format json | jq -r '[.[] | "\(.name)@\(.zone | split("/") | last)"] | join(" ")')" "da@local-a db@local-b"
 expect_eq "--zones narrows it" "$(imago disks list --zones local-b --format json | jq -r '[.[].name] | join(" ")')" "db"
 expect_eq "--zones takes a list" "$(imago disks list --zones local-a,local-b --format json | jq length)" 2
-expect_rc 3 imago disks list --zones local-q
-expect_contains "an unknown zone, with the known ones" "$ERR" "unknown zone 'local-q' in --zones; the project's zones: local-a, local-b, local-c"
+expect_eq "a --zone typed on the command line narrows it too" "$(imago --zone local-b disks list --format json | jq -r '[.[].name] | join(" ")')" "db"
+expect_eq "the configured zone does not (IMAGO_ZONE)" "$(IMAGO_ZONE=local-b "$IMAGO" disks list --format json | jq length)" 2
+expect_rc 4 imago disks list --zones local-q
+expect_contains "an unknown zone, with the known ones" "$ERR" "unknown zone 'local-q'; the project's zones: local-a, local-b, local-c"
 expect_eq "the table has a ZONE column" "$(imago disks list | awk 'NR == 3 {print $2}')" local-b
 
 # describe: found in the one zone that holds it.
