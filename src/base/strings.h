@@ -25,6 +25,9 @@ bool ParseInt64(std::string_view s, int64_t* out);
 /// of the API, must be).
 bool IsValidUtf8(std::string_view s);
 
+/// `s` without leading and trailing whitespace (space, tab, CR, LF).
+std::string Trim(std::string_view s);
+
 /// Lower-case hexadecimal of `n` bytes.
 std::string HexOf(const unsigned char* data, size_t n);
 

@@ -5,7 +5,6 @@
 #ifndef IMAGO_GCE_GCLOUD_CONFIG_H_
 #define IMAGO_GCE_GCLOUD_CONFIG_H_
 
-#include <map>
 #include <string>
 
 namespace imago::gce {
@@ -36,10 +35,6 @@ struct GcloudProperties {
 /// leaves the property empty; it is never an error (gcloud may simply not be
 /// installed).
 GcloudProperties ReadGcloudProperties(const GcloudEnvironment& env);
-
-/// Parses an INI text into "section/key" -> value (gcloud's property file
-/// format: `[section]`, `key = value`, `#` or `;` comments). Exposed for tests.
-std::map<std::string, std::string> ParseIni(const std::string& text);
 
 }  // namespace imago::gce
 

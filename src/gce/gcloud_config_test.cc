@@ -14,22 +14,6 @@ void Write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-TEST(ParseIni, SectionsKeysAndComments) {
-  auto p = ParseIni(
-      "# gcloud writes this\n[core]\naccount = a@example.com\nproject=my-proj \n\n"
-      "; comment\n[compute]\n  zone =  europe-west1-b\nregion = europe-west1\nnot a pair\n");
-  EXPECT_EQ(p["core/project"], "my-proj");
-  EXPECT_EQ(p["core/account"], "a@example.com");
-  EXPECT_EQ(p["compute/zone"], "europe-west1-b");
-  EXPECT_EQ(p["compute/region"], "europe-west1");
-  EXPECT_EQ(p.size(), 4u);
-}
-
-TEST(ParseIni, KeysBeforeAnySectionAreIgnored) {
-  auto p = ParseIni("project = x\n[core\nproject = y\n");
-  EXPECT_TRUE(p.empty());
-}
-
 class GcloudConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
