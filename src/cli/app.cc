@@ -96,6 +96,11 @@ std::string Explain(CLI::App& root, int argc, char** argv, const CLI::ParseError
   const std::string where = Path(cur);
   std::vector<std::string> commands = CommandNames(cur);
   const std::string what = e.what();
+  // A bad value of a known flag: CLI11's line names the flag and the values.
+  if (dynamic_cast<const CLI::ValidationError*>(&e) ||
+      dynamic_cast<const CLI::ConversionError*>(&e)) {
+    return what;
+  }
   if (what.find("not expected") != std::string::npos ||
       what.find("not found") != std::string::npos) {
     // An unknown flag: the first argument starting with '-' that it names.
@@ -157,6 +162,7 @@ int Main(int argc, char** argv) {
   AddDeployCommands(app, ctx);
   AddProjectInfoCommands(app, ctx);
   AddUpdateCheckCommand(app, ctx);
+  AddConfigCommands(app, ctx);
   // imago help [COMMAND...] and imago version, as gcloud has them.
   std::vector<std::string> help_path;
   CLI::App* help =

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <iostream>
 
 #include "gce/gce_client.h"
 #include "gce/gcloud_config.h"
+#include "gce/http_transport.h"
 #include "localcloud/local_cloud.h"
 
 namespace imago::cli {
@@ -62,7 +64,8 @@ Result<std::unique_ptr<compute::Service>> OpenLocalCloud(const LocalCloudSetup& 
 }
 
 Result<std::unique_ptr<compute::Service>> OpenGceClient(const GceSetup& setup) {
-  auto transport = std::make_shared<gce::CurlTransport>();
+  std::shared_ptr<gce::HttpTransport> transport = std::make_shared<gce::CurlTransport>();
+  if (setup.log_http) transport = std::make_shared<gce::LoggingTransport>(transport, std::cerr);
   auto creds = gce::FindCredentials(gce::SourcesFromEnvironment(setup.access_token), transport);
   if (!creds.ok()) return creds.status();
   gce::GceClientOptions go;

@@ -48,6 +48,7 @@ compute::Result<std::string> ReadImageFile(compute::Service& cloud, const std::s
 struct GceSetup {
   std::string endpoint;
   std::string access_token;  // "" : Google's credential search order.
+  bool log_http = false;     // Every exchange on stderr, credentials redacted (--log-http).
 };
 
 /// A client of the endpoint with credentials found as Google's libraries

@@ -9,7 +9,9 @@
 #include <CLI/CLI.hpp>
 
 #include "bake/baker.h"
+#include "base/strings.h"
 #include "cli/cloud_factory.h"
+#include "cli/user_config.h"
 #include "compute/json_codec.h"
 
 namespace imago::cli {
@@ -88,6 +90,13 @@ void Context::AddFlags(CLI::App& app) {
                  "Pretend the time is this RFC 3339 timestamp (for time travel in tests)")
       ->envname("IMAGO_NOW");
   app.add_flag("-q,--quiet", g.quiet, "Do not ask for confirmation");
+  app.add_option("--verbosity", g.verbosity,
+                 "debug, info, warning (default), error, critical or none: from error on, "
+                 "warnings are not printed (errors always are)")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error", "critical", "none"}));
+  app.add_flag("--log-http", g.log_http,
+               "With --cloud gce: log every HTTP request and answer on stderr (credentials "
+               "redacted)");
 }
 
 std::string Context::Home() const {
@@ -110,6 +119,12 @@ const compute::Clock& Context::Clock() {
 
 compute::Service* Context::Service(const std::string& command) {
   if (service_) return service_.get();
+  // After the flags and IMAGO_PROJECT / IMAGO_ZONE: the user's own defaults.
+  if (g.project.empty() || g.zone.empty()) {
+    auto props = ReadUserConfig();
+    if (g.project.empty()) g.project = props["core/project"];
+    if (g.zone.empty()) g.zone = props["compute/zone"];
+  }
   if (!g.now.empty() && !compute::ParseTimestamp(g.now)) {
     Usage(command,
           "--now '" + g.now + "' is not an RFC 3339 timestamp (e.g. 2026-12-01T00:00:00Z)");
@@ -134,7 +149,7 @@ compute::Service* Context::Service(const std::string& command) {
             "compute/zone ZONE`");
       return nullptr;
     }
-    auto client = OpenGceClient({g.endpoint, g.access_token});
+    auto client = OpenGceClient({g.endpoint, g.access_token, g.log_http});
     if (!client.ok()) {
       Fail(command, client.status());
       return nullptr;
@@ -142,6 +157,7 @@ compute::Service* Context::Service(const std::string& command) {
     service_ = std::move(client.value());
     return service_.get();
   }
+  if (g.log_http) Warn("--log-http logs the HTTP of --cloud gce; the local cloud is in-process");
   if (g.project.empty()) g.project = "local";
   if (g.zone.empty()) g.zone = "local-a";
   std::string home = Home();
@@ -198,6 +214,7 @@ int Context::Usage(const std::string& command, const std::string& message) {
 }
 
 void Context::Warn(const std::string& message) const {
+  if (g.verbosity == "error" || g.verbosity == "critical" || g.verbosity == "none") return;
   std::cerr << "WARNING: " << message << "\n";
 }
 
@@ -223,22 +240,57 @@ bool Context::Confirm(const std::string& question) const {
   return answer.empty() || answer == "y" || answer == "Y" || answer == "yes";
 }
 
-compute::Result<compute::Labels> ParseKeyValues(const std::string& flag, const std::string& text) {
-  compute::Labels out;
-  if (text.empty()) return out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string pair = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return Status::InvalidField(flag, text, "Expected KEY=VALUE pairs separated by commas.");
+std::vector<std::string> SplitFlagList(const std::string& text) {
+  std::string delim = ",", rest = text;
+  if (text.size() > 2 && text[0] == '^') {
+    size_t close = text.find('^', 1);
+    if (close != std::string::npos && close > 1) {
+      delim = text.substr(1, close - 1);
+      rest = text.substr(close + 1);
     }
-    out[pair.substr(0, eq)] = pair.substr(eq + 1);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+  }
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= rest.size()) {
+    size_t at = rest.find(delim, start);
+    std::string item = rest.substr(start, at == std::string::npos ? at : at - start);
+    if (!item.empty()) out.push_back(item);
+    if (at == std::string::npos) break;
+    start = at + delim.size();
   }
   return out;
+}
+
+compute::Result<compute::Labels> ParseKeyValues(const std::string& flag, const std::string& text) {
+  compute::Labels out;
+  for (const std::string& pair : SplitFlagList(text)) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidField(flag, text,
+                                  "Expected KEY=VALUE pairs separated by commas (or by DELIM, "
+                                  "with gcloud's ^DELIM^ prefix).");
+    }
+    out[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  return out;
+}
+
+compute::Result<int64_t> ParseSizeGb(const std::string& flag, const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  std::string unit = text.substr(digits);
+  for (char& c : unit) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  if (unit.ends_with("B") && unit.size() == 2) unit.pop_back();  // GB -> G.
+  uint64_t n = 0;
+  const std::string kWhy = "A size is a whole number of GB: 10, 10GB, 1TB or 2048MB.";
+  if (digits == 0 || digits > 12 || !base::ParseUint64(text.substr(0, digits), &n) || n == 0) {
+    return Status::InvalidField(flag, text, kWhy);
+  }
+  if (unit.empty() || unit == "G") return static_cast<int64_t>(n);
+  if (unit == "T") return static_cast<int64_t>(n * 1024);
+  if (unit == "M" && n % 1024 == 0) return static_cast<int64_t>(n / 1024);
+  if (unit == "K" && n % (1024 * 1024) == 0) return static_cast<int64_t>(n / (1024 * 1024));
+  return Status::InvalidField(flag, text, kWhy);
 }
 
 }  // namespace imago::cli

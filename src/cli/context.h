@@ -58,6 +58,8 @@ struct Globals {
   std::string home;    // Empty: $IMAGO_HOME or ~/.local/share/imago.
   std::string now;     // Empty: the real time.
   bool quiet = false;
+  std::string verbosity = "warning";  // gcloud's levels; error, critical, none: no warnings.
+  bool log_http = false;              // --cloud gce: every HTTP exchange on stderr.
 };
 
 class Context {
@@ -104,6 +106,16 @@ class Context {
 
 /// Parses "k=v,k2=v2" (a value may be empty). 400 naming `flag` when a pair has no '='.
 compute::Result<compute::Labels> ParseKeyValues(const std::string& flag, const std::string& text);
+
+/// The items of a gcloud list flag: separated by commas, or by DELIM when
+/// the text starts with gcloud's `^DELIM^` (`^;^a=1,2;b=3`). Empty items
+/// are dropped.
+std::vector<std::string> SplitFlagList(const std::string& text);
+
+/// A disk size as gcloud takes it: `10`, `10GB`, `200GB`, `1TB`, `2048MB`
+/// (no unit: GB; KB, MB, GB, TB, case-insensitive, 1024-based) -> whole
+/// GB. 400 naming `flag` for anything else, 0, or a size that is not whole GB.
+compute::Result<int64_t> ParseSizeGb(const std::string& flag, const std::string& text);
 
 }  // namespace imago::cli
 

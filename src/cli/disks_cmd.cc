@@ -53,7 +53,7 @@ std::vector<Column> SnapshotColumns() {
 
 struct CreateFlags {
   std::string name, image, image_family, snapshot, labels, description, request_id;
-  int64_t size = 0;
+  std::string size;  // gcloud's forms: 10, 10GB, 1TB.
 };
 
 int RunCreate(Context& ctx, const CreateFlags& f) {
@@ -64,7 +64,11 @@ int RunCreate(Context& ctx, const CreateFlags& f) {
   compute::Disk d;
   d.name = f.name;
   d.description = f.description;
-  d.size_gb = f.size;
+  if (!f.size.empty()) {
+    auto gb = ParseSizeGb("--size", f.size);
+    if (!gb.ok()) return ctx.Fail(cmd, gb.status());
+    d.size_gb = *gb;
+  }
   auto labels = ParseKeyValues("--labels", f.labels);
   if (!labels.ok()) return ctx.Fail(cmd, labels.status());
   d.labels = *labels;
@@ -89,12 +93,21 @@ int RunSnapshot(Context& ctx, const std::string& disk, const std::string& name,
   if (!svc) return ctx.exit_code;
   compute::Snapshot s;
   s.name = name;
+  if (s.name.empty()) {
+    // gcloud generates a name; here one that says what and when.
+    std::string stamp = compute::FormatRfc3339(ctx.Clock().Now());
+    std::string digits;
+    for (char c : stamp.substr(0, 19)) {
+      if (isdigit(static_cast<unsigned char>(c))) digits += c;
+    }
+    s.name = disk.substr(0, 47) + "-" + digits.substr(0, 8) + "-" + digits.substr(8, 6);
+  }
   s.description = description;
-  std::cerr << "Creating snapshot(s) " << name << "...";
+  std::cerr << "Creating snapshot(s) " << s.name << "...";
   auto op = svc->disks().CreateSnapshot(ctx.g.project, ctx.g.zone, disk, s, {});
   std::cerr << (op.ok() && !op->failed() ? "done.\n" : "failed.\n");
   if (int rc = ctx.Check(cmd, op)) return rc;
-  auto created = svc->snapshots().Get(ctx.g.project, name);
+  auto created = svc->snapshots().Get(ctx.g.project, s.name);
   if (!created.ok()) return ctx.Fail(cmd, created.status());
   PrintOne(ctx, *created, SnapshotColumns());
   return kExitOk;
@@ -112,7 +125,8 @@ void AddDisksCommands(CLI::App& root, Context& ctx) {
     c->add_option("--image", f->image, "Source image");
     c->add_option("--image-family", f->image_family, "Source family (resolved now)");
     c->add_option("--source-snapshot", f->snapshot, "Source snapshot");
-    c->add_option("--size", f->size, "Size in GB (default: the source's, or 10 when blank)");
+    c->add_option("--size", f->size,
+                  "Size: 10 or 10GB, 1TB, 2048MB (default: the source's, or 10 GB when blank)");
     c->add_option("--labels", f->labels, "KEY=VALUE,...");
     c->add_option("--description", f->description, "Description");
     c->add_option("--request-id", f->request_id, "A UUID making retries of this call safe");
@@ -175,7 +189,8 @@ void AddDisksCommands(CLI::App& root, Context& ctx) {
     auto description = std::make_shared<std::string>();
     CLI::App* c = g->add_subcommand("snapshot", "Snapshot a disk (a running VM pauses briefly)");
     c->add_option("DISK", *disk, "Disk name")->required();
-    c->add_option("--snapshot-names", *names, "Name of the snapshot")->required();
+    c->add_option("--snapshot-names", *names,
+                  "Name of the snapshot (default: DISK-YYYYMMDD-HHMMSS, as gcloud generates one)");
     c->add_option("--description", *description, "Description");
     c->footer("Example:\n  imago disks snapshot data --snapshot-names data-20261126");
     c->callback([&ctx, disk, names, description] {

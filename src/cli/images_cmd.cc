@@ -73,6 +73,7 @@ Status ModifyLabels(compute::Service& svc, const std::string& project, const std
 
 struct CreateFlags {
   std::string name, source_file, source_image, source_image_family, family, labels, description;
+  std::string source_disk, source_disk_zone, source_snapshot;
   std::string request_id;
   bool from_convention = false;
   lifecycle::NameParts parts;
@@ -80,10 +81,12 @@ struct CreateFlags {
 
 int RunCreate(Context& ctx, CreateFlags& f) {
   const char* cmd = "images.create";
-  int sources = !f.source_file.empty() + !f.source_image.empty() + !f.source_image_family.empty();
+  int sources = !f.source_file.empty() + !f.source_image.empty() + !f.source_image_family.empty() +
+                !f.source_disk.empty() + !f.source_snapshot.empty();
   if (sources != 1) {
     return ctx.Usage(cmd,
-                     "give exactly one of --source-file, --source-image, --source-image-family");
+                     "give exactly one of --source-file, --source-image, --source-image-family, "
+                     "--source-disk, --source-snapshot");
   }
   if (f.from_convention == !f.name.empty()) {
     return ctx.Usage(cmd, "give either a NAME or --name-from-convention");
@@ -129,6 +132,15 @@ int RunCreate(Context& ctx, CreateFlags& f) {
     im.raw_disk = compute::RawDisk{ec ? f.source_file : abs.string(), "", ""};
   } else if (!f.source_image.empty()) {
     im.source_image = f.source_image;
+  } else if (!f.source_disk.empty()) {
+    // A name, in --source-disk-zone (default: the zone); or a zones/Z/disks/D path or URL.
+    im.source_disk = f.source_disk.find('/') != std::string::npos
+                         ? f.source_disk
+                         : "zones/" +
+                               (f.source_disk_zone.empty() ? ctx.g.zone : f.source_disk_zone) +
+                               "/disks/" + f.source_disk;
+  } else if (!f.source_snapshot.empty()) {
+    im.source_snapshot = f.source_snapshot;
   } else {
     auto ref = compute::ValidateName("--source-image-family", f.source_image_family);
     if (!ref.ok()) return ctx.Fail(cmd, ref);
@@ -419,6 +431,11 @@ void AddImagesCommands(CLI::App& root, Context& ctx) {
     c->add_option("--source-image", f->source_image, "An image to copy (name or URL)");
     c->add_option("--source-image-family", f->source_image_family,
                   "Copy the newest usable image of this family (resolved now)");
+    c->add_option("--source-disk", f->source_disk,
+                  "A disk to image (name, or zones/ZONE/disks/NAME); stop its VM first");
+    c->add_option("--source-disk-zone", f->source_disk_zone,
+                  "The zone of --source-disk (default: --zone)");
+    c->add_option("--source-snapshot", f->source_snapshot, "A snapshot to image (name or URL)");
     c->add_option("--family", f->family, "Family the image joins");
     c->add_option("--labels", f->labels, "Labels: KEY=VALUE,...");
     c->add_option("--description", f->description, "Free text");

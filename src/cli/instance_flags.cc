@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "compute/names.h"
+
 namespace imago::cli {
 
 using compute::Status;
@@ -50,7 +52,9 @@ void AddInstanceFlags(CLI::App* c, InstanceFlags* f, const char* family_help) {
   c->add_option("--ports", f->ports,
                 "Guest TCP ports to forward to 127.0.0.1: GUEST (a free host port) or "
                 "HOST:GUEST, comma-separated");
-  c->add_option("--boot-disk-size", f->boot_disk_size, "Boot disk size in GB");
+  c->add_option("--boot-disk-size", f->boot_disk_size,
+                "Boot disk size: 10 or 10GB, 1TB, 2048MB (whole GB; default: the image's)");
+  c->add_option("--tags", f->tags, "Network tags: TAG,... (kept on the instance, as GCE)");
   c->add_flag("--keep-boot-disk", f->keep_boot_disk,
               "Keep the boot disk when the instance is deleted (autoDelete off)");
   c->add_option("--description", f->description, "Description");
@@ -72,6 +76,11 @@ compute::Result<compute::Instance> InstanceFromFlags(const InstanceFlags& f) {
   IMAGO_RETURN_IF_ERROR(
       AddMetadataFromFiles("--metadata-from-file", f.metadata_from_file, &in.metadata.items));
   if (!f.ports.empty()) SetItem(&in.metadata.items, "imago-ports", f.ports);
+  if (!f.tags.empty()) {
+    std::vector<std::string> tags = SplitFlagList(f.tags);
+    for (const auto& t : tags) IMAGO_RETURN_IF_ERROR(compute::ValidateName("--tags", t));
+    in.extra["tags"] = {{"items", tags}};
+  }
   std::string project = f.image_project.empty() ? "" : "projects/" + f.image_project + "/";
   compute::AttachedDisk boot;
   boot.boot = true;
@@ -81,7 +90,11 @@ compute::Result<compute::Instance> InstanceFromFlags(const InstanceFlags& f) {
                         : f.image.find('/') == std::string::npos
                             ? project + "global/images/" + f.image
                             : f.image;
-  params.disk_size_gb = f.boot_disk_size;
+  if (!f.boot_disk_size.empty()) {
+    auto gb = ParseSizeGb("--boot-disk-size", f.boot_disk_size);
+    if (!gb.ok()) return gb.status();
+    params.disk_size_gb = *gb;
+  }
   boot.initialize_params = params;
   in.disks.push_back(boot);
   return in;

@@ -17,8 +17,8 @@ namespace imago::cli {
 
 struct InstanceFlags {
   std::string image, image_family, image_project, machine_type, metadata, metadata_from_file,
-      labels, ports, description;
-  int64_t boot_disk_size = 0;
+      labels, ports, description, tags;
+  std::string boot_disk_size;  // gcloud's size forms: 10, 10GB, 1TB.
   bool keep_boot_disk = false;
 };
 
@@ -33,7 +33,7 @@ void SetItem(std::vector<std::pair<std::string, std::string>>* items, const std:
 
 /// Adds --image, --image-family (with `family_help`), --image-project,
 /// --machine-type, --metadata, --metadata-from-file, --labels, --ports,
-/// --boot-disk-size, --keep-boot-disk and --description to `c`.
+/// --boot-disk-size, --keep-boot-disk, --tags and --description to `c`.
 void AddInstanceFlags(CLI::App* c, InstanceFlags* f, const char* family_help);
 
 /// The instance the flags describe (no name): a boot disk from the image or

@@ -1,6 +1,7 @@
 #include "cli/output.h"
 
 #include <unistd.h>
+#include <iostream>
 
 #include <algorithm>
 #include <cstdio>
@@ -152,7 +153,12 @@ void PrintList(std::ostream& out, Format format, const std::vector<Json>& rows,
       for (const auto& r : rows) out << "---\n" << ToYaml(r);
       break;
     case Format::kTable:
-      PrintTable(out, rows, cols);
+      // As gcloud: an empty list is a line on stderr, not a bare header.
+      if (rows.empty()) {
+        std::cerr << "Listed 0 items.\n";
+      } else {
+        PrintTable(out, rows, cols);
+      }
       break;
   }
 }

@@ -31,7 +31,8 @@ void PrintKeyValues(std::ostream& out, const Json& resource);
 /// YAML text of a JSON value (block style, as gcloud prints).
 std::string ToYaml(const Json& value);
 
-/// Prints one resource / a list in `format`, tables with `cols`.
+/// Prints one resource / a list in `format`, tables with `cols` (an empty
+/// table: "Listed 0 items." on stderr, as gcloud).
 void PrintResource(std::ostream& out, Format format, const Json& resource);
 void PrintList(std::ostream& out, Format format, const std::vector<Json>& rows,
                const std::vector<Column>& cols);

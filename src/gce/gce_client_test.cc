@@ -3,6 +3,7 @@
 // the call succeeds; a refused token or a 403 is one line naming the
 // credential that was used, and is not retried.
 #include "gce/gce_client.h"
+#include "gce/http_transport.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -88,6 +89,17 @@ GceClientOptions Options(const FakeComputeEndpoint& fake, std::shared_ptr<Creden
   o.credentials = std::move(creds);
   o.sleep = [](std::chrono::milliseconds) {};
   return o;
+}
+
+TEST(LogHttp, CredentialsAreRedacted) {
+  EXPECT_EQ(RedactSecrets(R"({"access_token": "ya29.abc", "expires_in": 3599})"),
+            R"({"access_token": "--- Token Redacted ---", "expires_in": 3599})");
+  EXPECT_EQ(RedactSecrets("grant_type=urn%3Aietf&assertion=eyJhbGc.x.y&scope=a"),
+            "grant_type=urn%3Aietf&assertion=--- Token Redacted ---&scope=a");
+  EXPECT_EQ(
+      RedactSecrets(R"({"refresh_token":"1//x","client_secret":"s"})"),
+      R"({"refresh_token":"--- Token Redacted ---","client_secret":"--- Token Redacted ---"})");
+  EXPECT_EQ(RedactSecrets(R"({"name": "image-v1"})"), R"({"name": "image-v1"})");
 }
 
 TEST(GceClientAuth, AnExpiredTokenIsRefreshedOnce) {

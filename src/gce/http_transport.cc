@@ -1,10 +1,14 @@
 #include "gce/http_transport.h"
 
 #include <curl/curl.h>
+#include <strings.h>
 
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <regex>
+
+#include <fmt/format.h>
 
 namespace imago::gce {
 
@@ -113,6 +117,40 @@ Result<HttpReply> CurlTransport::Send(const HttpCall& call) {
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   reply.status = static_cast<int>(status);
+  return reply;
+}
+
+std::string RedactSecrets(const std::string& text) {
+  static const std::regex kSecret(
+      R"re(("(access_token|refresh_token|client_secret|id_token|private_key)"\s*:\s*")[^"]*(")|((access_token|refresh_token|client_secret|assertion)=)[^&\s]*)re");
+  return std::regex_replace(text, kSecret, "$1$4--- Token Redacted ---$3");
+}
+
+Result<HttpReply> LoggingTransport::Send(const HttpCall& call) {
+  const auto start = std::chrono::steady_clock::now();
+  auto reply = inner_->Send(call);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::lock_guard lock(mu_);
+  out_ << "=======================\n==== request start ====\nuri: " << call.url
+       << "\nmethod: " << call.method << "\n== headers start ==\n";
+  for (const auto& [k, v] : call.headers) {
+    bool secret = strcasecmp(k.c_str(), "authorization") == 0;
+    out_ << k << ": " << (secret ? "--- Token Redacted ---" : v) << "\n";
+  }
+  out_ << "== headers end ==\n== body start ==\n"
+       << RedactSecrets(call.body) << "\n== body end ==\n==== request end ====\n";
+  if (!reply.ok()) {
+    out_ << "---- no response: " << reply.status().message() << " ----\n";
+    return reply;
+  }
+  out_ << "---- response start ----\nstatus: " << reply->status << "\n-- headers start --\n";
+  for (const auto& [k, v] : reply->headers) out_ << k << ": " << v << "\n";
+  out_ << "-- headers end --\n-- body start --\n"
+       << RedactSecrets(reply->body)
+       << "\n-- body end --\ntotal round trip time (request+response): "
+       << fmt::format("{:.3f}", secs) << " secs\n---- response end ----\n"
+       << std::flush;
   return reply;
 }
 

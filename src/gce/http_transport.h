@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +58,26 @@ class CurlTransport final : public HttpTransport {
   std::mutex mu_;
   std::vector<void*> idle_;  // CURL* handles not in use.
 };
+
+/// Logs every exchange of `inner` to `out` (stderr for `--log-http`), in
+/// gcloud's --log-http layout: the request (method, URI, headers, body),
+/// then the answer (status, headers, body, time). Credentials never appear:
+/// Authorization headers, and access_token / refresh_token / client_secret
+/// values in bodies, are written as "--- Token Redacted ---".
+class LoggingTransport final : public HttpTransport {
+ public:
+  LoggingTransport(std::shared_ptr<HttpTransport> inner, std::ostream& out)
+      : inner_(std::move(inner)), out_(out) {}
+  compute::Result<HttpReply> Send(const HttpCall& call) override;
+
+ private:
+  std::shared_ptr<HttpTransport> inner_;
+  std::ostream& out_;
+  std::mutex mu_;  // One exchange's lines together.
+};
+
+/// `text` with the values of secret-bearing JSON or form fields redacted.
+std::string RedactSecrets(const std::string& text);
 
 /// Percent-encodes a query value or path segment.
 std::string UrlEncode(const std::string& s);

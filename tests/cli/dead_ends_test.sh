@@ -21,6 +21,16 @@ expect_contains "help of imago" "$(imago help)" "update-check"
 expect_rc 2 imago help imags
 expect_contains "help of a typo" "$ERR" "'imags' is not a command of 'imago'; did you mean images?"
 expect_eq "version" "$(imago version)" "$(imago --version)"
+# --verbosity, as gcloud's: from error on, warnings are not printed.
+make_qcow2 seed.qcow2 8M
+imago images create old --source-file seed.qcow2 >/dev/null 2>&1
+imago images deprecate old --state DEPRECATED >/dev/null 2>&1
+expect_rc 0 imago images create new1 --source-image old
+expect_contains "a warning by default" "$ERR" "WARNING: The resource 'projects/local/global/images/old' is deprecated"
+expect_rc 0 imago --verbosity error images create new2 --source-image old
+[[ $ERR != *WARNING* ]] || fail "--verbosity error printed a warning: $ERR"
+usage "a level gcloud does not have" "--verbosity" --verbosity loud images list
+
 # Shell completion, generated from the command tree, checked by bash itself.
 complete_words() {  # complete_words WORDS...: what bash completes the last word to.
   bash -c 'source <("$IMAGO" completion bash) || exit 9; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _imago; echo "${COMPREPLY[*]}"' _ "$@"

@@ -42,6 +42,12 @@ expect_rc 4 gce images describe nope
 expect_contains "404 message" "$ERR" "was not found"
 expect_rc 5 gce images create image-v1 --source-image base-v1
 expect_rc 3 gce images list --filter 'name = ('
+# --log-http: every exchange on stderr, in gcloud's layout, the token never.
+gce --log-http images describe image-v1 >/dev/null 2>http.log || fail "--log-http"
+expect_contains "the request" "$(cat http.log)" "uri: http://127.0.0.1:$port/compute/v1/projects/local/global/images/image-v1"
+expect_contains "the answer" "$(cat http.log)" "status: 200"
+expect_contains "the token redacted" "$(cat http.log)" "Authorization: --- Token Redacted ---"
+! grep -qF "$token" http.log || fail "--log-http printed the access token"
 printf 'Package: bash\nArchitecture: amd64\nVersion: 9\n' >Packages
 expect_rc 3 gce update-check my-image-family --index Packages
 expect_contains "update-check says why not on GCE" "$ERR" "works on the local cloud only"

@@ -66,7 +66,8 @@ SH
 
 # --- boot from a family; the startup-script and the guest's own metadata
 imago instances create vm1 --image-family kit --ports 80 --metadata role=web \
-  --metadata-from-file startup-script=boot.sh --labels env=test >out.txt 2>err.txt
+  --metadata-from-file startup-script=boot.sh --labels env=test --tags http-server,web \
+  --boot-disk-size 2GB >out.txt 2>err.txt
 expect_contains "family resolved and printed" "$(cat err.txt)" "Resolved family kit to image kit-v1"
 expect_contains "table row" "$(cat out.txt)" "RUNNING"
 p1=$(host_port vm1)
@@ -80,9 +81,12 @@ expect_contains "serial console" "$(imago instances get-serial-port-output vm1 2
   "imago-kit: startup-script exited 0"
 expect_contains "the startup-script's output, on the console as on GCE" \
   "$(imago instances get-serial-port-output vm1 2>/dev/null)" "startup-script: hello from boot.sh on the console"
+expect_eq "--tags kept on the instance" "$(vm_json vm1 | jq -c .tags.items)" '["http-server","web"]'
+expect_eq "--boot-disk-size 2GB" "$(imago disks describe vm1 --format json | jq -r .sizeGb)" 2
 # Zones as gcloud treats them: the list spans them, describe finds the name.
-expect_eq "instances list spans the zones" "$("$IMAGO" --zone local-b instances list --format json | jq -r '[.[].name] | index("vm1") != null')" true
+expect_eq "instances list spans the zones (the configured one too)" "$(IMAGO_ZONE=local-b "$IMAGO" instances list --format json | jq -r '[.[].name] | index("vm1") != null')" true
 expect_eq "--zones narrows it" "$(imago instances list --zones local-b --format json | jq length)" 0
+expect_eq "so does a --zone typed on the command line" "$("$IMAGO" --zone local-b instances list --format json | jq length)" 0
 expect_eq "describe from another zone finds it" "$("$IMAGO" --zone local-b instances describe vm1 --format json 2>/dev/null | jq -r .name)" vm1
 expect_rc 4 "$IMAGO" --zone local-b instances stop vm1
 expect_contains "a verb never acts in another zone; it says where" "$ERR" "instance vm1 is in zone local-a: add --zone local-a"
