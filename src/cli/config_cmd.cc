@@ -19,42 +19,25 @@ void AddConfigCommands(CLI::App& root, Context& ctx) {
       "IMAGO_PROJECT / IMAGO_ZONE, then these, then (with --cloud gce) gcloud's "
       "configuration, then local / local-a.\n\nExample:\n  imago config set project shop\n"
       "  imago config set compute/zone local-b\n  imago config list");
-  {
+  // set PROPERTY VALUE and unset PROPERTY: one write each (unset: an empty value).
+  for (bool set : {true, false}) {
     auto name = std::make_shared<std::string>();
     auto value = std::make_shared<std::string>();
-    CLI::App* c = g->add_subcommand("set", "Set a property");
+    const char* cmd = set ? "config.set" : "config.unset";
+    CLI::App* c =
+        g->add_subcommand(set ? "set" : "unset", set ? "Set a property" : "Unset a property");
     c->add_option("PROPERTY", *name, "core/project or compute/zone (project, zone)")->required();
-    c->add_option("VALUE", *value, "Its value")->required();
-    c->footer("Example:\n  imago config set project shop");
-    c->callback([&ctx, name, value] {
+    if (set) c->add_option("VALUE", *value, "Its value")->required();
+    c->footer(set ? "Example:\n  imago config set project shop"
+                  : "Example:\n  imago config unset compute/zone");
+    c->callback([&ctx, name, value, cmd, set] {
       auto p = PropertyName(*name);
-      if (!p.ok()) {
-        ctx.exit_code = ctx.Fail("config.set", p.status());
+      compute::Status st = p.ok() ? WriteUserProperty(*p, set ? *value : "") : p.status();
+      if (!st.ok()) {
+        ctx.exit_code = ctx.Fail(cmd, st);
         return;
       }
-      if (compute::Status st = WriteUserProperty(*p, *value); !st.ok()) {
-        ctx.exit_code = ctx.Fail("config.set", st);
-        return;
-      }
-      std::cerr << "Updated property [" << *p << "].\n";
-    });
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    CLI::App* c = g->add_subcommand("unset", "Unset a property");
-    c->add_option("PROPERTY", *name, "core/project or compute/zone")->required();
-    c->footer("Example:\n  imago config unset compute/zone");
-    c->callback([&ctx, name] {
-      auto p = PropertyName(*name);
-      if (!p.ok()) {
-        ctx.exit_code = ctx.Fail("config.unset", p.status());
-        return;
-      }
-      if (compute::Status st = WriteUserProperty(*p, ""); !st.ok()) {
-        ctx.exit_code = ctx.Fail("config.unset", st);
-        return;
-      }
-      std::cerr << "Unset property [" << *p << "].\n";
+      std::cerr << (set ? "Updated" : "Unset") << " property [" << *p << "].\n";
     });
   }
   {

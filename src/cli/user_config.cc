@@ -1,10 +1,7 @@
 #include "cli/user_config.h"
 
-#include <errno.h>
-#include <string.h>
-#include <sys/stat.h>
-
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -62,13 +59,11 @@ Status WriteUserProperty(const std::string& property, const std::string& value) 
     props[property] = value;
   }
   const std::string path = UserConfigPath();
-  // Its directory (and the parent, ~/.config) on first use.
-  std::string dir = path.substr(0, path.rfind('/'));
-  for (const std::string& d : {dir.substr(0, dir.rfind('/')), dir}) {
-    if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
-      return Status::Unavailable("cannot create " + d + ": " + strerror(errno));
-    }
-  }
+  // Its directory (and ~/.config) on first use.
+  std::error_code ec;
+  std::filesystem::create_directories(path.substr(0, path.rfind('/')), ec);
+  if (ec)
+    return Status::Unavailable("cannot create the directory of " + path + ": " + ec.message());
   return base::WriteFileAtomic(path, base::FormatIni(props), 0600);
 }
 

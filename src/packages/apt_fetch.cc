@@ -1,11 +1,7 @@
 #include "packages/apt_fetch.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <string.h>
-#include <sys/stat.h>
-
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -17,16 +13,11 @@ namespace {
 using base::Result;
 using base::Status;
 
+// std::filesystem::create_directories, as a Status.
 Status MakeDirs(const std::string& path) {
-  std::string sofar;
-  std::istringstream parts(path);
-  for (std::string part; std::getline(parts, part, '/');) {
-    sofar += part + "/";
-    if (part.empty()) continue;
-    if (mkdir(sofar.c_str(), 0700) != 0 && errno != EEXIST) {
-      return Status::Unavailable("cannot create " + sofar + ": " + strerror(errno));
-    }
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return Status::Unavailable("cannot create " + path + ": " + ec.message());
   return Status::OK();
 }
 
