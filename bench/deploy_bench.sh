@@ -24,6 +24,7 @@ mkdir environments
 cat >environments/app.sh <<'EOF'
 #!/bin/sh
 echo "$(wget -q -O - --header "Metadata-Flavor: Google" http://169.254.169.254/computeMetadata/v1/instance/attributes/RELEASE)" >/www/index.html
+echo ok >/www/ready  # The check asks the app: ready once / answers.
 EOF
 port=$(free_port)
 qport=$(free_port)
@@ -34,7 +35,7 @@ image: {family: app}
 size: 3
 config: {RELEASE: "$3"}
 files: {startup-script: app.sh}
-health_check: {path: /health, interval: 1s, timeout: 1s, initial_delay: 120s}
+health_check: {path: /ready, interval: 1s, timeout: 1s, initial_delay: 120s}
 strategy: $4
 load_balancer: {port: $2}
 timeout: 5m

@@ -15,9 +15,12 @@ trap vm_test_cleanup EXIT
 bash "$IMAGO_SRC/images/busybox/build.sh" "$WORK/kit" "$cache" >/dev/null
 imago images create app-v1 --source-file "$WORK/kit/busybox.qcow2" --family app >/dev/null 2>&1
 mkdir environments
-# Each VM answers / with its release's RELEASE and its name. (A bad release
-# is one whose file names a port nothing listens on: removing /health from
-# the startup-script would race the first probes, which can pass before it.)
+# Each VM answers / with its release's RELEASE and its name, and /ready once
+# it does: the health check asks the app, not the kit's /health, which
+# answers as soon as the machine is up, before the startup-script has run
+# (under load, seconds before / answers: the balancer then sent requests to
+# a VM that answered 404). A bad release is one whose file names a port
+# nothing listens on.
 cat >environments/app.sh <<'EOF'
 #!/bin/sh
 get() { wget -q -O - --header "Metadata-Flavor: Google" "http://169.254.169.254/computeMetadata/v1/instance/$1"; }
@@ -25,24 +28,23 @@ get() { wget -q -O - --header "Metadata-Flavor: Google" "http://169.254.169.254/
 # to /run/imago/config/ from the project's metadata.
 item() { cat "/run/imago/config/$1" 2>/dev/null || get "attributes/$1"; }
 echo "$(item RELEASE) $(hostname)" >/www/index.html
-[ "$(item BREAK)" = yes ] && rm /www/health
+echo ok >/www/ready
 EOF
 port=$(free_port)
-env_file() {  # env_file NAME PORT SIZE RELEASE [BREAK] [EXTRA]
+env_file() {  # env_file NAME PORT SIZE RELEASE [EXTRA]
   cat >"environments/$1.yaml" <<EOF
 service: web
 image: {family: app}
 size: $3
 config:
   RELEASE: $4
-  BREAK: "${5:-no}"
 files:
   startup-script: app.sh
-health_check: {path: /health, interval: 1s, timeout: 1s, initial_delay: 120s}
+health_check: {path: /ready, interval: 1s, timeout: 1s, initial_delay: 120s}
 strategy: {type: red-black, keep_previous: 30m}
 load_balancer: {port: $2}
 timeout: 90s
-${6:-}
+${5:-}
 EOF
 }
 url=http://127.0.0.1:$port/
@@ -67,6 +69,7 @@ under_load() {
   sleep 2
   kill -INT "$w"
   wait "$w" || true
+  grep -E "Socket errors|Non-2xx" wrk.out >&2 || true  # What failed, if anything did.
   echo "$(wrk_counts wrk.out) $rc"
 }
 
@@ -74,7 +77,7 @@ under_load() {
 env_file dev "$port" 2 one
 echo "sise: 3" >>environments/dev.yaml
 expect_rc 3 imago deploy dev --yes
-expect_contains "a typo" "$ERR" "environments/dev.yaml:14: key 'sise': unknown key"
+expect_contains "a typo" "$ERR" "environments/dev.yaml:13: key 'sise': unknown key"
 env_file dev "$port" 2 one
 expect_rc 2 imago deploy dev </dev/null  # Not a terminal and no --yes: nothing applied.
 expect_contains "no --yes" "$ERR" "give --yes"
@@ -119,7 +122,7 @@ expect_eq "no VM booted by the rollback" "$(vm_pids "$IMAGO_HOME" | sort | tr '\
 expect_eq "ledger after the rollback" "$(ledger dev '.[0] | "\(.number) \(.kind) \(.state) \(.group)"')" "3 rollback LIVE web-dev-v001"
 
 # 5. A release that fails its health check: rolled back (exit 12); the live one serves on.
-env_file dev "$port" 2 bad no "port: 8080"  # Nothing listens there: unhealthy from boot.
+env_file dev "$port" 2 bad "port: 8080"  # Nothing listens there: unhealthy from boot.
 read -r requests failed rc < <(under_load imago deploy dev --yes)
 expect_eq "exit code of a release that never got healthy" "$rc" 12
 expect_contains "says it was rolled back" "$(cat load.err)" "rolled back: release 3 still serves"
@@ -157,10 +160,10 @@ expect_eq "one release made of it" "$(ledger dev '[.[] | select(.number == 6)] |
 # 8. A rolling environment whose VMs pull their configuration at boot: one
 #    group, rolled in place under load.
 qport=$(free_port)
-env_file qa "$qport" 2 q1 "" "model: pull"
+env_file qa "$qport" 2 q1 "model: pull"
 sed -i 's/strategy: .*/strategy: {type: rolling, max_surge: 1, max_unavailable: 0}/' environments/qa.yaml
 imago deploy qa --yes >qa1.out 2>&1 || { cat qa1.out; fail "qa release 1"; }
-env_file qa "$qport" 2 q2 "" "model: pull"
+env_file qa "$qport" 2 q2 "model: pull"
 sed -i 's/strategy: .*/strategy: {type: rolling, max_surge: 1, max_unavailable: 0}/' environments/qa.yaml
 url=http://127.0.0.1:$qport/
 read -r requests failed rc < <(under_load imago deploy qa --yes)

@@ -13,17 +13,20 @@ trap vm_test_cleanup EXIT
 
 bash "$IMAGO_SRC/images/busybox/build.sh" "$WORK/kit" "$cache" >/dev/null
 imago images create kit-v1 --source-file "$WORK/kit/busybox.qcow2" --family kit >/dev/null 2>&1
-# Each VM answers / with its release and name.
+# Each VM answers / with its release and name, and /ready once it does (the
+# check asks the app, not the kit's /health, which answers before the
+# startup-script has run).
 cat >boot.sh <<'EOF'
 #!/bin/sh
 r=$(wget -q -O - --header "Metadata-Flavor: Google" http://169.254.169.254/computeMetadata/v1/instance/attributes/release)
 echo "$r $(hostname)" >/www/index.html
+echo ok >/www/ready
 EOF
 for r in r1 r2; do
   imago instance-templates create "web-$r" --image kit-v1 --ports 80 --metadata release=$r \
     --metadata-from-file startup-script=boot.sh >/dev/null 2>&1
 done
-imago health-checks create http web-hc --port 80 --request-path /health \
+imago health-checks create http web-hc --port 80 --request-path /ready \
   --check-interval 1s --timeout 1s >/dev/null 2>&1
 mig() { imago instance-groups managed "$@"; }
 for g in blue green; do
@@ -76,6 +79,7 @@ under_load() {
   sleep 2
   kill -INT "$w"
   wait "$w" || true
+  grep -E "Socket errors|Non-2xx" wrk.out >&2 || true  # What failed, if anything did.
   wrk_counts wrk.out
 }
 
