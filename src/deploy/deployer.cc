@@ -996,6 +996,27 @@ Status Deployer::WaitServing(const Environment& env, const std::string& group, i
   }
 }
 
+void Deployer::WaitRetired(const Environment& env, const std::string& group, const Listener& l,
+                           const std::atomic<bool>* cancel) {
+  constexpr int64_t kRetireWaitSec = 10;
+  const std::string link = compute::ZonalPath(env.project, env.zone, "instanceGroups", group);
+  const int64_t end = SteadyUs() + kRetireWaitSec * compute::kMicrosPerSecond;
+  while (!(cancel && cancel->load())) {
+    auto h = svc_.backend_services().GetHealth(env.project, env.Prefix(), link);
+    int taking = 0;
+    if (h.ok()) {
+      for (const auto& s : h->health_status) taking += s.health_state == "HEALTHY";
+    }
+    if (h.ok() && taking == 0) {
+      if (l.step)
+        l.step(fmt::format("load balancer {}: {} takes no new request", env.Prefix(), group));
+      return;
+    }
+    if (SteadyUs() >= end) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::max(50, poll_ms_ / 5)));
+  }
+}
+
 // ---------------------------------------------------------------- apply
 
 Result<Release> Deployer::Record(const Environment& env, int number,
@@ -1175,6 +1196,7 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   if (!cancel || !cancel->load()) {
     IMAGO_RETURN_IF_ERROR(
         EnsureLoadBalancer(env, plan.group, warm, /*add_only=*/false, plan.instance_template));
+    if (!warm.empty() && warm != plan.group && serving) WaitRetired(env, warm, l, cancel);
   }
   if (cancel && cancel->load()) {
     res.outcome = Outcome::kCancelled;

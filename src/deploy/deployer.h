@@ -192,6 +192,13 @@ class Deployer {
                               const Listener& l, const std::atomic<bool>* cancel, HealthWait* w);
   compute::Status WaitServing(const Environment& env, const std::string& group, int want,
                               const Listener& l, const std::atomic<bool>* cancel, bool* serving);
+  /// After `group` left the load balancer (capacityScaler 0): waits until
+  /// backendServices.getHealth shows none of its instances taking requests,
+  /// so that a test run after the release reaches the new one only. At most
+  /// kRetireWaitSec: a balancer that keeps reporting them (GCE reports
+  /// health, not capacity) only makes the wait end there.
+  void WaitRetired(const Environment& env, const std::string& group, const Listener& l,
+                   const std::atomic<bool>* cancel);
   compute::Result<lifecycle::Release> Record(
       const Environment& env, int number, const std::function<void(lifecycle::Release*)>& edit,
       const std::function<void(std::vector<lifecycle::Release>*)>& others = nullptr);

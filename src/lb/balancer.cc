@@ -248,7 +248,8 @@ Result<BalancerReport> Balancer::Step() {
     report.backends.push_back(rb);
   }
   // What getHealth answers: an instance is HEALTHY while its server is up
-  // and takes requests.
+  // and takes requests (a weight above 0: at capacityScaler 0 it takes none,
+  // and a deploy waits for that before it says the new release serves).
   if (auto* runtime = svc_.load_balancer_runtime()) {
     for (auto& [service, groups] : health_) {
       const auto& have = (*state)[service];
@@ -256,7 +257,8 @@ Result<BalancerReport> Balancer::Step() {
         for (auto& hs : gh.health_status) {
           auto it = have.find(ServerName(hs.instance));
           bool up = it != have.end() && it->second.up && !it->second.draining &&
-                    !it->second.maintenance && !leaving_.count(hs.instance);
+                    !it->second.maintenance && it->second.weight > 0 &&
+                    !leaving_.count(hs.instance);
           hs.health_state = up ? "HEALTHY" : "UNHEALTHY";
         }
       }
