@@ -17,9 +17,9 @@ APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libre2-dev libapt-pkg-dev libgtest-dev libcpp-httplib-dev libcurl4-openssl-dev libarchive-dev clang libclang-rt-14-dev \
   qemu-utils coreutils util-linux jq sqlite3 bc \
   qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt \
-  debootstrap ansible-core git haproxy wrk vde2
+  debootstrap ansible-core git haproxy wrk vde2 rsync
 
-.PHONY: schema all deps build build-asan fuzz-build fuzz conformance-deps kit test test-unit demo bench bench-deps format clean
+.PHONY: schema all deps build build-asan fuzz-build fuzz conformance-deps gitlab-ci-deps kit test test-unit demo bench bench-deps format clean
 
 all: build
 
@@ -39,7 +39,8 @@ deps:
 # build-asan (Debug, -g) or configure a tree of your own.
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+	  -DIMAGO_ASAN_BUILD=$(abspath $(ASAN_BUILD)) -DIMAGO_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests (only
@@ -62,6 +63,15 @@ conformance-deps:
 	  cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
+# gitlab-ci-local, which runs examples/gitlab-ci/.gitlab-ci.yml in
+# tests/vm/gitlab_ci_test.sh, from the committed lock file.
+gitlab-ci-deps: conformance-deps
+	@if [ ! -f tests/gitlab-ci/node_modules/.package-lock.json ] || \
+	    [ tests/gitlab-ci/package-lock.json -nt tests/gitlab-ci/node_modules/.package-lock.json ]; then \
+	  echo "== npm ci (tests/gitlab-ci)"; \
+	  cd tests/gitlab-ci && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
 # The libFuzzer targets, built by clang in their own tree.
 fuzz-build: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -73,11 +83,10 @@ FUZZ_TARGETS := json_codec filter metadata_http
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do bash fuzz/run.sh $(FUZZ_BUILD)/$${t}_fuzz $(FUZZ_SECONDS) || exit 1; done
 
-test: build build-asan fuzz-build conformance-deps kit
-	@echo "== unit tests under ASan+UBSan ($(ASAN_BUILD))"
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest -L unit -j$(JOBS) --output-on-failure
-	@echo "== every test ($(BUILD))"
+# Every test, in one ctest run: the unit tests under ASan+UBSan (from
+# $(ASAN_BUILD)) are its test asan.unit_tests, beside the VM tests.
+test: build build-asan fuzz-build conformance-deps gitlab-ci-deps kit
+	@echo "== every test ($(BUILD); asan.unit_tests: the unit tests of $(ASAN_BUILD))"
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
 test-unit: build

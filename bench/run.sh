@@ -30,6 +30,9 @@ echo
 echo "== dev from prod: a 1 GiB data disk cloned, against qemu-img convert (bench/clone_bench.sh)"
 bash bench/clone_bench.sh
 echo
+echo "== pipeline daily: nothing new against the floor, an update against its bakes (bench/pipeline_bench.sh)"
+KIT_DIR="$BUILD/kit" bash bench/pipeline_bench.sh
+echo
 echo "== imago serve (bench/serve_bench.cc)"
 "$BUILD/serve_bench"
 echo

@@ -232,6 +232,34 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   echo "(prod: as it was)"
   run env destroy db-dev --yes
   run env destroy db --yes
+
+  say "The daily pipeline: check the base against the archive, bake what is behind, deploy to dev, smoke-test, rotate"
+  # A package archive of our own (a file: repository) stands in for Debian's,
+  # so that the demo can make it newer.
+  mkdir -p repo daily/specs daily/environments
+  publish() { publish_motd repo "$1"; }
+  publish 1.0
+  echo "deb [trusted=yes] file:$DEMO/repo ./" >daily/specs/repo.list
+  printf 'family: daily-base\nsource: {image_family: kit-debian}\nprovisioners:\n  - type: apt\n    upgrade: true\n    install: [imago-demo-motd]\n    sources: repo.list\n' >daily/specs/base.yaml
+  printf 'family: daily-app\nsource: {image_family: daily-base}\nprovisioners:\n  - type: shell\n    inline: ["echo app >/etc/imago-app"]\n' >daily/specs/app.yaml
+  printf 'family: daily-product\nsource: {image_family: daily-app}\nprovisioners:\n  - type: shell\n    inline: ["echo product >/etc/imago-product"]\n' >daily/specs/product.yaml
+  printf '#!/bin/sh\ncat /etc/imago-motd >/www/index.html\necho ok >/www/ready\n' >daily/environments/app.sh
+  printf '#!/bin/sh\ncurl -sf "$IMAGO_URL" | grep "^motd "\n' >daily/environments/smoke.sh
+  daily_port=$(free_port)
+  printf 'service: daily\nimage: {family: daily-product}\nsize: 1\nfiles: {startup-script: app.sh}\nhealth_check: {path: /ready, interval: 2s, timeout: 2s}\nload_balancer: {port: %s}\ntimeout: 300s\ndaily: true\nsmoke: smoke.sh\n' "$daily_port" >daily/environments/dev.yaml
+  printf 'default: {deprecate: superseded, obsolete_after: 7d, delete_after: 7d, keep: 0, min_age: 0s}\n' >daily/rotation.yaml
+  printf '%s$ cat daily/specs/base.yaml daily/environments/dev.yaml%s\n' "$dim" "$off"
+  cat daily/specs/base.yaml daily/environments/dev.yaml
+  run pipeline daily --specs daily/specs --environments daily/environments --policy daily/rotation.yaml --index repo/Packages
+  printf '%s$ curl http://127.0.0.1:%s/%s\n' "$dim" "$daily_port" "$off"
+  curl -s "http://127.0.0.1:$daily_port/"
+
+  say "The archive publishes imago-demo-motd 1.1: the next daily run rebuilds base -> app -> product, deploys dev, rotates"
+  publish 1.1
+  run pipeline daily --specs daily/specs --environments daily/environments --policy daily/rotation.yaml --index repo/Packages
+  printf '%s$ curl http://127.0.0.1:%s/%s\n' "$dim" "$daily_port" "$off"
+  curl -s "http://127.0.0.1:$daily_port/"
+  run env destroy dev --environments daily/environments --yes
 fi
 
 say "Two releases of a VM image, as qcow2 disks (here: small generated ones)"

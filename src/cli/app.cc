@@ -162,6 +162,7 @@ int Main(int argc, char** argv) {
   AddDeployCommands(app, ctx);
   AddProjectInfoCommands(app, ctx);
   AddUpdateCheckCommand(app, ctx);
+  AddPipelineCommands(app, ctx);
   AddConfigCommands(app, ctx);
   // imago help [COMMAND...] and imago version, as gcloud has them.
   std::vector<std::string> help_path;

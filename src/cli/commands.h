@@ -27,6 +27,7 @@ void AddBakeCommands(CLI::App& root, Context& ctx);
 void AddDeployCommands(CLI::App& root, Context& ctx);
 void AddProjectInfoCommands(CLI::App& root, Context& ctx);
 void AddUpdateCheckCommand(CLI::App& root, Context& ctx);
+void AddPipelineCommands(CLI::App& root, Context& ctx);
 void AddConfigCommands(CLI::App& root, Context& ctx);
 /// `imago completion bash|zsh`, from the tree of commands added before it.
 void AddCompletionCommand(CLI::App& root, Context& ctx);

@@ -149,11 +149,11 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   env.name = std::filesystem::path(path).stem().string();
   const std::string dir = std::filesystem::path(path).parent_path().string();
   if (!root.IsMap()) return c.Error(root, "", "expected a map of settings (see docs/deploy.md)");
-  IMAGO_RETURN_IF_ERROR(
-      c.OnlyKeys(root, "", {"service", "project",     "zone",         "image",      "model",
-                            "size",    "autoscaling", "machine_type", "port",       "config",
-                            "files",   "secrets",     "health_check", "strategy",   "load_balancer",
-                            "timeout", "ttl",         "allow_ttl",    "data_disks", "clone_data"}));
+  IMAGO_RETURN_IF_ERROR(c.OnlyKeys(
+      root, "", {"service",      "project",      "zone",          "image",   "model", "size",
+                 "autoscaling",  "machine_type", "port",          "config",  "files", "secrets",
+                 "health_check", "strategy",     "load_balancer", "timeout", "ttl",   "allow_ttl",
+                 "data_disks",   "clone_data",   "daily",         "smoke"}));
   if (Status st = compute::ValidateName("environment", env.name); !st.ok()) {
     return Status::Invalid(path + ": the file's name '" + env.name +
                            "' is the environment's name and must be lowercase letters, digits "
@@ -445,6 +445,12 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   IMAGO_RETURN_IF_ERROR(Seconds(c, root, "timeout", "timeout", 10, 86400, &env.timeout_sec));
   IMAGO_RETURN_IF_ERROR(Seconds(c, root, "ttl", "ttl", 10, 90 * 86400, &env.ttl_sec));
   IMAGO_RETURN_IF_ERROR(Bool(c, root, "allow_ttl", "allow_ttl", &env.allow_ttl));
+  IMAGO_RETURN_IF_ERROR(Bool(c, root, "daily", "daily", &env.daily));
+  if (root["smoke"].IsDefined()) {
+    auto smoke = c.ExistingPath(root["smoke"], "smoke", dir, false);
+    if (!smoke.ok()) return smoke.status();
+    env.smoke = *smoke;
+  }
   if (env.ttl_sec > 0 && IsProductionName(env.name) && !env.allow_ttl) {
     return c.Error(root["ttl"], "ttl",
                    fmt::format("'{}' is a production environment and a ttl destroys it when it "

@@ -107,6 +107,12 @@ struct Environment {
   /// started (0: never). A production environment needs allow_ttl: true.
   int64_t ttl_sec = 0;
   bool allow_ttl = false;
+  /// daily: `imago pipeline daily` deploys new images here (docs/pipeline.md).
+  bool daily = false;
+  /// smoke: a program on this machine (a path, resolved against the file's
+  /// directory) that `imago pipeline daily` runs after deploying here, with
+  /// IMAGO_URL set to the load balancer's address; exit 0 passes.
+  std::string smoke;
 
   /// service-env: the prefix of everything the environment makes.
   std::string Prefix() const { return service + "-" + name; }

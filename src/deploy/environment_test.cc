@@ -93,7 +93,7 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
                 ":6: key 'sise': unknown key (expected one of: service, project, zone, image, "
                 "model, size, autoscaling, machine_type, port, config, files, secrets, "
                 "health_check, strategy, load_balancer, timeout, ttl, allow_ttl, data_disks, "
-                "clone_data)");
+                "clone_data, daily, smoke)");
   EXPECT_EQ(Error("image: {family: app}\nload_balancer: {port: 8080}\n"),
             path +
                 ":1: key 'service': missing: the service's name (it names what is made, e.g. "
@@ -139,6 +139,24 @@ TEST_F(EnvironmentTest, SecretsAreReferencesCheckedWithFileAndLine) {
   std::string pasted = Error(std::string(kMinimal) + "secrets: {DB: hunter2-pasted}\n");
   EXPECT_NE(pasted.find("key 'secrets.DB': not a secret reference"), std::string::npos) << pasted;
   EXPECT_EQ(pasted.find("hunter2-pasted"), std::string::npos) << pasted;
+}
+
+TEST_F(EnvironmentTest, DailyAndSmokeForThePipeline) {
+  Write("smoke.sh", "#!/bin/sh\ncurl -sf \"$IMAGO_URL\"\n");
+  auto dev =
+      LoadEnvironment(Write("dev.yaml", std::string(kMinimal) + "daily: true\nsmoke: smoke.sh\n"));
+  ASSERT_TRUE(dev.ok()) << dev.status().message();
+  EXPECT_TRUE(dev->daily);
+  EXPECT_EQ(dev->smoke, dir_.path() + "/smoke.sh");
+  auto plain = LoadEnvironment(Write("qa.yaml", std::string(kMinimal)));
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_FALSE(plain->daily);
+  EXPECT_EQ(plain->smoke, "");
+  auto missing = LoadEnvironment(Write("dev.yaml", std::string(kMinimal) + "smoke: nope.sh\n"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find(":6: key 'smoke'"), std::string::npos)
+      << missing.status().message();
+  EXPECT_FALSE(LoadEnvironment(Write("dev.yaml", std::string(kMinimal) + "daily: often\n")).ok());
 }
 
 TEST_F(EnvironmentTest, ATtlOnProductionNeedsAllowTtl) {

@@ -140,3 +140,19 @@ kill_descendants() {
     kill -9 "$pid" 2>/dev/null || true
   done
 }
+
+# publish_motd REPO VERSION: the apt repository in directory REPO (for a
+# sources line "deb [trusted=yes] file:REPO ./") holds imago-demo-motd
+# VERSION, and only it: a package whose update a test or the demo publishes.
+publish_motd() {
+  local repo=$1 v=$2 d f=imago-demo-motd_$2_all.deb
+  d=$(mktemp -d)
+  mkdir -p "$repo" "$d/DEBIAN" "$d/etc"
+  printf 'Package: imago-demo-motd\nVersion: %s\nArchitecture: all\nMaintainer: imago <imago@localhost>\nDescription: the message of the day, version %s\n' "$v" "$v" >"$d/DEBIAN/control"
+  echo "motd $v" >"$d/etc/imago-motd"
+  rm -f "$repo"/*.deb
+  dpkg-deb -Zgzip --build "$d" "$repo/$f" >/dev/null
+  { cat "$d/DEBIAN/control"
+    printf 'Filename: ./%s\nSize: %s\nSHA256: %s\n\n' "$f" "$(stat -c %s "$repo/$f")" "$(sha256sum "$repo/$f" | cut -d' ' -f1)"; } >"$repo/Packages"
+  rm -rf "$d"
+}

@@ -13,19 +13,7 @@ trap vm_test_cleanup EXIT
 
 kit_debian
 
-# publish VERSION: the repository holds imago-demo-motd VERSION (and only it).
-mkdir -p repo
-publish() {
-  local d=pkg-$1
-  mkdir -p "$d/DEBIAN" "$d/etc"
-  printf 'Package: imago-demo-motd\nVersion: %s\nArchitecture: all\nMaintainer: imago <imago@localhost>\nDescription: the message of the day, version %s\n' "$1" "$1" >"$d/DEBIAN/control"
-  echo "motd $1" >"$d/etc/imago-motd"
-  rm -f repo/*.deb
-  dpkg-deb -Zgzip --build "$d" "repo/imago-demo-motd_$1_all.deb" >/dev/null
-  local f=imago-demo-motd_$1_all.deb
-  { cat "$d/DEBIAN/control"
-    printf 'Filename: ./%s\nSize: %s\nSHA256: %s\n\n' "$f" "$(stat -c %s "repo/$f")" "$(sha256sum "repo/$f" | cut -d' ' -f1)"; } >repo/Packages
-}
+publish() { publish_motd repo "$1"; }
 publish 1.0
 echo "deb [trusted=yes] file:$WORK/repo ./" >repo.list
 cat >base.yaml <<'YAML'
