@@ -84,8 +84,12 @@ fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do bash fuzz/run.sh $(FUZZ_BUILD)/$${t}_fuzz $(FUZZ_SECONDS) || exit 1; done
 
 # Every test, in one ctest run: the unit tests under ASan+UBSan (from
-# $(ASAN_BUILD)) are its test asan.unit_tests, beside the VM tests.
-test: build build-asan fuzz-build conformance-deps gitlab-ci-deps kit
+# $(ASAN_BUILD)) are its test asan.unit_tests, beside the VM tests. After the
+# main tree, the sanitizer and fuzz trees, the kit and the npm packages are
+# made side by side: debootstrap and npm wait on the network and the disk
+# while the compilers use the CPUs.
+test: build
+	@$(MAKE) --no-print-directory -j3 build-asan fuzz-build kit conformance-deps gitlab-ci-deps
 	@echo "== every test ($(BUILD); asan.unit_tests: the unit tests of $(ASAN_BUILD))"
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
@@ -112,6 +116,7 @@ bench-deps:
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends packer >/dev/null; }
 
 bench: build kit bench-deps
+	cmake --build $(BUILD) -j$(JOBS) --target benches
 	IMAGO=$(CURDIR)/$(BUILD)/imago BUILD=$(CURDIR)/$(BUILD) bash bench/run.sh
 
 # The compute/v1 schema table, generated from the pinned @google-cloud/compute
