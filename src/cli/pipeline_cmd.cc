@@ -246,6 +246,8 @@ void Pipeline::Bake() {
       continue;
     }
     Header("bake " + name);
+    const bool first =
+        !ctx_.Service("pipeline.daily")->images().GetFromFamily(ctx_.g.project, s.family).ok();
     StepOutput r = Imago({"bake", s.path}, &row.command);
     const Json& j = r.json;
     if (r.exit_code == kExitOk && j.is_object()) {
@@ -264,6 +266,8 @@ void Pipeline::Bake() {
         std::string why;
         if (!s.source_family.empty() && built_.count(s.source_family)) {
           why = "its parent " + s.source_family + " was rebuilt";
+        } else if (first) {
+          why = "the family's first image";
         } else if (check_reason_.count(s.family)) {
           why = check_reason_[s.family];
         } else {
