@@ -93,12 +93,6 @@ compute::Json ResultJson(const bake::BakeResult& r) {
   return j;
 }
 
-std::string ThisProgram() {
-  char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  return n > 0 ? std::string(exe, static_cast<size_t>(n)) : "imago";
-}
-
 bool OnPath(const std::string& program) {
   const char* path = getenv("PATH");
   std::string p = path ? path : "/usr/bin:/bin";
@@ -188,7 +182,7 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   o.project = ctx.g.project;
   o.zone = ctx.g.zone;
   o.home = ctx.Home();
-  o.imago_program = ThisProgram();
+  o.imago_program = ThisProgram().empty() ? "imago" : ThisProgram();
   o.force = f.force;
   o.cancel = &g_cancel;
   o.clock = &ctx.Clock();

@@ -15,15 +15,11 @@ namespace imago::cli {
 using compute::Result;
 using compute::Status;
 
-namespace {
-
 std::string ThisProgram() {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   return n > 0 ? std::string(exe, static_cast<size_t>(n)) : "";
 }
-
-}  // namespace
 
 Result<std::unique_ptr<compute::Service>> OpenLocalCloud(const LocalCloudSetup& setup,
                                                          std::vector<std::string>* notes) {

@@ -34,6 +34,10 @@ struct LocalCloudSetup {
 /// Opens the local cloud in setup.home, running this very program as each
 /// guest's metadata server. What recovery did goes into `notes`, one line
 /// each, for the caller to print. 503/400 as LocalCloud::Open.
+/// The path of the running imago binary (/proc/self/exe); "" when it cannot
+/// be read. For the imago processes imago starts (controller, steps, Ansible's plugin).
+std::string ThisProgram();
+
 compute::Result<std::unique_ptr<compute::Service>> OpenLocalCloud(
     const LocalCloudSetup& setup, std::vector<std::string>* notes = nullptr);
 

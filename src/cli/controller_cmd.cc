@@ -15,6 +15,7 @@
 #include "base/file_lock.h"
 #include "base/file_util.h"
 #include "base/subprocess.h"
+#include "cli/cloud_factory.h"
 #include "cli/commands.h"
 #include "cli/controller_run.h"
 #include "cli/resource_cmd.h"
@@ -266,10 +267,8 @@ bool EnsureController(Context& ctx, compute::Service& svc) {
     // writes it once it holds the lock.
     unlink(PidPath(ctx).c_str());
   }
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return false;
-  self[n] = 0;
+  const std::string self = ThisProgram();
+  if (self.empty()) return false;
   std::vector<std::string> argv = {self,          "--home",     ctx.Home(), "--project",
                                    ctx.g.project, "controller", "run"};
   Status st = base::SpawnDetached(argv, ctx.Home() + "/controller.log");

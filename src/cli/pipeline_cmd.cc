@@ -16,17 +16,24 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "bake/cascade.h"
 #include "base/file_lock.h"
+#include "base/strings.h"
 #include "base/subprocess.h"
+#include "cli/cloud_factory.h"
 #include "cli/commands.h"
 #include "deploy/environment.h"
 
@@ -60,30 +67,31 @@ struct StepOutput {
   Json json;  // Its stdout, parsed; null when it printed no JSON.
 };
 
-std::string SelfPath() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "imago" : p.string();
+// `s` as it can be typed: quoted for the shell only when it needs it.
+std::string Quote(const std::string& s) {
+  bool plain = !s.empty() && s.find_first_of(" \t'\"$\\;&|<>*?()[]{}") == std::string::npos;
+  return plain ? s : base::ShellQuote(s);
 }
 
-std::string Quote(const std::string& s) {
-  if (!s.empty() && s.find_first_of(" \t'\"$\\;&|<>*?()[]{}") == std::string::npos) return s;
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
+// The message of a step's error JSON: GCE's {"error": {"message"}}, or the
+// {"error": "..."} of a failed bake; "" when there is none.
+std::string ErrorMessage(const Json& j) {
+  if (!j.is_object() || !j.contains("error")) return "";
+  const Json& e = j["error"];
+  if (e.is_string()) return e.get<std::string>();
+  return e.is_object() ? e.value("message", "") : "";
 }
 
 class Pipeline {
  public:
-  Pipeline(Context& ctx, const PipelineFlags& f) : ctx_(ctx), f_(f), self_(SelfPath()) {}
+  Pipeline(Context& ctx, const PipelineFlags& f) : ctx_(ctx), f_(f), self_(ThisProgram()) {}
 
   int Run();
 
  private:
   /// Runs `imago ARGS --format json` with this run's global flags; its
   /// stderr passes through (the step's own progress), its stdout is parsed.
-  StepOutput Imago(const std::vector<std::string>& args, std::string* shown,
-                   const std::vector<std::string>& env = {});
+  StepOutput Imago(const std::vector<std::string>& args, std::string* shown);
   void Header(const std::string& what) const;
 
   Status LoadInputs();
@@ -108,8 +116,7 @@ void Pipeline::Header(const std::string& what) const {
   std::cerr << "==> " << what << "\n";
 }
 
-StepOutput Pipeline::Imago(const std::vector<std::string>& args, std::string* shown,
-                           const std::vector<std::string>& env) {
+StepOutput Pipeline::Imago(const std::vector<std::string>& args, std::string* shown) {
   std::vector<std::string> argv = {self_};
   argv.insert(argv.end(), args.begin(), args.end());
   *shown = "imago";
@@ -118,7 +125,6 @@ StepOutput Pipeline::Imago(const std::vector<std::string>& args, std::string* sh
                            "--home", ctx_.Home()});
   if (!ctx_.g.now.empty()) argv.insert(argv.end(), {"--now", ctx_.g.now});
   base::SubprocessOptions o;
-  o.env = env;
   std::string out;
   o.on_output = [&out](bool is_stderr, std::string_view chunk) {
     if (is_stderr) {
@@ -208,16 +214,15 @@ void Pipeline::Check() {
       row.detail = fmt::format("{} package update(s), {} security: {}", updates.size(),
                                family->value("securityUpdates", 0), names);
       check_reason_[s.family] = row.detail;
-    } else if (r.exit_code == kExitNotFound && r.json.is_object() &&
-               r.json["error"].value("message", "").find("/var/lib/dpkg/status") !=
-                   std::string::npos) {
+    } else if (r.exit_code == kExitNotFound &&
+               ErrorMessage(r.json).find("/var/lib/dpkg/status") != std::string::npos) {
       // Not a Debian image: nothing to compare; its bake decides.
       row.result = "not-checked";
-      row.detail = r.json["error"].value("message", "");
+      row.detail = ErrorMessage(r.json);
     } else {
       row.result = "failed";
       row.failed = true;
-      row.detail = r.json.is_object() ? r.json["error"].value("message", "") : "";
+      row.detail = ErrorMessage(r.json);
       if (row.detail.empty()) row.detail = fmt::format("exit code {}", r.exit_code);
       not_built_.insert(s.family);  // Not knowing the archive, nothing is baked from it.
     }
@@ -279,10 +284,8 @@ void Pipeline::Bake() {
     } else {
       row.result = "failed";
       row.failed = true;
-      row.detail = j.is_object() && j.contains("error")
-                       ? (j["error"].is_object() ? j["error"].value("message", "")
-                                                 : j["error"].get<std::string>())
-                       : fmt::format("exit code {}", r.exit_code);
+      row.detail = ErrorMessage(j);
+      if (row.detail.empty()) row.detail = fmt::format("exit code {}", r.exit_code);
       if (j.is_object() && j.contains("log")) row.detail += " (log: " + j.value("log", "") + ")";
       not_built_.insert(s.family);
     }
@@ -313,9 +316,7 @@ void Pipeline::Deploy() {
       row.result = outcome.empty() ? "failed" : outcome;
       row.failed = true;
       row.detail = j.is_object() ? j.value("message", "") : "";
-      if (row.detail.empty() && j.is_object() && j.contains("error")) {
-        row.detail = j["error"].value("message", "");
-      }
+      if (row.detail.empty()) row.detail = ErrorMessage(j);
       if (row.detail.empty()) row.detail = fmt::format("exit code {}", r.exit_code);
       rows_.push_back(row);
       continue;
@@ -338,8 +339,27 @@ void Pipeline::Deploy() {
              "IMAGO_IMAGE_FAMILY=" + env.image_family};
     o.cwd = std::filesystem::path(env.file).parent_path().string();
     o.on_output = [](bool, std::string_view chunk) { std::cerr << chunk << std::flush; };
+    // A smoke test that hangs must not hang a cron job: it gets the
+    // environment's timeout, then is ended (SIGTERM, then SIGKILL).
+    std::atomic<bool> expired{false};
+    o.cancel = &expired;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool ended = false;
+    std::thread timer([&] {
+      std::unique_lock lock(mu);
+      if (!cv.wait_for(lock, std::chrono::seconds(env.timeout_sec), [&] { return ended; })) {
+        expired = true;
+      }
+    });
     auto ran = base::RunProcess(argv, o);
-    if (ran.ok() && ran->exit_code == 0) {
+    {
+      std::lock_guard lock(mu);
+      ended = true;
+    }
+    cv.notify_one();
+    timer.join();
+    if (ran.ok() && ran->exit_code == 0 && !ran->cancelled) {
       smoke.result = "passed";
       smoke.detail = url;
       rows_.push_back(smoke);
@@ -347,7 +367,12 @@ void Pipeline::Deploy() {
     }
     smoke.result = "failed";
     smoke.failed = true;
-    smoke.detail = ran.ok() ? fmt::format("exit code {}", ran->exit_code) : ran.status().message();
+    smoke.detail = !ran.ok()        ? ran.status().message()
+                   : ran->cancelled ? fmt::format(
+                                          "no result within the environment's timeout "
+                                          "({} s): ended",
+                                          env.timeout_sec)
+                                    : fmt::format("exit code {}", ran->exit_code);
     if (row.result == "deployed") {
       // The release this run made fails its smoke test: the previous one comes back.
       Header("rollback " + env.name);
@@ -383,8 +408,8 @@ void Pipeline::Rotate() {
   } else {
     row.result = "failed";
     row.failed = true;
-    row.detail = j.is_object() && j.contains("error") ? j["error"].value("message", "")
-                                                      : fmt::format("exit code {}", r.exit_code);
+    row.detail = ErrorMessage(j);
+    if (row.detail.empty()) row.detail = fmt::format("exit code {}", r.exit_code);
   }
   rows_.push_back(row);
 }
