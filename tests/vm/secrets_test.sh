@@ -35,7 +35,9 @@ vault=$!
 for _ in $(seq 1 50); do [[ -s vault.port ]] && break; sleep 0.1; done
 export VAULT_ADDR=http://127.0.0.1:$(cat vault.port) VAULT_TOKEN=root-token
 vault_put() {  # vault_put PASSWORD: a new version of secret/app, as Vault's API takes it.
-  jq -n --arg p "$1" '{data: {password: $p, user: "app"}}' |
+  # Through the environment, not jq's arguments: the sampler below reads
+  # every process's command line, this test's own too.
+  P=$1 jq -n '{data: {password: env.P, user: "app"}}' |
     curl -sf -H "X-Vault-Token: $VAULT_TOKEN" -d @- "$VAULT_ADDR/v1/secret/data/app" >/dev/null
 }
 vault_put "$DB"
@@ -147,7 +149,7 @@ grep -q imago-secrets api.txt || fail "the API dump holds no instance metadata: 
 for v in "$DB" "$API" "$TLS" "$DB2"; do
   ! grep -qF -- "$v" api.txt || fail "a secret value is visible through the API, the ledger or a console"
   ! grep -rqF --exclude-dir=secrets -- "$v" "$IMAGO_HOME" || fail "a secret value is in the home outside its store: $(grep -rlF --exclude-dir=secrets -- "$v" "$IMAGO_HOME" | head -3)"
-  ! grep -qF -- "$v" cmdlines.txt || fail "a secret value was on a process's command line"
+  ! grep -qF -- "$v" cmdlines.txt || fail "a secret value was on a process's command line: $(grep -F -- "$v" cmdlines.txt | tr ' ' '\n' | grep -F -B3 -A1 -- "$v" | sed "s/$v/<VALUE>/" | tr '\n' ' ' | head -c 300)"
 done
 (($(wc -l <cmdlines.txt) > 10)) || fail "the command lines were not sampled"
 grep -qF -- "$DB" "$IMAGO_HOME/secrets/local/web-dev-v001.json" || fail "the store does not hold the value the guest got"
