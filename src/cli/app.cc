@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 
@@ -49,6 +50,17 @@ std::vector<std::string> CommandNames(const CLI::App* app) {
     if (!sub->get_name().empty() && !sub->get_group().empty()) names.push_back(sub->get_name());
   }
   return names;
+}
+
+/// Appends to the help of `app`'s commands, at every depth, the global
+/// flags they take (as gcloud's GCLOUD WIDE FLAGS).
+void AddGlobalFlagsFooter(CLI::App* app, const std::string& line) {
+  for (CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_group().empty()) continue;  // Hidden commands.
+    std::string footer = sub->get_footer();
+    sub->footer(footer.empty() ? line : footer + "\n\n" + line);
+    AddGlobalFlagsFooter(sub, line);
+  }
 }
 
 std::string Path(const CLI::App* app) {
@@ -164,6 +176,16 @@ int Main(int argc, char** argv) {
   AddUpdateCheckCommand(app, ctx);
   AddPipelineCommands(app, ctx);
   AddConfigCommands(app, ctx);
+  {
+    std::vector<std::string> flags;
+    for (const CLI::Option* o : app.get_options()) {
+      for (const std::string& name : o->get_lnames()) {
+        if (name != "help" && name != "version") flags.push_back("--" + name);
+      }
+    }
+    AddGlobalFlagsFooter(&app, "Global flags (imago --help says what each does): " +
+                                   fmt::format("{}", fmt::join(flags, ", ")));
+  }
   // imago help [COMMAND...] and imago version, as gcloud has them.
   std::vector<std::string> help_path;
   CLI::App* help =

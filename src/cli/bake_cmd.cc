@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -13,6 +14,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
 #include "agent/guest_channel.h"
@@ -79,12 +81,15 @@ class CliReporter final : public bake::BakeReporter {
 compute::Json ResultJson(const bake::BakeResult& r) {
   compute::Json j = {{"spec", r.spec},
                      {"family", r.family},
-                     {"image", r.image},
-                     {"imageId", r.image_id},
                      {"sourceImage", r.source_image},
                      {"digest", r.digest},
                      {"cached", r.cached},
                      {"durationSeconds", std::round(r.seconds * 10) / 10}};
+  // A failed bake made no image: its result names none.
+  if (!r.image_id.empty()) {
+    j["image"] = r.image;
+    j["imageId"] = r.image_id;
+  }
   if (!r.log_path.empty()) j["log"] = r.log_path;
   if (r.provisioner_exit_code != 0) {
     j["provisionerExitCode"] = r.provisioner_exit_code;
@@ -145,16 +150,49 @@ int RunBake(Context& ctx, const BakeFlags& f) {
     given.push_back(*spec);
   }
   pool = given;
+  if (!f.specs_dir.empty() && !f.cascade) return ctx.Usage(cmd, "--specs DIR is for --cascade");
+  // Where --cascade looks for children: --specs DIR, else beside the given specs.
+  std::vector<std::string> dirs;
   if (!f.specs_dir.empty()) {
-    if (!f.cascade) return ctx.Usage(cmd, "--specs DIR is for --cascade");
-    auto more = bake::LoadSpecDir(f.specs_dir);
-    if (!more.ok()) return ctx.Fail(cmd, more.status());
+    dirs.push_back(f.specs_dir);
+  } else if (f.cascade) {
+    for (const auto& s : given) {
+      if (std::find(dirs.begin(), dirs.end(), s.dir) == dirs.end()) dirs.push_back(s.dir);
+    }
+  }
+  for (const std::string& dir : dirs) {
+    auto more = bake::LoadSpecDir(dir);
+    if (!more.ok()) {
+      return ctx.Fail(cmd, f.specs_dir.empty()
+                               ? Status(more.status().code(),
+                                        "--cascade looks for the specs built on these beside "
+                                        "them, in " +
+                                            dir + ": " + more.status().message() +
+                                            " (--specs DIR looks elsewhere)")
+                               : more.status());
+    }
     for (auto& s : *more) {
       if (seen.insert(s.path).second) pool.push_back(std::move(s));
     }
   }
   auto plan = bake::PlanBakes(given, pool, f.cascade);
   if (!plan.ok()) return ctx.Fail(cmd, plan.status());
+  if (f.cascade) {
+    // Say what the cascade added, or why it added nothing.
+    std::vector<std::string> added;
+    for (const auto& s : *plan) {
+      bool is_given = std::any_of(given.begin(), given.end(),
+                                  [&](const bake::BakeSpec& g) { return g.path == s.path; });
+      if (!is_given) added.push_back(std::filesystem::path(s.path).filename().string());
+    }
+    if (added.empty()) {
+      std::cerr << "cascade: no spec in " << fmt::format("{}", fmt::join(dirs, ", "))
+                << " is built on the families baked here\n";
+    } else {
+      std::cerr << "cascade: also baking " << fmt::format("{}", fmt::join(added, ", "))
+                << " (built on the families baked here)\n";
+    }
+  }
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
   for (const bake::BakeSpec& s : *plan) {

@@ -66,8 +66,29 @@ void Context::AddFlags(CLI::App& app) {
                  "Project id (default: local; with --cloud gce: CLOUDSDK_CORE_PROJECT or the "
                  "active gcloud configuration's core/project)")
       ->envname("IMAGO_PROJECT");
-  app.add_option("--format", g.format, "Output format: table, json or yaml")
-      ->check(CLI::IsMember({"table", "json", "yaml"}));
+  app.add_option("--format", g.format,
+                 "Output format: table, json, yaml, or gcloud's projections: table(KEY,...), "
+                 "value(KEY,...), csv[no-heading](KEY,...), get(KEY), json(KEY,...); a KEY is "
+                 "name.name[0].name, with .basename(), .join(SEP), .len(), .lower(), .upper() "
+                 "and :label=HEADER (docs/cli.md)")
+      ->check([](const std::string& v) -> std::string {
+        if (IsPlainFormat(v)) return "";
+        compute::Result<Projection> p = ParseProjection(v);
+        return p.ok() ? "" : p.status().message();
+      })
+      ->each([this](const std::string& v) {
+        if (IsPlainFormat(v) || g.uri) return;
+        projection_ = std::make_unique<Projection>(*ParseProjection(v));
+        SetProjection(projection_.get());
+      });
+  app.add_flag_callback(
+      "--uri",
+      [this] {
+        g.uri = true;
+        projection_ = std::make_unique<Projection>(*ParseProjection("value(selfLink)"));
+        SetProjection(projection_.get());
+      },
+      "Print each resource's URI (its selfLink) instead of the resource, one a line");
   app.add_option("--cloud", g.cloud,
                  "local (default: the embedded local cloud) or gce (Compute Engine's REST API "
                  "at --endpoint)")
@@ -187,6 +208,8 @@ compute::Service* Context::Service(const std::string& command) {
 }
 
 Format Context::OutputFormat(Format dflt) const {
+  // A projection (or --uri) is applied to the JSON the command prints.
+  if (projection_) return Format::kJson;
   if (g.format == "json") return Format::kJson;
   if (g.format == "yaml") return Format::kYaml;
   if (g.format == "table") return Format::kTable;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/output.h"
+#include "cli/projection.h"
 #include "compute/service.h"
 #include "compute/status.h"
 #include "compute/time_util.h"
@@ -60,6 +61,7 @@ struct Globals {
   bool quiet = false;
   std::string verbosity = "warning";  // gcloud's levels; error, critical, none: no warnings.
   bool log_http = false;              // --cloud gce: every HTTP exchange on stderr.
+  bool uri = false;                   // --uri: each resource's selfLink only.
 };
 
 class Context {
@@ -102,6 +104,8 @@ class Context {
   // destroyed after the service.
   std::unique_ptr<compute::Clock> clock_;
   std::unique_ptr<compute::Service> service_;
+  // What --format (a projection) or --uri asked for; the printers point to it.
+  std::unique_ptr<Projection> projection_;
 };
 
 /// Parses "k=v,k2=v2" (a value may be empty). 400 naming `flag` when a pair has no '='.

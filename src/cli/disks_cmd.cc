@@ -134,16 +134,14 @@ void AddDisksCommands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, f] { ctx.exit_code = RunCreate(ctx, *f); });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     auto zones = std::make_shared<std::vector<std::string>>();
     CLI::App* c = g->add_subcommand("list", "List disks of every zone (or of --zones)");
-    c->add_option("--filter", *filter, "API filter, e.g. 'status = READY'");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "status = READY");
     c->add_option("--zones", *zones, "Only these zones (ZONE,...); default: every zone, as gcloud")
         ->delimiter(',');
     c->footer("Example:\n  imago disks list --format json\n  imago disks list --zones local-b");
-    c->callback([&ctx, filter, limit, zones] {
+    c->callback([&ctx, lf, zones] {
       compute::Service* svc = ctx.Service("disks.list");
       if (!svc) return;
       auto only = ListZones(ctx, *svc, *zones);
@@ -152,7 +150,7 @@ void AddDisksCommands(CLI::App& root, Context& ctx) {
         return;
       }
       ctx.exit_code = RunList<compute::Disk>(
-          ctx, "disks.list", *filter, *limit, DiskColumns(),
+          ctx, "disks.list", *lf, DiskColumns(),
           ZonalList<compute::Disk>(*only, [&](const compute::ListOptions& o) {
             return svc->disks().AggregatedList(ctx.g.project, o);
           }));
@@ -203,17 +201,15 @@ void AddSnapshotsCommands(CLI::App& root, Context& ctx) {
   CLI::App* g = root.add_subcommand("snapshots", "Disk snapshots (global)");
   g->require_subcommand(1);
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c = g->add_subcommand("list", "List snapshots");
-    c->add_option("--filter", *filter, "API filter");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "name = web-*");
     c->footer("Example:\n  imago snapshots list");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       compute::Service* svc = ctx.Service("snapshots.list");
       if (!svc) return;
       ctx.exit_code = RunList<compute::Snapshot>(
-          ctx, "snapshots.list", *filter, *limit, SnapshotColumns(),
+          ctx, "snapshots.list", *lf, SnapshotColumns(),
           [&](const compute::ListOptions& o) { return svc->snapshots().List(ctx.g.project, o); });
     });
   }

@@ -139,20 +139,17 @@ void AddHealthChecksCommands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, f] { ctx.exit_code = Run(ctx, *f, false); });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c = g->add_subcommand("list", "List health checks");
-    c->add_option("--filter", *filter, "API filter, e.g. 'type = HTTP'");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "type = HTTP");
     c->footer("Example:\n  imago health-checks list");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       compute::Service* svc = ctx.Service("health-checks.list");
       if (!svc) return;
-      ctx.exit_code =
-          RunList<compute::HealthCheck>(ctx, "health-checks.list", *filter, *limit, CheckColumns(),
-                                        [&](const compute::ListOptions& o) {
-                                          return svc->health_checks().List(ctx.g.project, o);
-                                        });
+      ctx.exit_code = RunList<compute::HealthCheck>(
+          ctx, "health-checks.list", *lf, CheckColumns(), [&](const compute::ListOptions& o) {
+            return svc->health_checks().List(ctx.g.project, o);
+          });
     });
   }
   AddDescribe(g, ctx, "health-checks.describe", "Show one health check",

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/resource_cmd.h"
 #include "compute/json_codec.h"
 #include "compute/names.h"
 #include "lifecycle/naming.h"
@@ -191,43 +192,31 @@ int RunDescribeFromFamily(Context& ctx, const std::string& family) {
   return kExitOk;
 }
 
-struct ListFlags {
-  std::string filter, sort_by;
+struct ImageListFlags {
+  ListFlags list;
   bool show_deprecated = false;
-  int64_t limit = -1;
-  uint32_t page_size = 500;
 };
 
-int RunList(Context& ctx, const ListFlags& f) {
+int RunImageList(Context& ctx, const ImageListFlags& flags) {
   const char* cmd = "images.list";
-  if (f.page_size > 500) {
-    return ctx.Fail(cmd, Status::InvalidField("--page-size", std::to_string(f.page_size),
-                                              "Must be between 1 and 500."));
-  }
+  const ListFlags& f = flags.list;
+  if (Status st = CheckPageSize(f.page_size); !st.ok()) return ctx.Fail(cmd, st);
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
+  ListFilter filter = SplitFilter(f.filter);
   compute::ListOptions opts;
-  opts.filter = f.filter;
+  opts.filter = filter.api;
   opts.max_results = f.page_size;
   auto listed = compute::ListAllImages(svc->images(), ctx.g.project, opts);
   if (!listed.ok()) return ctx.Fail(cmd, listed.status());
   std::vector<Json> rows;
   for (const Image& im : *listed) {
-    if (!f.show_deprecated && im.IsDeprecated()) continue;
+    if (!flags.show_deprecated && im.IsDeprecated()) continue;
     rows.push_back(compute::ToJson(im));
   }
-  if (!f.sort_by.empty()) {
-    bool desc = f.sort_by[0] == '~';
-    std::string key = desc ? f.sort_by.substr(1) : f.sort_by;
-    std::stable_sort(rows.begin(), rows.end(), [&](const Json& a, const Json& b) {
-      std::string x = Field(a, key), y = Field(b, key);
-      bool num = !x.empty() && !y.empty() &&
-                 x.find_first_not_of("0123456789") == std::string::npos &&
-                 y.find_first_not_of("0123456789") == std::string::npos;
-      bool less = num ? (x.size() != y.size() ? x.size() < y.size() : x < y) : x < y;
-      bool greater = num ? (x.size() != y.size() ? x.size() > y.size() : x > y) : x > y;
-      return desc ? greater : less;
-    });
+  if (Status st = SortRows(f.sort_by, &rows); !st.ok()) return ctx.Fail(cmd, st);
+  if (filter.client) {
+    if (std::string w = ApplyClientFilter(*filter.client, &rows); !w.empty()) ctx.Warn(w);
   }
   if (f.limit >= 0 && rows.size() > static_cast<size_t>(f.limit)) rows.resize(f.limit);
   PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows, ImageColumns());
@@ -470,20 +459,16 @@ void AddImagesCommands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, family] { RunDescribeFromFamily(ctx, *family); });
   }
   {
-    auto f = std::make_shared<ListFlags>();
+    auto f = std::make_shared<ImageListFlags>();
     CLI::App* c = images->add_subcommand("list", "List images (deprecated ones hidden by default)");
-    c->add_option("--filter", f->filter,
-                  "API filter expression, e.g. 'family = app' (docs/filters.md)");
+    AddListFlags(c, &f->list, "family = app");
     c->add_flag("--show-deprecated", f->show_deprecated,
                 "Also list DEPRECATED, OBSOLETE and DELETED images");
-    c->add_option("--sort-by", f->sort_by, "Field to sort by; prefix with ~ for descending");
-    c->add_option("--limit", f->limit, "At most this many images");
-    c->add_option("--page-size", f->page_size, "Images per API call (1-500)");
     c->footer(
         "Examples:\n"
         "  imago images list --filter 'family = app' --sort-by ~creationTimestamp\n"
         "  imago images list --show-deprecated --filter 'labels.team:*' --format json");
-    c->callback([&ctx, f] { RunList(ctx, *f); });
+    c->callback([&ctx, f] { RunImageList(ctx, *f); });
   }
   {
     auto f = std::make_shared<DeprecateFlags>();

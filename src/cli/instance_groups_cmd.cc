@@ -290,17 +290,15 @@ void AddInstanceGroupsCommands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, f] { ctx.exit_code = RunCreate(ctx, *f); });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c = g->add_subcommand("list", "List managed instance groups of the zone");
-    c->add_option("--filter", *filter, "API filter");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "name = web-*");
     c->footer("Example:\n  imago instance-groups managed list");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       compute::Service* svc = ctx.Service("instance-groups.managed.list");
       if (!svc) return;
       ctx.exit_code = RunList<compute::InstanceGroupManager>(
-          ctx, "instance-groups.managed.list", *filter, *limit, GroupColumns(),
+          ctx, "instance-groups.managed.list", *lf, GroupColumns(),
           [&](const compute::ListOptions& o) {
             return svc->instance_group_managers().List(ctx.g.project, ctx.g.zone, o);
           });

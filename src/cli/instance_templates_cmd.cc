@@ -80,17 +80,15 @@ void AddInstanceTemplatesCommands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, f] { ctx.exit_code = RunCreate(ctx, *f); });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c = g->add_subcommand("list", "List instance templates");
-    c->add_option("--filter", *filter, "API filter, e.g. 'properties.machineType = e2-small'");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "properties.machineType = e2-small");
     c->footer("Example:\n  imago instance-templates list --format json");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       compute::Service* svc = ctx.Service("instance-templates.list");
       if (!svc) return;
       ctx.exit_code = RunList<compute::InstanceTemplate>(
-          ctx, "instance-templates.list", *filter, *limit, TemplateColumns(),
+          ctx, "instance-templates.list", *lf, TemplateColumns(),
           [&](const compute::ListOptions& o) {
             return svc->instance_templates().List(ctx.g.project, o);
           });

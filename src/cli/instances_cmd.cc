@@ -268,18 +268,16 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
     c->callback([&ctx, f] { ctx.exit_code = RunCreate(ctx, *f); });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     auto zones = std::make_shared<std::vector<std::string>>();
     CLI::App* c = g->add_subcommand("list", "List instances of every zone (or of --zones)");
-    c->add_option("--filter", *filter, "API filter, e.g. 'status = RUNNING'");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "status = RUNNING");
     c->add_option("--zones", *zones, "Only these zones (ZONE,...); default: every zone, as gcloud")
         ->delimiter(',');
     c->footer(
         "Example:\n  imago instances list --filter 'labels.env = dev'\n  imago instances list "
         "--zones local-a");
-    c->callback([&ctx, filter, limit, zones] {
+    c->callback([&ctx, lf, zones] {
       compute::Service* svc = ctx.Service("instances.list");
       if (!svc) return;
       auto only = ListZones(ctx, *svc, *zones);
@@ -288,7 +286,7 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
         return;
       }
       ctx.exit_code = RunList<compute::Instance>(
-          ctx, "instances.list", *filter, *limit, InstanceColumns(),
+          ctx, "instances.list", *lf, InstanceColumns(),
           ZonalList<compute::Instance>(*only, [&](const compute::ListOptions& o) {
             return svc->instances().AggregatedList(ctx.g.project, o);
           }));

@@ -254,20 +254,17 @@ void AddBackendServices(CLI::App& root, Context& ctx) {
     });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c = g->add_subcommand("list", "List backend services");
-    c->add_option("--filter", *filter, "API filter, e.g. 'name = web-bs'");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "name = web-bs");
     c->footer("Example:\n  imago backend-services list");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       compute::Service* svc = ctx.Service("backend-services.list");
       if (!svc) return;
-      ctx.exit_code =
-          RunList<compute::BackendService>(ctx, "backend-services.list", *filter, *limit,
-                                           ServiceColumns(), [&](const compute::ListOptions& o) {
-                                             return svc->backend_services().List(ctx.g.project, o);
-                                           });
+      ctx.exit_code = RunList<compute::BackendService>(
+          ctx, "backend-services.list", *lf, ServiceColumns(), [&](const compute::ListOptions& o) {
+            return svc->backend_services().List(ctx.g.project, o);
+          });
     });
   }
   AddDescribe(g, ctx, "backend-services.describe", "Show one backend service",
@@ -354,17 +351,15 @@ void AddUrlMaps(CLI::App& root, Context& ctx) {
     });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c = g->add_subcommand("list", "List URL maps");
-    c->add_option("--filter", *filter, "API filter");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "name = web-*");
     c->footer("Example:\n  imago url-maps list");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       compute::Service* svc = ctx.Service("url-maps.list");
       if (!svc) return;
       ctx.exit_code = RunList<compute::UrlMap>(
-          ctx, "url-maps.list", *filter, *limit, MapColumns(),
+          ctx, "url-maps.list", *lf, MapColumns(),
           [&](const compute::ListOptions& o) { return svc->url_maps().List(ctx.g.project, o); });
     });
   }
@@ -411,18 +406,15 @@ void AddTargetHttpProxies(CLI::App& root, Context& ctx) {
     });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c = g->add_subcommand("list", "List target HTTP proxies");
-    c->add_option("--filter", *filter, "API filter");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "name = web-*");
     c->footer("Example:\n  imago target-http-proxies list");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       compute::Service* svc = ctx.Service("target-http-proxies.list");
       if (!svc) return;
       ctx.exit_code = RunList<compute::TargetHttpProxy>(
-          ctx, "target-http-proxies.list", *filter, *limit, ProxyColumns(),
-          [&](const compute::ListOptions& o) {
+          ctx, "target-http-proxies.list", *lf, ProxyColumns(), [&](const compute::ListOptions& o) {
             return svc->target_http_proxies().List(ctx.g.project, o);
           });
     });
@@ -503,18 +495,15 @@ void AddForwardingRules(CLI::App& root, Context& ctx) {
     });
   }
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c = g->add_subcommand("list", "List global forwarding rules");
-    c->add_option("--filter", *filter, "API filter");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "name = web-*");
     c->footer("Example:\n  imago forwarding-rules list");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       compute::Service* svc = ctx.Service("forwarding-rules.list");
       if (!svc) return;
       ctx.exit_code = RunList<compute::ForwardingRule>(
-          ctx, "forwarding-rules.list", *filter, *limit, RuleColumns(),
-          [&](const compute::ListOptions& o) {
+          ctx, "forwarding-rules.list", *lf, RuleColumns(), [&](const compute::ListOptions& o) {
             return svc->global_forwarding_rules().List(ctx.g.project, o);
           });
     });

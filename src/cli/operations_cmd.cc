@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/resource_cmd.h"
 #include "compute/json_codec.h"
 
 namespace imago::cli {
@@ -46,14 +47,12 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
   CLI::App* ops = root.add_subcommand("operations", "The journal of changes (global operations)");
   ops->require_subcommand(1);
   {
-    auto filter = std::make_shared<std::string>();
-    auto limit = std::make_shared<int64_t>(-1);
+    auto lf = std::make_shared<ListFlags>();
     CLI::App* c =
         ops->add_subcommand("list", "List operations, global and of every zone, newest first");
-    c->add_option("--filter", *filter, "API filter, e.g. 'operationType = deprecate'");
-    c->add_option("--limit", *limit, "At most this many");
+    AddListFlags(c, lf.get(), "operationType = deprecate");
     c->footer("Example:\n  imago operations list --filter 'status != DONE'");
-    c->callback([&ctx, filter, limit] {
+    c->callback([&ctx, lf] {
       const char* cmd = "operations.list";
       compute::Service* svc = ctx.Service(cmd);
       if (!svc) return;
@@ -64,13 +63,19 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
       }
       std::vector<std::string> locations = {""};  // "" is global.
       for (const auto& z : *zones) locations.push_back(z.name);
+      if (compute::Status st = CheckPageSize(lf->page_size); !st.ok()) {
+        ctx.Fail(cmd, st);
+        return;
+      }
+      ListFilter filter = SplitFilter(lf->filter);
       std::vector<Json> rows;
       for (const auto& zone : locations) {
         compute::ListOptions opts;
-        opts.filter = *filter;
+        opts.filter = filter.api;
+        opts.max_results = lf->page_size;
         opts.order_by = "creationTimestamp desc";
         size_t from_here = 0;
-        while (*limit < 0 || from_here < static_cast<size_t>(*limit)) {
+        while (filter.client || lf->limit < 0 || from_here < static_cast<size_t>(lf->limit)) {
           auto page = svc->operations().List({ctx.g.project, zone}, opts);
           if (!page.ok()) {
             ctx.Fail(cmd, page.status());
@@ -86,7 +91,14 @@ void AddOperationsCommands(CLI::App& root, Context& ctx) {
       std::stable_sort(rows.begin(), rows.end(), [](const Json& a, const Json& b) {
         return Field(a, "insertTime") > Field(b, "insertTime");
       });
-      if (*limit >= 0 && rows.size() > static_cast<size_t>(*limit)) rows.resize(*limit);
+      if (compute::Status st = SortRows(lf->sort_by, &rows); !st.ok()) {
+        ctx.Fail(cmd, st);
+        return;
+      }
+      if (filter.client) {
+        if (std::string w = ApplyClientFilter(*filter.client, &rows); !w.empty()) ctx.Warn(w);
+      }
+      if (lf->limit >= 0 && rows.size() > static_cast<size_t>(lf->limit)) rows.resize(lf->limit);
       PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows, OperationColumns());
     });
   }

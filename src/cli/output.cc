@@ -9,8 +9,12 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "cli/projection.h"
+
 namespace imago::cli {
 namespace {
+
+const Projection* g_projection = nullptr;
 
 void EmitYaml(YAML::Emitter& e, const Json& j) {
   if (j.is_object()) {
@@ -88,7 +92,12 @@ std::string Field(const Json& j, const std::string& dotted) {
   return cur->dump();
 }
 
-void PrintTable(std::ostream& out, const std::vector<Json>& rows, const std::vector<Column>& cols) {
+void SetProjection(const Projection* projection) {
+  g_projection = projection;
+}
+
+void PrintTable(std::ostream& out, const std::vector<Json>& rows, const std::vector<Column>& cols,
+                bool heading) {
   std::vector<std::vector<std::string>> cells;
   std::vector<size_t> width;
   for (const auto& c : cols) width.push_back(c.header.size());
@@ -111,7 +120,7 @@ void PrintTable(std::ostream& out, const std::vector<Json>& rows, const std::vec
   };
   std::vector<std::string> headers;
   for (const auto& c : cols) headers.push_back(c.header);
-  emit(headers);
+  if (heading) emit(headers);
   for (const auto& line : cells) emit(line);
 }
 
@@ -130,6 +139,10 @@ std::string ToYaml(const Json& value) {
 }
 
 void PrintResource(std::ostream& out, Format format, const Json& resource) {
+  if (g_projection) {
+    PrintProjected(out, *g_projection, {resource}, /*one=*/true);
+    return;
+  }
   switch (format) {
     case Format::kJson:
       out << resource.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
@@ -145,6 +158,10 @@ void PrintResource(std::ostream& out, Format format, const Json& resource) {
 
 void PrintList(std::ostream& out, Format format, const std::vector<Json>& rows,
                const std::vector<Column>& cols) {
+  if (g_projection) {
+    PrintProjected(out, *g_projection, rows);
+    return;
+  }
   switch (format) {
     case Format::kJson:
       out << Json(rows).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";

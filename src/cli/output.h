@@ -24,18 +24,27 @@ struct Column {
   std::function<std::string(const Json&)> cell;
 };
 
-/// Prints rows under upper-case headers, columns padded to line up.
-void PrintTable(std::ostream& out, const std::vector<Json>& rows, const std::vector<Column>& cols);
+/// Prints rows under upper-case headers (unless `heading` is false),
+/// columns padded to line up.
+void PrintTable(std::ostream& out, const std::vector<Json>& rows, const std::vector<Column>& cols,
+                bool heading = true);
 /// Prints one resource as aligned "key: value" lines (nested keys dotted).
 void PrintKeyValues(std::ostream& out, const Json& resource);
 /// YAML text of a JSON value (block style, as gcloud prints).
 std::string ToYaml(const Json& value);
 
 /// Prints one resource / a list in `format`, tables with `cols` (an empty
-/// table: "Listed 0 items." on stderr, as gcloud).
+/// table: "Listed 0 items." on stderr, as gcloud). With a projection set
+/// (SetProjection), the projection instead, whatever `format` says.
 void PrintResource(std::ostream& out, Format format, const Json& resource);
 void PrintList(std::ostream& out, Format format, const std::vector<Json>& rows,
                const std::vector<Column>& cols);
+
+struct Projection;
+/// The --format projection (`value(name)`, ...) or --uri of this process,
+/// which PrintResource and PrintList apply; nullptr: none. Set once, by the
+/// global flags' parsing, before any command prints; not thread-safe.
+void SetProjection(const Projection* projection);
 
 /// The string at a dotted path of `j` ("a.b", "list.0.c"), or "" when absent.
 std::string Field(const Json& j, const std::string& dotted);

@@ -1,5 +1,8 @@
 #include "cli/resource_cmd.h"
 
+#include <algorithm>
+#include <set>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
@@ -90,6 +93,100 @@ compute::Status WithZones(const compute::Status& st, const std::string& kind,
   return compute::Status(
       st.code(), fmt::format("{}; {} {} is in zone{} {}: add --zone {}", st.message(), kind, name,
                              zones.size() > 1 ? "s" : "", fmt::join(zones, " and "), zones[0]));
+}
+
+void AddListFlags(CLI::App* c, ListFlags* f, const std::string& filter_example) {
+  c->add_option(
+       "--filter", f->filter,
+       "The API's or gcloud's filter, e.g. '" + filter_example + "', 'name~^web' (docs/filters.md)")
+      ->type_name("EXPR");
+  c->add_option("--sort-by", f->sort_by,
+                "KEY[,KEY...] to sort by, ~KEY for descending (e.g. ~creationTimestamp)")
+      ->type_name("KEY");
+  c->add_option("--limit", f->limit, "At most this many (default: all)")
+      ->type_name("N")
+      ->check([](const std::string& v) -> std::string {
+        return v.find_first_not_of("0123456789") == std::string::npos && !v.empty() &&
+                       v.find_first_not_of('0') != std::string::npos
+                   ? ""
+                   : "must be a whole number of 1 or more (leave --limit out for all)";
+      });
+  c->add_option("--page-size", f->page_size, "Resources per API call (1-500, default 500)")
+      ->type_name("N");
+}
+
+compute::Status CheckPageSize(uint32_t page_size) {
+  if (page_size >= 1 && page_size <= 500) return compute::Status::OK();
+  return compute::Status::InvalidField("--page-size", std::to_string(page_size),
+                                       "Must be between 1 and 500.");
+}
+
+compute::Status SortRows(const std::string& sort_by, std::vector<Json>* rows) {
+  if (sort_by.empty() || rows->empty()) return compute::Status::OK();
+  std::vector<std::pair<std::string, bool>> keys;  // Key, descending.
+  for (const std::string& k : SplitFlagList(sort_by)) {
+    bool desc = k[0] == '~';
+    std::string key = desc ? k.substr(1) : k;
+    bool seen = std::any_of(rows->begin(), rows->end(),
+                            [&](const Json& r) { return !Field(r, key).empty(); });
+    if (!seen) {
+      std::set<std::string> have;
+      for (const Json& r : *rows) {
+        for (const auto& [name, v] : r.items()) have.insert(name);
+      }
+      return compute::Status::Invalid(
+          fmt::format("--sort-by: no resource listed has the key '{}'; they have: {}", key,
+                      fmt::join(have, ", ")));
+    }
+    keys.emplace_back(key, desc);
+  }
+  auto number = [](const std::string& x) {
+    return !x.empty() && x.find_first_not_of("0123456789") == std::string::npos;
+  };
+  std::stable_sort(rows->begin(), rows->end(), [&](const Json& a, const Json& b) {
+    for (const auto& [key, desc] : keys) {
+      std::string x = Field(a, key), y = Field(b, key);
+      if (x == y) continue;
+      bool less = number(x) && number(y) && x.size() != y.size() ? x.size() < y.size() : x < y;
+      return desc ? !less : less;
+    }
+    return false;
+  });
+  return compute::Status::OK();
+}
+
+ListFilter SplitFilter(const std::string& text) {
+  ListFilter out;
+  auto parsed = GcloudFilter::Parse(text);
+  if (text.find_first_not_of(" \t") == std::string::npos || !parsed.ok() ||
+      !parsed->needs_client()) {
+    out.api = text;
+  } else {
+    out.client = std::make_unique<GcloudFilter>(std::move(*parsed));
+  }
+  return out;
+}
+
+std::string ApplyClientFilter(const GcloudFilter& filter, std::vector<Json>* rows) {
+  std::string warning;
+  if (!rows->empty()) {
+    for (const std::string& key : filter.keys()) {
+      std::string top = key.substr(0, key.find('.'));
+      if (top == "labels") continue;
+      bool seen = std::any_of(rows->begin(), rows->end(),
+                              [&](const Json& r) { return r.is_object() && r.contains(top); });
+      if (seen) continue;
+      std::set<std::string> have;
+      for (const Json& r : *rows) {
+        for (const auto& [name, v] : r.items()) have.insert(name);
+      }
+      warning = fmt::format("--filter: no resource listed has the key '{}' (they have: {})", top,
+                            fmt::join(have, ", "));
+      break;
+    }
+  }
+  std::erase_if(*rows, [&](const Json& r) { return !filter.Matches(r); });
+  return warning;
 }
 
 }  // namespace imago::cli

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/context.h"
+#include "cli/gcloud_filter.h"
 #include "cli/output.h"
 #include "compute/service.h"
 
@@ -35,13 +36,53 @@ void PrintOne(Context& ctx, const T& resource, const std::vector<Column>& cols) 
   }
 }
 
-/// Lists every page of `list`, keeps the first `limit` (all when negative)
-/// and prints them. Returns the exit code.
+/// gcloud's list flags, which every list command has.
+struct ListFlags {
+  std::string filter;        // The API's filter expression (docs/filters.md).
+  std::string sort_by;       // KEY[,KEY...]; ~KEY descending.
+  int64_t limit = -1;        // At most this many; -1: all.
+  uint32_t page_size = 500;  // Resources per API call.
+};
+
+/// Adds --filter, --sort-by, --limit and --page-size to `c`, writing `f`
+/// (owned by the caller, alive while `c` runs). --limit below 1 and
+/// --page-size outside 1..500 are usage errors.
+void AddListFlags(CLI::App* c, ListFlags* f, const std::string& filter_example);
+
+/// OK when `page_size` is one the API takes (1-500); else 400 naming --page-size.
+compute::Status CheckPageSize(uint32_t page_size);
+
+/// Sorts `rows` by `sort_by` (KEY[,KEY...], ~ for descending; numbers as
+/// numbers), stably. A key that no row has: 400 naming it and the keys the
+/// rows have. No rows: nothing to check, OK.
+compute::Status SortRows(const std::string& sort_by, std::vector<Json>* rows);
+
+/// What --filter asks of a list: the text the API gets (empty: none) and an
+/// expression in gcloud's form evaluated here (null: none). An expression
+/// that means the same to both goes to the API; one that only gcloud's form
+/// has (`~`, `name:app`) is evaluated here on everything listed; one that
+/// is not gcloud's form (`name eq app-.*`) goes to the API as it is.
+struct ListFilter {
+  std::string api;
+  std::unique_ptr<GcloudFilter> client;
+};
+ListFilter SplitFilter(const std::string& text);
+
+/// Keeps the rows `filter` matches. Returns a warning ("" when none) when
+/// it names a key that no row has (labels.* aside): a misspelt key
+/// explains an empty answer instead of leaving it silent.
+std::string ApplyClientFilter(const GcloudFilter& filter, std::vector<Json>* rows);
+
+/// Lists every page of `list` (`f.page_size` a call), filters, sorts,
+/// keeps the first `f.limit` and prints them. Returns the exit code.
 template <typename T, typename ListFn>
-int RunList(Context& ctx, const char* cmd, const std::string& filter, int64_t limit,
-            const std::vector<Column>& cols, const ListFn& list) {
+int RunList(Context& ctx, const char* cmd, const ListFlags& f, const std::vector<Column>& cols,
+            const ListFn& list) {
+  if (compute::Status st = CheckPageSize(f.page_size); !st.ok()) return ctx.Fail(cmd, st);
+  ListFilter filter = SplitFilter(f.filter);
   compute::ListOptions opts;
-  opts.filter = filter;
+  opts.filter = filter.api;
+  opts.max_results = f.page_size;
   std::vector<Json> rows;
   while (true) {
     compute::Result<compute::ListPage<T>> page = list(opts);
@@ -50,7 +91,11 @@ int RunList(Context& ctx, const char* cmd, const std::string& filter, int64_t li
     if (page->next_page_token.empty()) break;
     opts.page_token = page->next_page_token;
   }
-  if (limit >= 0 && rows.size() > static_cast<size_t>(limit)) rows.resize(limit);
+  if (compute::Status st = SortRows(f.sort_by, &rows); !st.ok()) return ctx.Fail(cmd, st);
+  if (filter.client) {
+    if (std::string w = ApplyClientFilter(*filter.client, &rows); !w.empty()) ctx.Warn(w);
+  }
+  if (f.limit >= 0 && rows.size() > static_cast<size_t>(f.limit)) rows.resize(f.limit);
   PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows, cols);
   return kExitOk;
 }

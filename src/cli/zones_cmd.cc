@@ -16,16 +16,14 @@ namespace {
 template <typename T, typename ListFn>
 void AddList(CLI::App* g, Context& ctx, const char* cmd, const char* help, const char* example,
              std::vector<Column> cols, ListFn list) {
-  auto filter = std::make_shared<std::string>();
-  auto limit = std::make_shared<int64_t>(-1);
+  auto lf = std::make_shared<ListFlags>();
   CLI::App* c = g->add_subcommand("list", help);
-  c->add_option("--filter", *filter, "API filter, e.g. 'name = local-a'");
-  c->add_option("--limit", *limit, "At most this many");
+  AddListFlags(c, lf.get(), "name = local-a");
   c->footer(std::string("Example:\n  ") + example);
-  c->callback([&ctx, cmd, filter, limit, cols, list] {
+  c->callback([&ctx, cmd, lf, cols, list] {
     compute::Service* svc = ctx.Service(cmd);
     if (!svc) return;
-    ctx.exit_code = RunList<T>(ctx, cmd, *filter, *limit, cols,
+    ctx.exit_code = RunList<T>(ctx, cmd, *lf, cols,
                                [&](const compute::ListOptions& o) { return list(*svc, o); });
   });
 }

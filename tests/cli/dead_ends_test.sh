@@ -43,4 +43,10 @@ expect_eq "past a global flag's value" "$(complete_words imago --project p insta
 expect_eq "the newest commands too" "$(complete_words imago update-)" "update-check"
 expect_contains "zsh, through bashcompinit" "$(imago completion zsh | head -2)" "bashcompinit"
 usage "an unknown shell" "SHELL is bash or zsh, not 'fish'" completion fish
+# Every document a message points to exists (a message once sent users to
+# images/README.md, which did not).
+: "${IMAGO_SRC:?}"
+docs=$(grep -rhoE "docs/[a-z_-]+\.md" "$IMAGO_SRC/src" | sort -u)
+[[ -n $docs ]] || fail "no document references found in src/: nothing was checked"
+for d in $docs; do [[ -f $IMAGO_SRC/$d ]] || fail "src/ points users to $d, which does not exist"; done
 echo "PASS: no dead ends: unknown words named with the nearest known ones; help, version, completion"

@@ -100,8 +100,13 @@ provisioners:
       - echo "about to fail"
       - exit 3
 YAML
-expect_rc 11 imago bake fail.yaml
+rc=0
+out=$(imago bake fail.yaml --format json 2>err.txt) || rc=$?
+ERR=$(cat err.txt)
+expect_eq "a failing provisioner: exit 11" "$rc" 11
 expect_contains "exit code" "$ERR" "provisioner 1 (shell at fail.yaml:4) exited with 3"
+expect_contains "the JSON says why" "$(jq -r .error <<<"$out")" "exited with 3"
+expect_eq "the JSON names no image (none was made)" "$(jq -c '[has("image"), has("imageId")]' <<<"$out")" "[false,false]"
 log=$(sed -n 's/^Build log: //p' <<<"$ERR")
 [[ -f $log ]] || fail "the build log $log was not kept"
 expect_contains "last lines printed" "$ERR" "| about to fail"
