@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "cli/output.h"
 
 namespace imago::cli {
@@ -54,14 +55,8 @@ bool SplitTop(const std::string& text, char sep, std::vector<std::string>* out) 
   return true;
 }
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 std::string Unquote(const std::string& s) {
-  std::string t = Trim(s);
+  std::string t = base::Trim(s);
   if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') && t.back() == t.front()) {
     return t.substr(1, t.size() - 2);
   }
@@ -91,15 +86,15 @@ std::string Header(const std::string& key) {
 
 Result<ProjectionKey> ParseKey(const std::string& format, const std::string& text) {
   ProjectionKey key;
-  std::string body = Trim(text);
+  std::string body = base::Trim(text);
   std::string attrs;
   // `:label=X` after the key (a ':' outside quotes and parentheses).
   std::vector<std::string> parts;
   if (!SplitTop(body, ':', &parts))
     return FormatError(format, "a quote or parenthesis is not closed");
-  body = Trim(parts[0]);
+  body = base::Trim(parts[0]);
   for (size_t i = 1; i < parts.size(); ++i) {
-    std::string a = Trim(parts[i]);
+    std::string a = base::Trim(parts[i]);
     if (a.starts_with("label=")) {
       key.label = Unquote(a.substr(6));
     } else {
@@ -250,7 +245,7 @@ bool IsPlainFormat(const std::string& format) {
 
 Result<Projection> ParseProjection(const std::string& format) {
   Projection p;
-  std::string text = Trim(format);
+  std::string text = base::Trim(format);
   size_t i = 0;
   while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
   p.kind = text.substr(0, i);
@@ -267,7 +262,7 @@ Result<Projection> ParseProjection(const std::string& format) {
       return FormatError(format, "a quote is not closed");
     }
     for (const auto& raw : attrs) {
-      std::string a = Trim(raw);
+      std::string a = base::Trim(raw);
       if (a == "no-heading") {
         p.heading = false;
       } else if (a.starts_with("separator=")) {
@@ -288,7 +283,7 @@ Result<Projection> ParseProjection(const std::string& format) {
       return FormatError(format, "a quote or parenthesis is not closed");
     }
     for (const auto& k : keys) {
-      if (Trim(k).empty()) continue;
+      if (base::Trim(k).empty()) continue;
       Result<ProjectionKey> key = ParseKey(format, k);
       if (!key.ok()) return key.status();
       p.keys.push_back(std::move(*key));

@@ -121,6 +121,20 @@ compute::Status CheckPageSize(uint32_t page_size) {
                                        "Must be between 1 and 500.");
 }
 
+namespace {
+
+/// "a, b, c": the top-level keys of `rows`, sorted, for the messages that
+/// say which keys exist.
+std::string TopKeys(const std::vector<Json>& rows) {
+  std::set<std::string> have;
+  for (const Json& r : rows) {
+    for (const auto& [name, v] : r.items()) have.insert(name);
+  }
+  return fmt::format("{}", fmt::join(have, ", "));
+}
+
+}  // namespace
+
 compute::Status SortRows(const std::string& sort_by, std::vector<Json>* rows) {
   if (sort_by.empty() || rows->empty()) return compute::Status::OK();
   std::vector<std::pair<std::string, bool>> keys;  // Key, descending.
@@ -130,13 +144,8 @@ compute::Status SortRows(const std::string& sort_by, std::vector<Json>* rows) {
     bool seen = std::any_of(rows->begin(), rows->end(),
                             [&](const Json& r) { return !Field(r, key).empty(); });
     if (!seen) {
-      std::set<std::string> have;
-      for (const Json& r : *rows) {
-        for (const auto& [name, v] : r.items()) have.insert(name);
-      }
-      return compute::Status::Invalid(
-          fmt::format("--sort-by: no resource listed has the key '{}'; they have: {}", key,
-                      fmt::join(have, ", ")));
+      return compute::Status::Invalid(fmt::format(
+          "--sort-by: no resource listed has the key '{}'; they have: {}", key, TopKeys(*rows)));
     }
     keys.emplace_back(key, desc);
   }
@@ -176,12 +185,8 @@ std::string ApplyClientFilter(const GcloudFilter& filter, std::vector<Json>* row
       bool seen = std::any_of(rows->begin(), rows->end(),
                               [&](const Json& r) { return r.is_object() && r.contains(top); });
       if (seen) continue;
-      std::set<std::string> have;
-      for (const Json& r : *rows) {
-        for (const auto& [name, v] : r.items()) have.insert(name);
-      }
       warning = fmt::format("--filter: no resource listed has the key '{}' (they have: {})", top,
-                            fmt::join(have, ", "));
+                            TopKeys(*rows));
       break;
     }
   }
