@@ -99,7 +99,14 @@ std::string Render(const ProxyConfig& want, const std::string& dir, bool servers
     << "  retries 3\n"
     << "  option redispatch 1\n"
     << "  retry-on conn-failure empty-response\n"
-    << "  timeout connect 5s\n"
+    // A connection to a VM's forwarded port is made by the host's kernel
+    // at once, or its SYN was dropped because QEMU's listening socket (a
+    // backlog of one) was full, and the kernel tries again only after 1 s,
+    // then 3 s: a request that lost two SYNs took 3 s (tests/vm/lb_test.sh
+    // in CI: one wrk timeout in 5,179 requests; the kernel's
+    // ListenOverflows counted the drops). Giving up after 250 ms sends the
+    // request to another server instead (retries, redispatch).
+    << "  timeout connect 250ms\n"
     << "  timeout client 60s\n"
     << "  timeout http-request 30s\n"
     << "  timeout queue 10s\n\n";

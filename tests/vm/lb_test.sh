@@ -72,14 +72,15 @@ imago controller status | grep -q "web-fr 127.0.0.1:$port -> web-bs" || fail "co
 # under_load COMMAND...: runs COMMAND while wrk sends requests, then prints
 # wrk's count of failed requests (socket errors and non-2xx answers).
 under_load() {
-  wrk -t1 -c4 -d300s "$url" >wrk.out 2>&1 &
+  wrk -t1 -c4 -d300s --latency "$url" >wrk.out 2>&1 &
   local w=$!
   sleep 2
   "$@"
   sleep 2
   kill -INT "$w"
   wait "$w" || true
-  grep -E "Socket errors|Non-2xx" wrk.out >&2 || true  # What failed, if anything did.
+  # The latency and what failed, if anything did.
+  grep -E "^ +Latency |^ +(99|100)%|Socket errors|Non-2xx" wrk.out >&2 || true
   wrk_counts wrk.out
 }
 
