@@ -37,7 +37,7 @@ inline void WriteFile(const std::string& path, size_t size, int seed) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   std::string chunk(4096, '\0');
   for (size_t i = 0; i < chunk.size(); ++i)
-    chunk[i] = static_cast<char>((i * 31 + seed * 7) & 0xff);
+    chunk[i] = static_cast<char>((i * 31 + static_cast<unsigned>(seed) * 7u) & 0xff);
   // The first bytes must not look like a foreign disk format.
   chunk[0] = 'R';
   for (size_t done = 0; done < size; done += chunk.size()) {
