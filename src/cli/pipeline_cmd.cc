@@ -422,14 +422,15 @@ void Pipeline::Outdated() {
         {"outdated", "-", "failed", fmt::format("exit code {}", r.exit_code), shown, true});
     return;
   }
+  // The images a rebuild is for; not the VMs on them (a release kept warm
+  // for a rollback runs the previous image by design).
+  bool any = false;
   for (const auto& o : r.json) {
-    rows_.push_back(
-        {"outdated", o.value("image", ""), "outdated",
-         fmt::format("built on {}, no longer the head of {} (now {})", o.value("staleAncestor", ""),
-                     o.value("ancestorFamily", ""), o.value("replacedBy", "")),
-         shown});
+    if (o.value("kind", "image") != "image") continue;
+    rows_.push_back({"outdated", o.value("name", ""), "outdated", o.value("why", ""), shown});
+    any = true;
   }
-  if (r.json.empty()) {
+  if (!any) {
     rows_.push_back(
         {"outdated", "-", "none", "every image is built on its families' heads", shown});
   }

@@ -11,7 +11,9 @@
 
 #include "base/file_lock.h"
 #include "cli/commands.h"
+#include "cli/resource_cmd.h"
 #include "compute/json_codec.h"
+#include "compute/resource_ref.h"
 #include "lifecycle/ancestry.h"
 #include "lifecycle/audit.h"
 #include "lifecycle/rotation.h"
@@ -191,33 +193,73 @@ int RunRotateLog(Context& ctx, const std::string& family, int64_t limit) {
   return kExitOk;
 }
 
+// Every disk of the project, in every zone.
+compute::Result<std::vector<compute::Disk>> AllDisks(Context& ctx, compute::Service& svc) {
+  auto list = ZonalList<compute::Disk>({}, [&](const compute::ListOptions& o) {
+    return svc.disks().AggregatedList(ctx.g.project, o);
+  });
+  std::vector<compute::Disk> all;
+  compute::ListOptions o;
+  do {
+    auto page = list(o);
+    if (!page.ok()) return page.status();
+    for (auto& d : page->items) all.push_back(std::move(d));
+    o.page_token = page->next_page_token;
+  } while (!o.page_token.empty());
+  return all;
+}
+
 int RunOutdated(Context& ctx, const std::string& family) {
   const char* cmd = "images.outdated";
   compute::Service* svc = ctx.Service(cmd);
   if (!svc) return ctx.exit_code;
   auto listed = compute::ListAllImages(svc->images(), ctx.g.project);
   if (!listed.ok()) return ctx.Fail(cmd, listed.status());
+  auto disks = AllDisks(ctx, *svc);
+  if (!disks.ok()) return ctx.Fail(cmd, disks.status());
   const std::vector<compute::Image>& all = *listed;
   std::optional<std::string> f;
   if (!family.empty()) f = family;
   std::vector<Json> rows;
   for (const auto& o : lifecycle::FindOutdated(all, f)) {
-    rows.push_back({{"image", o.image->name},
+    std::string why =
+        o.stale ? fmt::format("built on {}, no longer the head of {} ({})", o.stale->name,
+                              o.stale->family, o.head ? "now " + o.head->name : "it has no head")
+                : fmt::format("built on {}, which no longer exists", o.gone);
+    rows.push_back({{"kind", "image"},
+                    {"name", o.image->name},
+                    {"zone", ""},
+                    {"image", o.image->name},
                     {"family", o.image->family},
-                    {"staleAncestor", o.stale->name},
-                    {"ancestorFamily", o.stale->family},
+                    {"staleAncestor", o.stale ? o.stale->name : o.gone},
+                    {"ancestorFamily", o.stale ? o.stale->family : ""},
+                    {"ancestorGone", o.stale == nullptr},
                     {"replacedBy", o.head ? o.head->name : ""},
-                    {"generations", o.depth}});
+                    {"generations", o.depth},
+                    {"why", why}});
+  }
+  // The VMs and disks that run what the families have moved past: a disk
+  // attached to a VM is shown as that VM (its boot disk, as a rule).
+  for (const auto& s : lifecycle::FindStaleDisks(*disks, all, f)) {
+    const compute::Disk& d = *s.disk;
+    bool attached = !d.users.empty();
+    rows.push_back({{"kind", attached ? "instance" : "disk"},
+                    {"name", attached ? compute::LastSegment(d.users[0]) : d.name},
+                    {"zone", compute::LastSegment(d.zone)},
+                    {"disk", d.name},
+                    {"image", s.image ? s.image->name : compute::LastSegment(d.source_image)},
+                    {"family", s.image ? s.image->family : ""},
+                    {"why", s.why}});
   }
   PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows,
-            {{"IMAGE", [](const Json& j) { return Field(j, "image"); }},
-             {"FAMILY", [](const Json& j) { return Field(j, "family"); }},
-             {"STALE_ANCESTOR", [](const Json& j) { return Field(j, "staleAncestor"); }},
-             {"OF_FAMILY", [](const Json& j) { return Field(j, "ancestorFamily"); }},
-             {"REPLACED_BY", [](const Json& j) { return Field(j, "replacedBy"); }},
-             {"GENERATIONS_UP", [](const Json& j) { return Field(j, "generations"); }}});
+            {{"KIND", [](const Json& j) { return Field(j, "kind"); }},
+             {"NAME", [](const Json& j) { return Field(j, "name"); }},
+             {"ZONE", [](const Json& j) { return Field(j, "zone"); }},
+             {"IMAGE", [](const Json& j) { return Field(j, "image"); }},
+             {"WHY", [](const Json& j) { return Field(j, "why"); }}});
   if (rows.empty() && ctx.OutputFormat(Format::kTable) == Format::kTable) {
-    std::cerr << "No outdated images: every chain is built on its families' heads.\n";
+    std::cerr << "Nothing outdated: every chain is built on its families' heads, and every VM "
+                 "and disk runs a head.\n";
   }
   return kExitOk;
 }
@@ -257,9 +299,14 @@ void AddRotateCommands(CLI::App& root, Context& ctx) {
   CLI::App* images = root.get_subcommand("images");
   auto family = std::make_shared<std::string>();
   CLI::App* o = images->add_subcommand(
-      "outdated", "Images built on an image that is no longer its family's head");
+      "outdated",
+      "Images built on an image that is no longer its family's head (or is gone), and the "
+      "VMs and disks that run such images");
   o->add_option("--family", *family, "Only images of this family");
-  o->footer("Example:\n  imago images outdated --family product");
+  o->footer(
+      "Examples:\n  imago images outdated\n  imago images outdated --family product --format "
+      "json\n\nKinds: image (rebuild it: imago bake --cascade), instance and disk (on an image "
+      "its family moved past: deploy the head, or recreate the disk).");
   o->callback([&ctx, family] { RunOutdated(ctx, *family); });
 }
 

@@ -365,6 +365,73 @@ TEST_F(RotationTest, OutdatedOnAThreeLevelChain) {
   EXPECT_TRUE(FindOutdated(images, std::nullopt).empty());
 }
 
+TEST_F(RotationTest, OutdatedWhenAnAncestorIsGoneButNotForACopyOfItsOwnFamily) {
+  Create("base-1", "base", 0);
+  Create("app-1", "app", 1, "base-1");
+  Create("prod-1", "prod", 2, "app-1");
+  Create("pg-1", "pg", 3);
+  Create("pg-2", "pg", 4, "pg-1");  // images create --source-image pg-1 --family pg
+  auto all = [&] { return cloud_->images().List("local", {})->items; };
+  auto images = all();
+  EXPECT_TRUE(FindOutdated(images, std::nullopt).empty());
+  ASSERT_TRUE(cloud_->images().Delete("local", "base-1", {}).ok());
+  images = all();
+  auto out = FindOutdated(images, std::nullopt);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].image->name, "app-1");
+  EXPECT_EQ(out[0].stale, nullptr);
+  EXPECT_EQ(out[0].gone, "base-1");
+  EXPECT_EQ(out[0].depth, 1);
+  EXPECT_EQ(out[1].image->name, "prod-1");
+  EXPECT_EQ(out[1].gone, "base-1");
+  EXPECT_EQ(out[1].depth, 2);
+}
+
+TEST_F(RotationTest, StaleDisksAreThoseOnAnImageTheFamilyMovedPast) {
+  Create("base-1", "base", 0);
+  Create("app-1", "app", 1, "base-1");
+  Create("app-2", "app", 2, "base-1");
+  Create("tmp-1", "tmp", 3);
+  auto images = cloud_->images().List("local", {})->items;
+  auto image_named = [&](const std::string& name) {
+    for (const auto& im : images)
+      if (im.name == name) return im;
+    ADD_FAILURE() << name;
+    return Image{};
+  };
+  auto disk = [&](const std::string& name, const Image& im) {
+    compute::Disk d;
+    d.name = name;
+    d.self_link =
+        "https://compute.googleapis.com/compute/v1/projects/local/zones/local-a/disks/" + name;
+    d.source_image = im.self_link;
+    d.source_image_id = std::to_string(im.id);
+    return d;
+  };
+  Image gone = image_named("tmp-1");
+  std::vector<compute::Disk> disks = {disk("on-head", image_named("app-2")),
+                                      disk("on-old", image_named("app-1")), disk("on-gone", gone),
+                                      disk("from-snapshot", Image{})};
+  disks[3].source_snapshot = "global/snapshots/s";
+  ASSERT_TRUE(cloud_->images().Delete("local", "tmp-1", {}).ok());
+  images = cloud_->images().List("local", {})->items;
+  auto stale = FindStaleDisks(disks, images, std::nullopt);
+  ASSERT_EQ(stale.size(), 2u);
+  EXPECT_EQ(stale[0].disk->name, "on-old");
+  EXPECT_EQ(stale[0].why, "app-1 is no longer the head of app (now app-2)");
+  EXPECT_EQ(stale[1].disk->name, "on-gone");
+  EXPECT_EQ(stale[1].image, nullptr);
+  EXPECT_EQ(stale[1].why, "tmp-1 no longer exists");
+  // The base moves: a disk on app's head is now on an outdated chain.
+  Create("base-2", "base", 4);
+  images = cloud_->images().List("local", {})->items;
+  stale = FindStaleDisks(disks, images, std::string("app"));
+  ASSERT_EQ(stale.size(), 2u);
+  EXPECT_EQ(stale[0].disk->name, "on-head");
+  EXPECT_EQ(stale[0].why, "app-2 is built on base-1, no longer the head of base (now base-2)");
+  EXPECT_EQ(stale[1].disk->name, "on-old");  // The gone one has no family: not app's.
+}
+
 TEST(PurgeLabelTest, RoundTrip) {
   TimeUs t = *compute::ParseTimestamp("2026-12-26T14:30:05Z");
   EXPECT_EQ(PurgeLabelValue(t), "20261226-143005");

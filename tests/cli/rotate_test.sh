@@ -134,4 +134,22 @@ at 504 images create app-2 --source-image-family base --family app >/dev/null 2>
 at 505 images create prod-2 --source-image-family app --family prod >/dev/null 2>&1
 expect_eq "rebuilt in order: nothing outdated (app-1 and prod-1 are no longer heads)" \
   "$(imago images outdated --format json | jq 'map(select(.family == "prod" or .family == "app")) | length')" 0
+
+# 6. images outdated: disks on an image its family moved past, chains whose
+#    ancestor is gone; a copy from its own family's image is not outdated.
+imago disks create old-data --image prod-1 >/dev/null 2>&1 || fail "disk from prod-1"
+imago disks create new-data --image prod-2 >/dev/null 2>&1 || fail "disk from prod-2"
+at 506 images create prod-3 --source-image prod-2 --family prod >/dev/null 2>&1
+at 507 images create gone-1 --source-image seed --family gone >/dev/null 2>&1
+at 508 images create leaf-1 --source-image gone-1 --family leaf >/dev/null 2>&1
+imago images delete gone-1 --quiet >/dev/null 2>&1 || fail "delete gone-1"
+out=$(imago images outdated --format json)
+expect_eq "what is outdated, and why" \
+  "$(jq -r 'map("\(.kind) \(.name): \(.why)") | sort | join("; ")' <<<"$out")" \
+  "disk new-data: prod-2 is no longer the head of prod (now prod-3); disk old-data: prod-1 is no longer the head of prod (now prod-3); image leaf-1: built on gone-1, which no longer exists"
+table=$(imago images outdated)
+expect_contains "the table" "$(head -1 <<<"$table")" "KIND"
+expect_contains "the table's disk row" "$table" "old-data"
+expect_eq "--family prod: the disks on prod's images" \
+  "$(imago images outdated --family prod --format json | jq -r '[.[].name] | sort | join(" ")')" "new-data old-data"
 echo "rotate: ok"

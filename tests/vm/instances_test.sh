@@ -145,6 +145,10 @@ imago images create kit-v3 --source-file "$WORK/kit/busybox.qcow2" --family kit 
 why=$(imago rotate --family kit --dry-run --format json --now "$(date -u -d '+60 days' +%FT%TZ)" |
   jq -r '.skipped[] | select(.image == "kit-v1") | .reason')
 expect_contains "rotation keeps an image an instance uses" "$why" "in use by instance"
+# ... and images outdated names the VMs that run what their family moved past.
+expect_eq "images outdated: the VMs on kit-v1" \
+  "$(imago images outdated --format json | jq -r '[.[] | select(.kind == "instance") | "\(.name) \(.zone): \(.why)"] | sort | join("; ")')" \
+  "vm1 local-a: kit-v1 is no longer the head of kit (now kit-v3); vm2 local-a: kit-v1 is no longer the head of kit (now kit-v3)"
 
 # --- stop/start keeps the disk's content; reset reboots
 imago instances stop vm1 >/dev/null 2>&1
