@@ -14,6 +14,7 @@
 #include "cli/resource_cmd.h"
 #include "compute/json_codec.h"
 #include "compute/resource_ref.h"
+#include "compute/time_util.h"
 #include "lifecycle/ancestry.h"
 #include "lifecycle/audit.h"
 #include "lifecycle/rotation.h"
@@ -71,6 +72,11 @@ compute::Result<base::FileLock> RotationLock(Context& ctx, int seconds) {
   }
 }
 
+Json FutureJson(const lifecycle::FutureState& s) {
+  return {{"image", s.image}, {"family", s.family}, {"today", s.now},
+          {"state", s.then},  {"since", s.since},   {"why", s.why}};
+}
+
 int RunRotate(Context& ctx, const RotateFlags& f) {
   const char* cmd = "rotate";
   if (f.all == !f.family.empty()) return ctx.Usage(cmd, "give either --family FAMILY or --all");
@@ -94,6 +100,18 @@ int RunRotate(Context& ctx, const RotateFlags& f) {
   auto plan = lifecycle::PlanRotation(*svc, ctx.g.project, policy, family, now);
   if (!plan.ok()) return ctx.Fail(cmd, plan.status());
 
+  // A dry run at a later date: the state each image will have then, with a
+  // rotation every day until then (the plan of one run on that date would
+  // show only the next step from today's states).
+  std::optional<std::vector<lifecycle::FutureState>> future;
+  compute::TimeUs today = compute::SystemClock().Now();
+  constexpr compute::TimeUs kDay = 86400LL * 1000000;
+  if (f.dry_run && now > today + kDay) {
+    auto sim = lifecycle::SimulateRotation(*svc, ctx.g.project, policy, family, today, now);
+    if (!sim.ok()) return ctx.Fail(cmd, sim.status());
+    future = std::move(sim.value());
+  }
+
   lifecycle::ApplyResult result;
   if (!f.dry_run && !plan->changes.empty()) {
     lifecycle::AuditLog audit(ctx.Home() + "/rotate-audit.jsonl");
@@ -115,15 +133,34 @@ int RunRotate(Context& ctx, const RotateFlags& f) {
     for (const auto& [c, st] : result.failed) {
       failed.push_back({{"image", c.image}, {"to", c.to}, {"error", compute::ErrorJson(st)}});
     }
-    PrintResource(std::cout, fmt,
-                  Json{{"now", compute::FormatRfc3339(now)},
-                       {"dryRun", f.dry_run},
-                       {"families", plan->families},
-                       {"images", plan->images},
-                       {"changes", changes},
-                       {"skipped", skipped},
-                       {"applied", result.applied},
-                       {"failed", failed}});
+    Json out{{"now", compute::FormatRfc3339(now)},
+             {"dryRun", f.dry_run},
+             {"families", plan->families},
+             {"images", plan->images},
+             {"changes", changes},
+             {"skipped", skipped},
+             {"applied", result.applied},
+             {"failed", failed}};
+    if (future) {
+      out["onDate"] = Json::array();
+      for (const auto& s : *future) out["onDate"].push_back(FutureJson(s));
+    }
+    PrintResource(std::cout, fmt, out);
+  } else if (future) {
+    std::cout << fmt::format(
+        "States on {} of {} famil{} ({} images), if imago rotate runs every day from today "
+        "({}) with this policy and no image is added:\n",
+        Short(compute::FormatRfc3339(now)), plan->families, plan->families == 1 ? "y" : "ies",
+        future->size(), Short(compute::FormatRfc3339(today)));
+    std::vector<Json> rows;
+    for (const auto& s : *future) rows.push_back(FutureJson(s));
+    PrintTable(std::cout, rows,
+               {{"IMAGE", [](const Json& j) { return Field(j, "image"); }},
+                {"FAMILY", [](const Json& j) { return Field(j, "family"); }},
+                {"TODAY", [](const Json& j) { return Field(j, "today"); }},
+                {"ON_DATE", [](const Json& j) { return Field(j, "state"); }},
+                {"SINCE", [](const Json& j) { return Short(Field(j, "since")); }},
+                {"WHY", [](const Json& j) { return Field(j, "why"); }}});
   } else {
     std::cout << fmt::format("Rotation {}at {} of {} famil{} ({} images):\n",
                              f.dry_run ? "plan (dry run) " : "", compute::FormatRfc3339(now),
@@ -281,7 +318,7 @@ void AddRotateCommands(CLI::App& root, Context& ctx) {
       "Examples:\n"
       "  imago rotate --family app --dry-run\n"
       "  imago rotate --all --policy rotation.yaml\n"
-      "  imago rotate --all --now 2027-03-01T00:00:00Z --dry-run    # what happens in March\n"
+      "  imago rotate --all --now 2027-03-01T00:00:00Z --dry-run    # each image's state in March\n"
       "  imago rotate log --family app\n\n"
       "Exit codes: 0 done (or nothing to do), 2 usage, 3 bad policy, 4 no such family,\n"
       "8 another rotation holds the lock, 10 some changes failed (the rest applied).");

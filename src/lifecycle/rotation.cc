@@ -181,6 +181,35 @@ std::optional<TimeUs> ParsePurgeLabel(const std::string& v) {
   return compute::ParseTimestamp(iso);
 }
 
+namespace {
+
+// Plans from what was listed: `all` the project's images, `vms` what uses them.
+Status PlanImages(const std::vector<Image>& all, const VmResources& vms, const std::string& project,
+                  const RotationPolicy& policy, const std::optional<std::string>& family,
+                  TimeUs now, Plan* plan) {
+  UsageIndex usage(all, vms);
+  auto heads = FamilyHeads(all);
+  std::map<std::string, std::vector<const Image*>> families;
+  for (const Image& im : all) {
+    if (im.family.empty()) continue;
+    if (family && im.family != *family) continue;
+    families[im.family].push_back(&im);
+  }
+  if (family && families.empty()) {
+    return Status::NotFound("the family " + *family + " has no images in project " + project);
+  }
+  for (auto& [name, members] : families) {
+    ++plan->families;
+    plan->images += static_cast<int>(members.size());
+    auto h = heads.find(name);
+    PlanFamily(name, members, h == heads.end() ? nullptr : h->second, policy.For(name), usage, now,
+               plan);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<Plan> PlanRotation(compute::Service& svc, const std::string& project,
                           const RotationPolicy& policy, const std::optional<std::string>& family,
                           TimeUs now) {
@@ -191,25 +220,67 @@ Result<Plan> PlanRotation(compute::Service& svc, const std::string& project,
   if (!all.ok()) return all.status();
   auto vms = ListVmResources(svc, project, &plan.list_calls, policy.releases_kept());
   if (!vms.ok()) return vms.status();
-  UsageIndex usage(*all, *vms);
-  auto heads = FamilyHeads(*all);
-  std::map<std::string, std::vector<const Image*>> families;
-  for (const Image& im : *all) {
-    if (im.family.empty()) continue;
-    if (family && im.family != *family) continue;
-    families[im.family].push_back(&im);
-  }
-  if (family && families.empty()) {
-    return Status::NotFound("the family " + *family + " has no images in project " + project);
-  }
-  for (auto& [name, members] : families) {
-    ++plan.families;
-    plan.images += static_cast<int>(members.size());
-    auto h = heads.find(name);
-    PlanFamily(name, members, h == heads.end() ? nullptr : h->second, policy.For(name), usage, now,
-               &plan);
-  }
+  Status st = PlanImages(*all, *vms, project, policy, family, now, &plan);
+  if (!st.ok()) return st;
   return plan;
+}
+
+Result<std::vector<FutureState>> SimulateRotation(compute::Service& svc, const std::string& project,
+                                                  const RotationPolicy& policy,
+                                                  const std::optional<std::string>& family,
+                                                  TimeUs from, TimeUs until) {
+  constexpr TimeUs kDay = 86400LL * 1000000;
+  if (until < from) return Status::Invalid("the date to simulate to is before today");
+  if (until - from > 3700 * kDay) {
+    return Status::Invalid("a rotation can be simulated for at most ten years ahead");
+  }
+  auto listed = compute::ListAllImages(svc.images(), project, {});
+  if (!listed.ok()) return listed.status();
+  auto vms = ListVmResources(svc, project, nullptr, policy.releases_kept());
+  if (!vms.ok()) return vms.status();
+  std::vector<Image> images = std::move(listed.value());
+  std::vector<FutureState> out;
+  std::map<std::string, size_t> row;  // Image name -> its row in `out`.
+  for (const Image& im : images) {
+    if (im.family.empty() || (family && im.family != *family)) continue;
+    row[im.name] = out.size();
+    out.push_back({im.name, im.family, StateName(im), StateName(im), "", ""});
+  }
+  // One run a day from `from`, and the last one on `until` itself.
+  for (TimeUs t = from;; t = std::min(t + kDay, until)) {
+    Plan plan;
+    Status st = PlanImages(images, *vms, project, policy, family, t, &plan);
+    if (st.code() == compute::Code::kNotFound && family) break;  // Every image purged.
+    if (!st.ok()) return st;
+    for (const Change& c : plan.changes) {
+      auto it = std::find_if(images.begin(), images.end(),
+                             [&](const Image& im) { return im.name == c.image; });
+      if (it == images.end()) continue;
+      if (c.to == "PURGED") {
+        images.erase(it);
+      } else {
+        it->deprecated = c.status;
+        if (!c.purge_on.empty()) {
+          it->labels[kPurgeLabel] = PurgeLabelValue(*compute::ParseTimestamp(c.purge_on));
+        }
+      }
+      auto r = row.find(c.image);
+      if (r == row.end() || c.from == c.to) continue;
+      FutureState& f = out[r->second];
+      f.then = c.to;
+      f.since = compute::FormatRfc3339(t);
+      f.why = c.reason;
+    }
+    if (t >= until) {
+      // What keeps the others as they are, as the last run saw it.
+      for (const Skip& k : plan.skips) {
+        auto r = row.find(k.image);
+        if (r != row.end() && out[r->second].since.empty()) out[r->second].why = k.reason;
+      }
+      break;
+    }
+  }
+  return out;
 }
 
 ApplyResult ApplyPlan(compute::Service& svc, const std::string& project, const Plan& plan,

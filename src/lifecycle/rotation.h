@@ -67,6 +67,25 @@ compute::Result<Plan> PlanRotation(compute::Service& svc, const std::string& pro
                                    const RotationPolicy& policy,
                                    const std::optional<std::string>& family, compute::TimeUs now);
 
+/// The state an image will be in on a later date.
+struct FutureState {
+  std::string image;
+  std::string family;
+  std::string now;    // Its state today: READY, DEPRECATED, OBSOLETE, DELETED.
+  std::string then;   // Its state on the date; PURGED when it will be gone.
+  std::string since;  // RFC 3339: the run that made `then` ("" when unchanged).
+  std::string why;    // The reason of that change, or what keeps it as it is.
+};
+
+/// The state of each image of `family` (nullopt: every family) on `until`,
+/// if `imago rotate` runs with `policy` once a day from `from` and on
+/// `until`, and nothing else changes (no new image, the same users). Reads
+/// like PlanRotation; changes nothing. Invalid when `until` is before
+/// `from` or more than ten years after it.
+compute::Result<std::vector<FutureState>> SimulateRotation(
+    compute::Service& svc, const std::string& project, const RotationPolicy& policy,
+    const std::optional<std::string>& family, compute::TimeUs from, compute::TimeUs until);
+
 struct ApplyResult {
   int applied = 0;
   std::vector<std::pair<Change, compute::Status>> failed;

@@ -432,6 +432,33 @@ TEST_F(RotationTest, StaleDisksAreThoseOnAnImageTheFamilyMovedPast) {
   EXPECT_EQ(stale[1].disk->name, "on-old");  // The gone one has no family: not app's.
 }
 
+TEST_F(RotationTest, SimulationGivesEachImagesStateOnALaterDateAndChangesNothing) {
+  Create("v1", "app", 0);
+  Create("v2", "app", 1);
+  Create("v3", "app", 2);
+  auto at = [&](int day) {
+    auto s = SimulateRotation(*cloud_, "local", {}, std::nullopt, t0_ + 2 * kDay, t0_ + day * kDay);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    std::map<std::string, FutureState> by;
+    for (auto& f : *s) by[f.image] = f;
+    return by;
+  };
+  // Default policy: DEPRECATED on the first run (day 2), OBSOLETE 7 days
+  // later, DELETED 14 days after that, gone 30 days after that.
+  auto s = at(32);
+  EXPECT_EQ(s["v1"].now, "READY");
+  EXPECT_EQ(s["v1"].then, "DELETED");
+  EXPECT_EQ(s["v1"].since.substr(0, 10), compute::FormatRfc3339(t0_ + 23 * kDay).substr(0, 10));
+  EXPECT_EQ(s["v2"].then, "READY");
+  EXPECT_EQ(s["v2"].why, "one of the 1 newest kept usable for rollback (keep: 1)");
+  EXPECT_EQ(s["v3"].why, "family head");
+  EXPECT_EQ(at(5)["v1"].then, "DEPRECATED");
+  EXPECT_EQ(at(60)["v1"].then, "PURGED");
+  EXPECT_EQ(State("v1"), "READY");  // Only simulated.
+  EXPECT_FALSE(
+      SimulateRotation(*cloud_, "local", {}, std::nullopt, t0_ + 2 * kDay, t0_ + kDay).ok());
+}
+
 TEST(PurgeLabelTest, RoundTrip) {
   TimeUs t = *compute::ParseTimestamp("2026-12-26T14:30:05Z");
   EXPECT_EQ(PurgeLabelValue(t), "20261226-143005");

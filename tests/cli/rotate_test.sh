@@ -152,4 +152,16 @@ expect_contains "the table" "$(head -1 <<<"$table")" "KIND"
 expect_contains "the table's disk row" "$table" "old-data"
 expect_eq "--family prod: the disks on prod's images" \
   "$(imago images outdated --family prod --format json | jq -r '[.[].name] | sort | join(" ")')" "new-data old-data"
+
+# 7. A dry run at a later date: the state each image will have then (a
+#    rotation every day until then), not just the next step; nothing changes.
+for v in 1 2 3; do imago images create "sim-v$v" --source-image seed --family sim >/dev/null 2>&1; done
+later=$(date -u -d '+40 days' +%FT%TZ)
+sim=$(imago rotate --family sim --dry-run --now "$later" --format json)
+expect_eq "the states in 40 days" "$(jq -r '[.onDate[] | "\(.image) \(.today)->\(.state)"] | join(", ")' <<<"$sim")" \
+  "sim-v1 READY->DELETED, sim-v2 READY->READY, sim-v3 READY->READY"
+expect_contains "the table" "$(imago rotate --family sim --dry-run --now "$later" | sed -n 2p)" "ON_DATE"
+expect_eq "in 60 days sim-v1 is gone" \
+  "$(imago rotate --family sim --dry-run --now "$(date -u -d '+60 days' +%FT%TZ)" --format json | jq -r '.onDate[0].state')" PURGED
+expect_eq "nothing changed" "$(imago images list --filter 'family = sim' --format json | jq '[.[] | select(.deprecated)] | length')" 0
 echo "rotate: ok"
