@@ -91,8 +91,9 @@ Result<int> RunAnsible(const AnsibleRun& run, const agent::OutputFn& on_output,
   std::string vars_file = run.work_dir + "/ansible/extra-vars.json";
   std::ofstream(vars_file) << nlohmann::json(run.extra_vars).dump();
 
-  std::vector<std::string> argv = {"ansible-playbook", "-i",        inventory, "-e",
-                                   "@" + vars_file,    run.playbook};
+  std::vector<std::string> argv = {"ansible-playbook", "-i", inventory, "-e", "@" + vars_file};
+  argv.insert(argv.end(), run.ansible_args.begin(), run.ansible_args.end());
+  argv.push_back(run.playbook);
   std::vector<std::string> env = {
       "IMAGO_BIN=" + run.imago_program,
       "IMAGO_AGENT_TOKEN=" + run.agent_token,

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "agent/guest_channel.h"
 #include "compute/status.h"
@@ -16,9 +17,10 @@ namespace imago::bake {
 struct AnsibleRun {
   std::string playbook;  // Absolute path.
   std::map<std::string, std::string> extra_vars;
-  std::string roles_path;     // Absolute path, or empty.
-  std::string work_dir;       // Inventory, plugin and temporary files go here.
-  std::string imago_program;  // The imago binary the plugin runs.
+  std::string roles_path;                 // Absolute path, or empty.
+  std::vector<std::string> ansible_args;  // Before the playbook on the command line.
+  std::string work_dir;                   // Inventory, plugin and temporary files go here.
+  std::string imago_program;              // The imago binary the plugin runs.
   int agent_port = 0;
   std::string agent_token;  // Passed in the environment, never on a command line.
   std::string python;       // The guest's python3, if known: saves Ansible's discovery.

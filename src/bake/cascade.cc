@@ -14,7 +14,7 @@ namespace imago::bake {
 using compute::Result;
 using compute::Status;
 
-Result<std::vector<BakeSpec>> LoadSpecDir(const std::string& dir) {
+Result<std::vector<BakeSpec>> LoadSpecDir(const std::string& dir, const VarValues& vars) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::Invalid("--specs " + dir + " is not a directory");
@@ -26,7 +26,7 @@ Result<std::vector<BakeSpec>> LoadSpecDir(const std::string& dir) {
   std::sort(paths.begin(), paths.end());
   std::vector<BakeSpec> out;
   for (const auto& p : paths) {
-    auto s = LoadSpec(p);
+    auto s = LoadSpec(p, vars, /*strict=*/false);
     if (!s.ok()) return s.status();
     out.push_back(std::move(*s));
   }

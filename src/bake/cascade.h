@@ -13,7 +13,8 @@ namespace imago::bake {
 
 /// Loads every *.yaml / *.yml in `dir` (sorted by name). The first bad spec
 /// fails the whole load.
-compute::Result<std::vector<BakeSpec>> LoadSpecDir(const std::string& dir);
+compute::Result<std::vector<BakeSpec>> LoadSpecDir(const std::string& dir,
+                                                   const VarValues& vars = {});
 
 /// The specs to bake, parents first. Without `cascade`: the `given` specs.
 /// With it: the given specs and every spec of `pool` whose source family is

@@ -41,6 +41,7 @@ Result<int> RunAnsiblePlaybook(const Provisioner& p, ProvisionContext& ctx) {
   AnsibleRun run;
   run.playbook = p.playbook;
   run.extra_vars = p.extra_vars;
+  run.ansible_args = p.ansible_args;
   run.roles_path = p.roles_path;
   run.work_dir = ctx.work_dir;
   run.imago_program = ctx.imago_program;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -95,9 +96,28 @@ Result<Provisioner> LoadProvisioner(const Checker& c, const YAML::Node& n, size_
     }
   } else if (t == "ansible") {
     p.kind = Provisioner::Kind::kAnsible;
-    if (Status st = c.OnlyKeys(n, where, {"type", "playbook", "extra_vars", "roles_path"});
+    if (Status st =
+            c.OnlyKeys(n, where, {"type", "playbook", "extra_vars", "roles_path", "ansible_args"});
         !st.ok())
       return st;
+    if (YAML::Node args = n["ansible_args"]; args.IsDefined()) {
+      if (!args.IsSequence()) {
+        return c.Error(args, where + ".ansible_args", "expected a list of arguments");
+      }
+      for (const auto& a : args) {
+        if (!a.IsScalar()) return c.Error(a, where + ".ansible_args", "expected strings");
+        std::string arg = a.Scalar();
+        // imago sets the inventory and the connection (its guest agent).
+        for (const char* own : {"-i", "--inventory", "--inventory-file", "-c", "--connection"}) {
+          if (arg == own || arg.rfind(std::string(own) + "=", 0) == 0 ||
+              (std::string(own).size() == 2 && arg.rfind(own, 0) == 0)) {
+            return c.Error(a, where + ".ansible_args",
+                           "'" + arg + "': imago sets the inventory and the connection itself");
+          }
+        }
+        p.ansible_args.push_back(arg);
+      }
+    }
     YAML::Node pb = n["playbook"];
     if (!pb.IsDefined() || !pb.IsScalar()) return c.Error(n, where + ".playbook", "missing");
     auto path = c.ExistingPath(pb, where + ".playbook", dir, false);
@@ -151,9 +171,79 @@ Result<Provisioner> LoadProvisioner(const Checker& c, const YAML::Node& n, size_
   return p;
 }
 
+bool IsVarName(const std::string& s) {
+  bool ok = !s.empty() && !isdigit(static_cast<unsigned char>(s[0]));
+  for (char ch : s) ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+  return ok;
+}
+
+// Replaces ${var.NAME} in every scalar value under `n` (keys stay as they
+// are); `where` names `n` in errors.
+Status Substitute(const Checker& c, YAML::Node n, const std::string& where,
+                  const std::map<std::string, std::optional<std::string>>& values) {
+  if (n.IsMap()) {
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+      IMAGO_RETURN_IF_ERROR(
+          Substitute(c, it->second, where.empty() ? key : where + "." + key, values));
+    }
+  } else if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size(); ++i) {
+      IMAGO_RETURN_IF_ERROR(Substitute(c, n[i], where + "[" + std::to_string(i) + "]", values));
+    }
+  } else if (n.IsScalar()) {
+    const std::string& in = n.Scalar();
+    if (in.find("${var.") == std::string::npos) return Status::OK();
+    std::string out;
+    size_t at = 0;
+    for (size_t ref; (ref = in.find("${var.", at)) != std::string::npos;) {
+      size_t end = in.find('}', ref);
+      if (end == std::string::npos) return c.Error(n, where, "'${var.' without its closing '}'");
+      std::string name = in.substr(ref + 6, end - ref - 6);
+      auto v = values.find(name);
+      if (v == values.end()) {
+        return c.Error(n, where, "${var." + name + "} is not declared under variables:");
+      }
+      if (!v->second) {
+        return c.Error(n, where,
+                       "variable '" + name + "' has no value: give --var " + name +
+                           "=VALUE (or a default under variables:)");
+      }
+      out += in.substr(at, ref - at) + *v->second;
+      at = end + 1;
+    }
+    out += in.substr(at);
+    n = out;
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
-Result<BakeSpec> LoadSpec(const std::string& path) {
+Result<VarValues> LoadVarFile(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Status::Invalid("--var-file " + path + ": cannot read it: " + strerror(errno));
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) +
+                           ": not valid YAML: " + e.msg);
+  }
+  Checker c(path);
+  if (!root.IsMap()) return c.Error(root, "", "expected a map of NAME: VALUE");
+  VarValues out;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (!IsVarName(name)) return c.Error(it->first, name, "not a variable name");
+    if (!it->second.IsScalar())
+      return c.Error(it->second, name, "expected a value, not a list or map");
+    out[name] = it->second.Scalar();
+  }
+  return out;
+}
+
+Result<BakeSpec> LoadSpec(const std::string& path, const VarValues& vars, bool strict) {
   BakeSpec spec;
   std::error_code ec;
   spec.path = std::filesystem::absolute(path, ec).lexically_normal().string();
@@ -179,9 +269,45 @@ Result<BakeSpec> LoadSpec(const std::string& path) {
   if (Status st =
           c.OnlyKeys(root, "",
                      {"name", "naming", "family", "description", "source", "provisioners", "labels",
-                      "machine_type", "disk_size_gb", "manifest", "boot_timeout"});
+                      "machine_type", "disk_size_gb", "manifest", "boot_timeout", "variables"});
       !st.ok())
     return st;
+
+  // variables: NAME: DEFAULT (~: none); then ${var.NAME} everywhere else.
+  std::map<std::string, std::optional<std::string>> values;
+  if (YAML::Node decl = root["variables"]; decl.IsDefined() && !decl.IsNull()) {
+    if (!decl.IsMap()) return c.Error(decl, "variables", "expected a map of NAME: DEFAULT");
+    for (auto it = decl.begin(); it != decl.end(); ++it) {
+      std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (!IsVarName(name)) return c.Error(it->first, "variables." + name, "not a variable name");
+      if (it->second.IsNull()) {
+        values[name] = std::nullopt;
+      } else if (it->second.IsScalar()) {
+        values[name] = it->second.Scalar();
+      } else {
+        return c.Error(it->second, "variables." + name, "expected a default value or ~");
+      }
+    }
+  }
+  for (const auto& [name, value] : vars) {
+    auto v = values.find(name);
+    if (v != values.end()) {
+      v->second = value;
+    } else if (strict) {
+      std::string declared;
+      for (const auto& [n, d] : values) declared += (declared.empty() ? "" : ", ") + n;
+      return Status::Invalid(path + ": --var " + name +
+                             ": the spec declares no such variable under variables: (" +
+                             (declared.empty() ? "it declares none" : "it has " + declared) + ")");
+    }
+  }
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    std::string key = it->first.Scalar();
+    if (key != "variables") IMAGO_RETURN_IF_ERROR(Substitute(c, it->second, key, values));
+  }
+  for (const auto& [name, value] : values) {
+    if (value) spec.variables[name] = *value;
+  }
 
   auto str = [&](const char* key, std::string* out) -> Status {
     auto v = c.String(root, key, key);
@@ -309,6 +435,7 @@ std::string CanonicalSpec(const BakeSpec& spec) {
         o["playbook"] = rel(p.playbook);
         o["extra_vars"] = p.extra_vars;
         o["roles_path"] = rel(p.roles_path);
+        if (!p.ansible_args.empty()) o["ansible_args"] = p.ansible_args;
         break;
       case Provisioner::Kind::kApt:
         o["upgrade"] = p.upgrade;

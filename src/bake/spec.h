@@ -33,6 +33,7 @@ struct Provisioner {
   std::string playbook;                           // Absolute path.
   std::map<std::string, std::string> extra_vars;  // -e KEY=VALUE (as strings).
   std::string roles_path;                         // Absolute path, or empty.
+  std::vector<std::string> ansible_args;          // More arguments for ansible-playbook.
 
   // apt: Debian packages fetched on the host (the builder has no network)
   // and installed in the guest: every package upgraded, and `install` added.
@@ -57,15 +58,29 @@ struct BakeSpec {
   std::vector<Provisioner> provisioners;
   compute::Labels labels;
   std::string machine_type = "e2-small";
-  int machine_type_line = 0;  // Where `machine_type` is (0: not given).
-  int64_t disk_size_gb = 0;   // 0: the source image's size.
-  std::string manifest;       // Absolute path, or empty.
-  int boot_timeout_s = 180;   // How long the builder VM may take to answer.
+  int machine_type_line = 0;                     // Where `machine_type` is (0: not given).
+  int64_t disk_size_gb = 0;                      // 0: the source image's size.
+  std::string manifest;                          // Absolute path, or empty.
+  int boot_timeout_s = 180;                      // How long the builder VM may take to answer.
+  std::map<std::string, std::string> variables;  // `variables:`, with the values used.
 };
 
+/// Values for a spec's `variables:` (from --var and --var-file), by name.
+using VarValues = std::map<std::string, std::string>;
+
 /// Reads and checks a spec. 400 "FILE:LINE: key 'K': WHY" on the first
-/// problem found.
-compute::Result<BakeSpec> LoadSpec(const std::string& path);
+/// problem found. `${var.NAME}` in any value is replaced by the value of
+/// the variable NAME that the spec declares under `variables:` (NAME:
+/// DEFAULT, or NAME: ~ for one without a default): `vars`' value, else the
+/// default; a variable without either is an error. A name in `vars` that
+/// the spec does not declare is an error when `strict` (the specs a user
+/// names), and ignored otherwise (the specs a cascade adds).
+compute::Result<BakeSpec> LoadSpec(const std::string& path, const VarValues& vars = {},
+                                   bool strict = true);
+
+/// Reads a --var-file: a YAML (or JSON) map of NAME: VALUE. 400 naming the
+/// file and line on a problem.
+compute::Result<VarValues> LoadVarFile(const std::string& path);
 
 /// The spec as canonical JSON: what the build digest covers (every field
 /// that can change the image; not the manifest path).

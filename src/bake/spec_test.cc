@@ -75,7 +75,7 @@ TEST_F(SpecTest, BadSpecsNameFileLineAndKey) {
   EXPECT_EQ(Error("family: a\nsource: {image_family: b}\nprovisoners: []\n"),
             f + ":3: key 'provisoners': unknown key (expected one of: name, naming, family, "
                 "description, source, provisioners, labels, machine_type, disk_size_gb, manifest, "
-                "boot_timeout)");
+                "boot_timeout, variables)");
   EXPECT_EQ(Error("family: a\n"),
             f + ":1: key 'source': missing: give source.image_family or source.image");
   EXPECT_EQ(Error("family: a\nsource: {image_family: b, image: c}\n"),
@@ -215,6 +215,73 @@ TEST(Cascade, RunIdsAreUuids) {
   ASSERT_EQ(id.size(), 36u);
   EXPECT_EQ(id[14], '4');
   EXPECT_NE(NewRunId(), id);
+}
+
+TEST_F(SpecTest, VariablesFillNamingLabelsAndExtraVarsFromOneSource) {
+  Write("site.yml", "- hosts: all\n");
+  std::string path = Write("app.yaml", R"(
+family: app
+variables:
+  version: 1.0.0
+  channel: ~
+naming: {role: app, version: "${var.version}"}
+labels: {channel: "${var.channel}"}
+source: {image_family: base}
+provisioners:
+  - type: ansible
+    playbook: site.yml
+    extra_vars: {app_version: "v${var.version}-${var.channel}"}
+    ansible_args: [--tags, deploy]
+)");
+  auto s = LoadSpec(path, {{"channel", "beta"}});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->version, "1.0.0");  // The default.
+  EXPECT_EQ(s->labels.at("channel"), "beta");
+  EXPECT_EQ(s->provisioners[0].extra_vars.at("app_version"), "v1.0.0-beta");
+  EXPECT_EQ(s->provisioners[0].ansible_args, (std::vector<std::string>{"--tags", "deploy"}));
+  EXPECT_EQ(s->variables, (VarValues{{"channel", "beta"}, {"version", "1.0.0"}}));
+  auto next = LoadSpec(path, {{"channel", "beta"}, {"version", "1.1.0"}});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->version, "1.1.0");
+  EXPECT_NE(CanonicalSpec(*next), CanonicalSpec(*s));  // Another version: another digest.
+
+  EXPECT_EQ(LoadSpec(path).status().message(),
+            path +
+                ":7: key 'labels.channel': variable 'channel' has no value: give --var "
+                "channel=VALUE (or a default under variables:)");
+  EXPECT_EQ(LoadSpec(path, {{"channel", "b"}, {"versoin", "2"}}).status().message(),
+            path +
+                ": --var versoin: the spec declares no such variable under variables: (it "
+                "has channel, version)");
+  // A spec a cascade adds ignores the variables it does not declare.
+  EXPECT_TRUE(LoadSpec(path, {{"channel", "b"}, {"other", "2"}}, /*strict=*/false).ok());
+}
+
+TEST_F(SpecTest, VariableMistakesNameTheLineAndKey) {
+  EXPECT_EQ(Error("family: a\nsource: {image_family: b}\ndescription: ${var.nope}\n"),
+            dir_.path() +
+                "/spec.yaml:3: key 'description': ${var.nope} is not declared under "
+                "variables:");
+  EXPECT_EQ(Error("family: a\nvariables: {v: 1}\nsource: {image_family: b}\n"
+                  "description: x${var.v\n"),
+            dir_.path() + "/spec.yaml:4: key 'description': '${var.' without its closing '}'");
+  EXPECT_EQ(Error("family: a\nvariables: [v]\nsource: {image_family: b}\n"),
+            dir_.path() + "/spec.yaml:2: key 'variables': expected a map of NAME: DEFAULT");
+  Write("site.yml", "- hosts: all\n");
+  EXPECT_EQ(Error("family: a\nsource: {image_family: b}\nprovisioners:\n"
+                  "  - {type: ansible, playbook: site.yml, ansible_args: [-i, other]}\n"),
+            dir_.path() +
+                "/spec.yaml:4: key 'provisioners[0].ansible_args': '-i': imago sets "
+                "the inventory and the connection itself");
+}
+
+TEST_F(SpecTest, VarFilesAreMapsOfNamesAndValues) {
+  auto v = LoadVarFile(Write("release.yaml", "version: 1.1.0\nchannel: stable\n"));
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(*v, (VarValues{{"channel", "stable"}, {"version", "1.1.0"}}));
+  EXPECT_EQ(LoadVarFile(Write("bad.yaml", "version: [1]\n")).status().message(),
+            dir_.path() + "/bad.yaml:1: key 'version': expected a value, not a list or map");
+  EXPECT_FALSE(LoadVarFile(dir_.path() + "/none.yaml").ok());
 }
 
 }  // namespace

@@ -117,7 +117,31 @@ struct BakeFlags {
   std::string specs_dir;
   bool cascade = false;
   bool force = false;
+  std::vector<std::string> vars;       // --var NAME=VALUE
+  std::vector<std::string> var_files;  // --var-file FILE
+  bool validate = false;               // imago bake validate: check, build nothing.
 };
+
+// The values of --var-file FILE... then --var NAME=VALUE... (later wins).
+// kInvalidUsage for a --var that is not NAME=VALUE.
+compute::Result<bake::VarValues> VarsOf(const BakeFlags& f) {
+  bake::VarValues out;
+  for (const std::string& file : f.var_files) {
+    auto v = bake::LoadVarFile(file);
+    if (!v.ok()) return v.status();
+    for (auto& [k, x] : *v) out[k] = x;
+  }
+  for (const std::string& kv : f.vars) {
+    size_t eq = kv.find('=');
+    std::string name = kv.substr(0, eq);
+    bool ok =
+        eq != std::string::npos && !name.empty() && !isdigit(static_cast<unsigned char>(name[0]));
+    for (char ch : name) ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+    if (!ok) return Status(compute::Code::kInvalidUsage, "--var '" + kv + "': expected NAME=VALUE");
+    out[name] = kv.substr(eq + 1);
+  }
+  return out;
+}
 
 // OK when the zone has the machine type; else why not, with the types it has.
 Status CheckMachineType(compute::Service& svc, const std::string& project, const std::string& zone,
@@ -140,11 +164,19 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   if (ctx.g.cloud != "local") {
     return ctx.Usage(cmd, "bake builds on the local cloud: drop --cloud gce (IMAGO_CLOUD)");
   }
+  if (f.specs.empty()) {
+    return ctx.Usage(cmd, "give the spec files to bake, e.g. imago bake base.yaml");
+  }
+  auto vars = VarsOf(f);
+  if (!vars.ok() && vars.status().code() == compute::Code::kInvalidUsage) {
+    return ctx.Usage(cmd, vars.status().message());  // A malformed --var: exit 2.
+  }
+  if (!vars.ok()) return ctx.Fail(cmd, vars.status());
   // Everything is read and checked before any VM boots.
   std::vector<bake::BakeSpec> given, pool;
   std::set<std::string> seen;
   for (const std::string& path : f.specs) {
-    auto spec = bake::LoadSpec(path);
+    auto spec = bake::LoadSpec(path, *vars);
     if (!spec.ok()) return ctx.Fail(cmd, spec.status());
     if (!seen.insert(spec->path).second) continue;
     given.push_back(*spec);
@@ -161,7 +193,7 @@ int RunBake(Context& ctx, const BakeFlags& f) {
     }
   }
   for (const std::string& dir : dirs) {
-    auto more = bake::LoadSpecDir(dir);
+    auto more = bake::LoadSpecDir(dir, *vars);
     if (!more.ok()) {
       return ctx.Fail(cmd, f.specs_dir.empty()
                                ? Status(more.status().code(),
@@ -232,6 +264,30 @@ int RunBake(Context& ctx, const BakeFlags& f) {
     if (!s.source_family.empty() && made.count(s.source_family)) continue;
     auto src = baker.ResolveSource(s, o);
     if (!src.ok()) return ctx.Fail(cmd, src.status());
+  }
+  if (f.validate) {
+    // What a bake would check before it boots anything, and nothing more.
+    std::vector<compute::Json> rows;
+    for (const auto& s : *plan) {
+      compute::Json vars_used = s.variables;
+      rows.push_back(
+          {{"spec", s.path},
+           {"family", s.family},
+           {"source", s.source_family.empty() ? s.source_image : "family/" + s.source_family},
+           {"provisioners", s.provisioners.size()},
+           {"variables", vars_used},
+           {"valid", true}});
+    }
+    PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows,
+              {{"SPEC",
+                [](const Json& j) {
+                  return std::filesystem::path(j["spec"].get<std::string>()).filename().string();
+                }},
+               {"FAMILY", [](const Json& j) { return Field(j, "family"); }},
+               {"SOURCE", [](const Json& j) { return Field(j, "source"); }},
+               {"PROVISIONERS", [](const Json& j) { return Field(j, "provisioners"); }},
+               {"VALID", [](const Json&) { return std::string("yes"); }}});
+    return kExitOk;
   }
 
   struct sigaction sa {};
@@ -336,20 +392,42 @@ void AddBakeCommands(CLI::App& root, Context& ctx) {
   CLI::App* c = root.add_subcommand(
       "bake",
       "Build images from specs: a builder VM from the source image, provisioners, an image");
-  c->add_option("specs", f->specs, "Bake spec files (YAML; docs/bake.md)")->required();
-  c->add_flag("--cascade", f->cascade,
-              "Then bake every spec whose source family was rebuilt, transitively, in order");
-  c->add_option("--specs", f->specs_dir, "With --cascade: a directory of specs to look in");
+  auto add_spec_flags = [](CLI::App* a, BakeFlags* fl) {
+    a->add_option("specs", fl->specs, "Bake spec files (YAML; docs/bake.md)");
+    a->add_flag("--cascade", fl->cascade,
+                "Then bake every spec whose source family was rebuilt, transitively, in order");
+    a->add_option("--specs", fl->specs_dir, "With --cascade: a directory of specs to look in");
+    a->add_option("--var", fl->vars,
+                  "NAME=VALUE for ${var.NAME} in the specs (repeatable; wins over --var-file)");
+    a->add_option("--var-file", fl->var_files,
+                  "A YAML file of NAME: VALUE for the specs' variables (repeatable)");
+  };
+  add_spec_flags(c, f.get());
   c->add_flag("--force", f->force, "Bake even when the family has an image of the same inputs");
+  c->require_subcommand(0, 1);
   c->footer(
       "Examples:\n"
       "  imago bake examples/bake/base.yaml\n"
       "  imago bake examples/bake/base.yaml --cascade --specs examples/bake/\n"
-      "  imago bake app.yaml --force --format json\n\n"
+      "  imago bake app.yaml --var version=1.1.0 --format json\n"
+      "  imago bake validate app.yaml --var-file release.yaml\n\n"
       "A bake whose inputs (source image, spec, provisioner files) match an image of the\n"
       "family is skipped. Exit codes as every command, and 11 when a provisioner failed,\n"
       "130 when interrupted (the builder VM and disk are deleted either way).");
-  c->callback([&ctx, f] { RunBake(ctx, *f); });
+  auto v = std::make_shared<BakeFlags>();
+  v->validate = true;
+  CLI::App* val = c->add_subcommand(
+      "validate", "Check specs as a bake would before it boots anything; build nothing");
+  add_spec_flags(val, v.get());
+  val->footer(
+      "Example:\n  imago bake validate examples/bake/*.yaml\n\n"
+      "Checks each spec (keys, types, files, variables), the source image or family, the\n"
+      "machine type and ansible-playbook; exit 0 when every spec is valid, 3 when not.");
+  val->callback([&ctx, v] { RunBake(ctx, *v); });
+  c->callback([&ctx, f, c] {
+    if (c->got_subcommand("validate")) return;
+    RunBake(ctx, *f);
+  });
 
   struct GuestFlags {
     int port = 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # imago bake as Packer users expect it, where no VM is needed: --cascade
 # without --specs finds the specs beside the given one and says which it
-# adds, or why none.
+# adds, or why none; variables (--var, --var-file) and bake validate.
 source "$(dirname "$0")/lib.sh"
 
 mkdir specs
@@ -22,4 +22,34 @@ expect_rc 3 imago bake specs/base.yaml --cascade
 expect_contains "a broken sibling is named, with the way out" "$ERR" "--cascade looks for the specs built on these beside them, in $WORK/specs"
 expect_contains "... --specs" "$ERR" "(--specs DIR looks elsewhere)"
 expect_eq "nothing was made" "$(imago instances list --format json | jq length)" 0
-echo "PASS: bake --cascade without --specs: the specs beside the given one, what it adds or why nothing"
+
+# Variables: one source for a version; bake validate checks what a bake
+# would before it boots anything (the source too), and builds nothing.
+mkdir vspecs
+cat >vspecs/app.yaml <<'YAML'
+family: v-app
+variables: {version: 1.0.0, channel: ~}
+naming: {role: app, version: "${var.version}"}
+labels: {channel: "${var.channel}"}
+source: {image_family: no-such-family}
+provisioners:
+  - {type: shell, inline: ["echo ${var.version} >/etc/version"]}
+YAML
+expect_rc 3 imago bake validate vspecs/app.yaml
+expect_eq "a variable without a value" "$ERR" "ERROR: (imago.bake) vspecs/app.yaml:4: key 'labels.channel': variable 'channel' has no value: give --var channel=VALUE (or a default under variables:)"
+expect_rc 3 imago bake validate vspecs/app.yaml --var channel=beta --var vresion=2
+expect_contains "a --var the spec does not declare" "$ERR" "--var vresion: the spec declares no such variable under variables: (it has channel, version)"
+expect_rc 2 imago bake validate vspecs/app.yaml --var channel
+expect_contains "--var without =" "$ERR" "--var 'channel': expected NAME=VALUE"
+expect_rc 4 imago bake validate vspecs/app.yaml --var channel=beta
+expect_contains "validate checks the source" "$ERR" "no-such-family"
+sed -i 's/no-such-family/v-kit/' vspecs/app.yaml
+qemu-img create -f qcow2 kit.qcow2 16M >/dev/null
+imago images create v-kit-1 --source-file kit.qcow2 --family v-kit >/dev/null 2>&1 || fail "image v-kit-1"
+printf 'channel: stable\nversion: 1.1.0\n' >release.yaml
+out=$(imago bake validate vspecs/app.yaml --var-file release.yaml --var version=1.2.0 --format json)
+expect_eq "--var wins over --var-file" "$(jq -c '.[0].variables' <<<"$out")" '{"channel":"stable","version":"1.2.0"}'
+expect_eq "valid" "$(jq -r '.[0].valid' <<<"$out")" true
+expect_contains "the table" "$(imago bake validate vspecs/app.yaml --var channel=beta)" "app.yaml  v-app   family/v-kit"
+expect_eq "validate made nothing" "$(imago instances list --format json | jq length) $(imago images list --filter 'family = v-app' --format json | jq length)" "0 0"
+echo "PASS: bake --cascade without --specs: the specs beside the given one, what it adds or why nothing; variables; bake validate"
