@@ -159,6 +159,57 @@ Status CheckMachineType(compute::Service& svc, const std::string& project, const
                          " or custom-CPUS-MEMORY_MB (e.g. custom-1-512)");
 }
 
+// The kit's image for a kit family ("kit-debian": build/kit/debian.qcow2,
+// "kit": build/kit/busybox.qcow2, beside the imago binary that make built);
+// "" for another family, or when that file is not there.
+std::string KitImageFile(const std::string& family) {
+  const char* file = family == "kit-debian" ? "debian.qcow2"
+                     : family == "kit"      ? "busybox.qcow2"
+                                            : "";
+  if (!*file || ThisProgram().empty()) return "";
+  std::string path = (std::filesystem::path(ThisProgram()).parent_path() / "kit" / file).string();
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec) ? path : "";
+}
+
+// A source family that has no image: a kit family is filled from the kit's
+// file (and says so); otherwise the error says how to fill it.
+Status FillSourceFamily(Context& ctx, compute::Service& svc, const bake::BakeSpec& s,
+                        const Status& not_found, bool validate_only) {
+  std::string kit = KitImageFile(s.source_family);
+  if (kit.empty()) {
+    std::string how =
+        s.source_family.rfind("kit", 0) == 0
+            ? "build the kit (make kit) and import it: imago images create " + s.source_family +
+                  "-v1 --source-file build/kit/" +
+                  (s.source_family == "kit" ? "busybox" : "debian") + ".qcow2 --family " +
+                  s.source_family
+            : "bake the spec of family " + s.source_family +
+                  " first (or with --cascade from its parent), or import an image into it: "
+                  "imago images create NAME --source-file FILE --family " +
+                  s.source_family;
+    return Status(not_found.code(), not_found.message() + "; " + how);
+  }
+  if (validate_only) {
+    std::cerr << "(" << s.source_family << " has no image yet: a bake imports the kit's " << kit
+              << ")\n";
+    return Status::OK();
+  }
+  compute::Image im;
+  auto t = compute::FormatRfc3339(ctx.Clock().Now());  // 2026-12-06T03:30:00.000+00:00
+  im.name = s.source_family + "-v" + t.substr(0, 4) + t.substr(5, 2) + t.substr(8, 2) + "-" +
+            t.substr(11, 2) + t.substr(14, 2) + t.substr(17, 2);
+  im.family = s.source_family;
+  im.description = "The kit's image, imported by imago bake from " + kit;
+  im.raw_disk = compute::RawDisk{kit, "", ""};
+  auto op = svc.images().Insert(ctx.g.project, im, {});
+  if (!op.ok()) return op.status();
+  if (op->failed()) return Status::Invalid(op->errors.front().message);
+  std::cerr << s.source_family << " had no image: imported the kit's " << kit << " as " << im.name
+            << " (make kit builds it)\n";
+  return Status::OK();
+}
+
 int RunBake(Context& ctx, const BakeFlags& f) {
   const char* cmd = "bake";
   if (ctx.g.cloud != "local") {
@@ -263,6 +314,12 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   for (const auto& s : *plan) {
     if (!s.source_family.empty() && made.count(s.source_family)) continue;
     auto src = baker.ResolveSource(s, o);
+    if (!src.ok() && src.status().code() == compute::Code::kNotFound && !s.source_family.empty()) {
+      Status filled = FillSourceFamily(ctx, *svc, s, src.status(), f.validate);
+      if (!filled.ok()) return ctx.Fail(cmd, filled);
+      if (f.validate) continue;
+      src = baker.ResolveSource(s, o);
+    }
     if (!src.ok()) return ctx.Fail(cmd, src.status());
   }
   if (f.validate) {

@@ -42,7 +42,18 @@ expect_contains "a --var the spec does not declare" "$ERR" "--var vresion: the s
 expect_rc 2 imago bake validate vspecs/app.yaml --var channel
 expect_contains "--var without =" "$ERR" "--var 'channel': expected NAME=VALUE"
 expect_rc 4 imago bake validate vspecs/app.yaml --var channel=beta
-expect_contains "validate checks the source" "$ERR" "no-such-family"
+expect_contains "validate checks the source, and says how to fill it" "$ERR" "family/no-such-family' was not found; bake the spec of family no-such-family first (or with --cascade from its parent), or import an image into it: imago images create NAME --source-file FILE --family no-such-family"
+# A kit family on a fresh home: a bake imports the kit's image (make kit
+# builds it beside this imago); without it, the error says how to get it.
+printf 'family: on-kit\nsource: {image_family: kit-debian}\n' >vspecs/on-kit.yaml
+kit=$(dirname "$IMAGO")/kit/debian.qcow2
+if [[ -f $kit ]]; then
+  expect_rc 0 imago bake validate vspecs/on-kit.yaml
+  expect_contains "validate says the bake will import the kit" "$ERR" "(kit-debian has no image yet: a bake imports the kit's $kit)"
+else
+  expect_rc 4 imago bake validate vspecs/on-kit.yaml
+  expect_contains "how to get the kit" "$ERR" "build the kit (make kit) and import it: imago images create kit-debian-v1 --source-file build/kit/debian.qcow2 --family kit-debian"
+fi
 sed -i 's/no-such-family/v-kit/' vspecs/app.yaml
 qemu-img create -f qcow2 kit.qcow2 16M >/dev/null
 imago images create v-kit-1 --source-file kit.qcow2 --family v-kit >/dev/null 2>&1 || fail "image v-kit-1"
