@@ -227,7 +227,7 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   std::vector<bake::BakeSpec> given, pool;
   std::set<std::string> seen;
   for (const std::string& path : f.specs) {
-    auto spec = bake::LoadSpec(path, *vars);
+    auto spec = bake::LoadSpec(path, *vars, /*strict=*/false);  // --var is checked below.
     if (!spec.ok()) return ctx.Fail(cmd, spec.status());
     if (!seen.insert(spec->path).second) continue;
     given.push_back(*spec);
@@ -257,6 +257,21 @@ int RunBake(Context& ctx, const BakeFlags& f) {
     for (auto& s : *more) {
       if (seen.insert(s.path).second) pool.push_back(std::move(s));
     }
+  }
+  // Every --var is declared by some spec of the run (e.g. app's version in
+  // a cascade from base); a typo is refused with what they declare.
+  std::set<std::string> declared;
+  for (const auto& s : pool) {
+    for (const auto& [name, value] : s.variables) declared.insert(name);
+  }
+  for (const auto& [name, value] : *vars) {
+    if (declared.count(name)) continue;
+    return ctx.Fail(
+        cmd,
+        Status::Invalid(fmt::format(
+            "--var {}: no spec of this run declares it under variables: ({})", name,
+            declared.empty() ? "they declare none"
+                             : "they declare " + fmt::format("{}", fmt::join(declared, ", ")))));
   }
   auto plan = bake::PlanBakes(given, pool, f.cascade);
   if (!plan.ok()) return ctx.Fail(cmd, plan.status());

@@ -38,7 +38,7 @@ YAML
 expect_rc 3 imago bake validate vspecs/app.yaml
 expect_eq "a variable without a value" "$ERR" "ERROR: (imago.bake) vspecs/app.yaml:4: key 'labels.channel': variable 'channel' has no value: give --var channel=VALUE (or a default under variables:)"
 expect_rc 3 imago bake validate vspecs/app.yaml --var channel=beta --var vresion=2
-expect_contains "a --var the spec does not declare" "$ERR" "--var vresion: the spec declares no such variable under variables: (it has channel, version)"
+expect_contains "a --var no spec declares" "$ERR" "--var vresion: no spec of this run declares it under variables: (they declare channel, version)"
 expect_rc 2 imago bake validate vspecs/app.yaml --var channel
 expect_contains "--var without =" "$ERR" "--var 'channel': expected NAME=VALUE"
 expect_rc 4 imago bake validate vspecs/app.yaml --var channel=beta
