@@ -13,6 +13,10 @@ JOBS ?= 2
 # Unity builds: eight sources a compiler run (CMakeLists.txt says why and
 # which files stay alone). UNITY=OFF for a tree that recompiles one file at a time.
 UNITY ?= ON
+# The main tree builds no unit tests: they are built and run in the sanitizer
+# tree (make test-unit, and asan.unit_tests in make test). UNIT_TESTS=ON builds
+# them here too (-O2), e.g. to profile one.
+UNIT_TESTS ?= OFF
 
 # Debian 12 packages: build tools, libraries, and what runs at test time.
 APT_PACKAGES := g++ make cmake ninja-build pkg-config \
@@ -42,6 +46,7 @@ deps:
 # build-asan (Debug, -g) or configure a tree of your own.
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=$(UNITY) \
+	  -DIMAGO_UNIT_TESTS=$(UNIT_TESTS) \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
 	  -DIMAGO_ASAN_BUILD=$(abspath $(ASAN_BUILD)) -DIMAGO_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
@@ -104,8 +109,8 @@ test: build
 	@echo "== every test ($(BUILD); asan.unit_tests: the unit tests of $(ASAN_BUILD))"
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
-test-unit: build
-	cd $(BUILD) && ctest -L unit -j$(JOBS) --output-on-failure
+test-unit: build-asan
+	bash scripts/run_asan_unit_tests.sh $(ASAN_BUILD)
 
 # The kit's bootable images: build/kit/busybox.qcow2 (images/busybox) and
 # build/kit/debian.qcow2 (images/debian; debootstrap runs once, then cached
