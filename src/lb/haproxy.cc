@@ -83,7 +83,9 @@ void RenderCheck(std::ostringstream& o, const compute::HealthCheck& c) {
   }
 }
 
-std::string Render(const ProxyConfig& want, const std::string& dir, bool servers) {
+// `known`: the servers to write (those the running proxy has, whose states
+// the new worker reads from the state file); null: none.
+std::string Render(const ProxyConfig& want, const std::string& dir, const ProxyState* known) {
   std::ostringstream o;
   o << kHeader;
   o << "global\n"
@@ -123,9 +125,19 @@ std::string Render(const ProxyConfig& want, const std::string& dir, bool servers
       // Only requests that are safe to send twice are sent again.
       << "  http-request disable-l7-retry if !{ method GET HEAD OPTIONS }\n";
     RenderCheck(o, b.check);
-    if (servers) {
+    if (known) {
+      auto have = known->find(b.name);
       for (const auto& s : b.servers) {
         if (s.draining) continue;  // Its requests stay with the worker that has them.
+        // A server new to HAProxy is added by Converge, DOWN until its
+        // check passes: one written here would start UP, unchecked, and
+        // take requests before its instance serves.
+        if (have == known->end()) continue;
+        auto it = have->second.find(s.name);
+        if (it == have->second.end() || it->second.address != s.address ||
+            it->second.port != s.port) {
+          continue;
+        }
         o << "  server " << s.name << " " << ServerOptions(b, s) << "\n";
       }
     }
@@ -163,10 +175,10 @@ std::string ServerOptions(const ProxyBackend& b, const ProxyServer& s) {
 }
 
 std::string RenderSkeleton(const ProxyConfig& want, const std::string& dir) {
-  return Render(want, dir, false);
+  return Render(want, dir, nullptr);
 }
-std::string RenderFull(const ProxyConfig& want, const std::string& dir) {
-  return Render(want, dir, true);
+std::string RenderFull(const ProxyConfig& want, const std::string& dir, const ProxyState& known) {
+  return Render(want, dir, &known);
 }
 
 ProxyState ParseShowStat(const std::string& csv) {
@@ -285,7 +297,7 @@ Status HaproxyProxy::Stop() {
   return Status::OK();
 }
 
-Status HaproxyProxy::Restart(const ProxyConfig& want, bool running) {
+Status HaproxyProxy::Restart(const ProxyConfig& want, const ProxyState* running) {
   const std::string bin = HaproxyBinary();
   if (bin.empty()) {
     return Status::Unavailable(
@@ -293,7 +305,8 @@ Status HaproxyProxy::Restart(const ProxyConfig& want, bool running) {
         "apt-get install haproxy (make deps installs it)");
   }
   const std::string cfg = dir_ + "/haproxy.cfg";
-  IMAGO_RETURN_IF_ERROR(base::WriteFileAtomic(cfg + ".new", RenderFull(want, dir_)));
+  IMAGO_RETURN_IF_ERROR(base::WriteFileAtomic(
+      cfg + ".new", RenderFull(want, dir_, running ? *running : ProxyState{})));
   auto check = base::RunProcess({bin, "-c", "-q", "-f", cfg + ".new"}, {});
   if (!check.ok()) return check.status();
   if (check->exit_code != 0) {
@@ -412,14 +425,17 @@ Status HaproxyProxy::Apply(const ProxyConfig& want) {
   }
   const bool running = RunningPid() != 0;
   std::string current;
+  ProxyState have;
   if (running) {
     std::ifstream f(dir_ + "/haproxy.cfg");
     std::stringstream ss;
     ss << f.rdbuf();
     current = StripServers(ss.str());
+    auto state = Read();
+    if (state.ok()) have = std::move(state.value());
   }
   if (!running || current != RenderSkeleton(want, dir_)) {
-    IMAGO_RETURN_IF_ERROR(Restart(want, running));
+    IMAGO_RETURN_IF_ERROR(Restart(want, running ? &have : nullptr));
   }
   return Converge(want);
 }

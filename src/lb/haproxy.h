@@ -32,8 +32,9 @@ class HaproxyProxy final : public Proxy {
  private:
   /// One runtime API command (several joined by ';'); the answer.
   compute::Result<std::string> Command(const std::string& socket, const std::string& cmd) const;
-  /// Writes, checks and (re)starts with the full configuration of `want`.
-  compute::Status Restart(const ProxyConfig& want, bool running);
+  /// Writes, checks and starts (`running` null) or reloads the configuration
+  /// of `want` with the servers `running` has; Converge adds the others.
+  compute::Status Restart(const ProxyConfig& want, const ProxyState* running);
   /// Runtime changes that make the running servers those of `want`.
   compute::Status Converge(const ProxyConfig& want);
 
@@ -41,10 +42,13 @@ class HaproxyProxy final : public Proxy {
 };
 
 /// The configuration text of `want` without its server lines (what a
-/// reload is needed for) and with them (what a start reads). `dir` holds
-/// the sockets and state file. Exposed for tests.
+/// reload is needed for) and with those of them that `known` has at the
+/// same address (what a start or reload reads; a server HAProxy does not
+/// know yet is added at run time, DOWN until its check passes, because one
+/// in the file starts UP before any check). `dir` holds the sockets and
+/// state file. Exposed for tests.
 std::string RenderSkeleton(const ProxyConfig& want, const std::string& dir);
-std::string RenderFull(const ProxyConfig& want, const std::string& dir);
+std::string RenderFull(const ProxyConfig& want, const std::string& dir, const ProxyState& known);
 /// The `server` line options of `s` in backend `b` (address, check, weight).
 std::string ServerOptions(const ProxyBackend& b, const ProxyServer& s);
 /// Reads the CSV of `show stat` into server states.

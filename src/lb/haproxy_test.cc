@@ -58,7 +58,10 @@ TEST(HaproxyConfigTest, RendersFrontendsBackendsAndServers) {
   b.servers.push_back({"web-1.local-a", "u1", "127.0.0.1", 40001, 40002, 50, false});
   b.servers.push_back({"web-2.local-a", "u2", "127.0.0.1", 40003, 40003, 100, true});
   c.backends.push_back(b);
-  const std::string full = RenderFull(c, "/h/lb");
+  ProxyState known;
+  known["web-bs"]["web-1.local-a"] = ServerState{"127.0.0.1", 40001};
+  known["web-bs"]["web-2.local-a"] = ServerState{"127.0.0.1", 40003};
+  const std::string full = RenderFull(c, "/h/lb", known);
   EXPECT_NE(full.find("frontend fe-web-fr\n  bind 127.0.0.1:8080\n  default_backend be-web-bs\n"),
             std::string::npos)
       << full;
@@ -70,6 +73,11 @@ TEST(HaproxyConfigTest, RendersFrontendsBackendsAndServers) {
   // A draining server is not written: the old worker keeps its requests.
   EXPECT_EQ(full.find("web-2.local-a"), std::string::npos);
   EXPECT_NE(full.find("stats socket /h/lb/admin.sock"), std::string::npos);
+  // A server the proxy does not have (or has at another port) is not
+  // written: it would start UP before any check; it is added at run time.
+  EXPECT_EQ(RenderFull(c, "/h/lb", {}).find("  server "), std::string::npos);
+  known["web-bs"]["web-1.local-a"].port = 40009;
+  EXPECT_EQ(RenderFull(c, "/h/lb", known).find("web-1.local-a"), std::string::npos);
   const std::string skeleton = RenderSkeleton(c, "/h/lb");
   EXPECT_EQ(skeleton.find("  server "), std::string::npos);
   b.check.type = "TCP";
@@ -78,7 +86,7 @@ TEST(HaproxyConfigTest, RendersFrontendsBackendsAndServers) {
   b.check.tcp->request = "PING\n";
   b.check.tcp->response = "+PONG";
   c.backends[0] = b;
-  const std::string tcp = RenderFull(c, "/h/lb");
+  const std::string tcp = RenderFull(c, "/h/lb", known);
   EXPECT_NE(tcp.find("tcp-check send-binary 50494e470a\n"), std::string::npos) << tcp;
   EXPECT_NE(tcp.find("tcp-check expect binary 2b504f4e47\n"), std::string::npos);
 }
@@ -188,8 +196,14 @@ class HaproxyTest : public ::testing::Test {
 };
 
 TEST_F(HaproxyTest, ServesAddsDrainsRemovesReloadsAndComesBack) {
+  // A new proxy's server, too, takes requests only once its check passed
+  // (one in the configuration file would start UP, unchecked).
   ASSERT_TRUE(proxy_.Apply(Config({Server("a", a_)})).ok());
   ASSERT_GT(proxy_.RunningPid(), 0);
+  auto first = proxy_.Read();
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE((*first)["bs"].at("a").up);
+  ASSERT_TRUE(WaitFor([](const ProxyState& s) { return s.at("bs").at("a").up; }));
   EXPECT_EQ(Answers(4), (std::set<std::string>{"a"}));
 
   // b is added DOWN, and takes requests once two checks passed.
@@ -215,6 +229,16 @@ TEST_F(HaproxyTest, ServesAddsDrainsRemovesReloadsAndComesBack) {
   EXPECT_EQ(proxy_.RunningPid(), master);
   EXPECT_EQ(Answers(3), (std::set<std::string>{"b"}));
 
+  // A reload that brings a new server: b keeps its state, a starts DOWN.
+  ProxyConfig c2 = Config({Server("b", b_), Server("a", a_)});
+  c2.backends[0].timeout_sec = 11;
+  ASSERT_TRUE(proxy_.Apply(c2).ok());
+  st = proxy_.Read();
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE((*st)["bs"].at("b").up);
+  EXPECT_FALSE((*st)["bs"].at("a").up);
+  EXPECT_EQ(Answers(3), (std::set<std::string>{"b"}));
+
   // kill -9 of HAProxy: the next Apply starts it again.
   kill(master, SIGKILL);
   for (int i = 0; i < 50 && proxy_.RunningPid() != 0; ++i) {
@@ -223,6 +247,7 @@ TEST_F(HaproxyTest, ServesAddsDrainsRemovesReloadsAndComesBack) {
   ASSERT_EQ(proxy_.RunningPid(), 0);
   ASSERT_TRUE(proxy_.Apply(c).ok());
   EXPECT_NE(proxy_.RunningPid(), 0);
+  ASSERT_TRUE(WaitFor([](const ProxyState& s) { return s.at("bs").at("b").up; }));
   EXPECT_EQ(Answers(3), (std::set<std::string>{"b"}));
 
   // Nothing to serve: it stops, and the port is free again.

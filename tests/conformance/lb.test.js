@@ -167,8 +167,32 @@ for (const via of ['gax', 'googleapis']) {
   });
 }
 
+// Deletes what a test made, front first, whatever it got to: a failed test
+// must not leave a group (and its VM and disk) to the tests after it.
+async function cleanUp(steps) {
+  for (const step of steps) {
+    try { await step(); } catch (e) { if (!/was not found/.test(String(e))) console.error(`cleanup: ${e}`); }
+  }
+}
+
 test('load balancer traffic: the rule serves the group through HAProxy', async () => {
   const hc = 'web-lb-hc', g = 'web-lb', bs = 'web-lb-bs';
+  try {
+    await traffic(hc, g, bs);
+  } finally {
+    await cleanUp([
+      () => rules.delete({project, forwardingRule: 'web-lb-fr'}),
+      () => proxies.delete({project, targetHttpProxy: 'web-lb-px'}),
+      () => maps.delete({project, urlMap: 'web-lb-map'}),
+      () => services.delete({project, backendService: bs}),
+      () => groups.delete({project, zone, instanceGroupManager: g}),
+      () => templates.delete({project, instanceTemplate: `${g}-t`}),
+      () => checks.delete({project, healthCheck: hc}),
+    ]);
+  }
+});
+
+async function traffic(hc, g, bs) {
   await gaxOp(checks.insert({project, healthCheckResource: {
     name: hc, type: 'HTTP', checkIntervalSec: 1, timeoutSec: 1, httpHealthCheck: {requestPath: '/health'}}}));
   await group(g, 1);
@@ -198,7 +222,7 @@ test('load balancer traffic: the rule serves the group through HAProxy', async (
   await gaxOp(groups.delete({project, zone, instanceGroupManager: g}));
   await gaxOp(templates.delete({project, instanceTemplate: `${g}-t`}));
   await gaxOp(checks.delete({project, healthCheck: hc}));
-});
+}
 
 const autoscalers = gax(compute.AutoscalersClient);
 for (const via of ['gax', 'googleapis']) {
