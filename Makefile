@@ -24,7 +24,7 @@ APT_PACKAGES := g++ make cmake ninja-build pkg-config \
   libre2-dev libapt-pkg-dev libgtest-dev libcpp-httplib-dev libcurl4-openssl-dev libarchive-dev clang libclang-rt-14-dev \
   qemu-utils coreutils util-linux jq sqlite3 bc \
   qemu-system-x86 busybox-static e2fsprogs kmod socat curl python3 dpkg apt \
-  debootstrap ansible-core git haproxy wrk vde2 rsync
+  debootstrap ansible-core git haproxy wrk vde2 rsync dropbear-bin openssh-client
 
 .PHONY: schema all deps build build-asan fuzz-build fuzz conformance-deps gitlab-ci-deps kit test test-unit demo bench bench-deps format clean
 

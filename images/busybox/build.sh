@@ -39,6 +39,18 @@ done
 if [[ -n ${IMAGO_GUEST_AGENT:-} ]]; then
   install -m 0755 "$IMAGO_GUEST_AGENT" "$root/usr/bin/imago-guest-agent"
 fi
+# An SSH server for imago instances ssh: Debian's dropbear (dropbear-bin)
+# with the libraries it links, and the passwd and group files it needs.
+dropbear=/usr/sbin/dropbear
+[[ -x $dropbear ]] || { echo "images/busybox/build.sh: $dropbear is missing: apt-get install dropbear-bin (make deps installs it)" >&2; exit 1; }
+install -m 0755 "$dropbear" "$root/usr/sbin/dropbear"
+for lib in $(ldd "$dropbear" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+printf 'root:*:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\n' >"$root/etc/group"
+mkdir -p "$root/etc/dropbear" "$root/home" "$root/var/lib"
 kit_install_kernel "$root" "$work"
 chmod +x "$root/etc/init.d/rcS" "$root/etc/acpi/PWRF/00000080"
 

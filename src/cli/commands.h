@@ -11,6 +11,8 @@ void AddOperationsCommands(CLI::App& root, Context& ctx);
 void AddNamesCommands(CLI::App& root, Context& ctx);
 void AddRotateCommands(CLI::App& root, Context& ctx);
 void AddInstancesCommands(CLI::App& root, Context& ctx);
+/// `instances ssh`, under the `instances` command.
+void AddInstancesSshCommand(CLI::App* instances, Context& ctx);
 void AddDisksCommands(CLI::App& root, Context& ctx);
 void AddSnapshotsCommands(CLI::App& root, Context& ctx);
 void AddInstanceTemplatesCommands(CLI::App& root, Context& ctx);

@@ -394,6 +394,7 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
       ctx.exit_code = RunAddMetadata(ctx, *name, *metadata, *from_file);
     });
   }
+  AddInstancesSshCommand(g, ctx);
 }
 
 }  // namespace imago::cli

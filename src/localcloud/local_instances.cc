@@ -152,6 +152,12 @@ Status LocalInstances::Boot(const std::string& project, Instance* in, ResourceRo
   auto wanted = ParsePorts(in->metadata.Get(kPortsKey).value_or(""));
   if (!wanted.ok()) return wanted.status();
   req.wanted = *wanted;
+  if (std::none_of(req.wanted.begin(), req.wanted.end(),
+                   [](const compute::ForwardedPort& p) { return p.guest_port == kSshGuestPort; })) {
+    compute::ForwardedPort ssh;
+    ssh.guest_port = kSshGuestPort;
+    req.wanted.push_back(ssh);
+  }
   // Keep the host ports of the last run when they are still free.
   for (const auto& p : in->forwarded_ports) req.previous[p.guest_port] = p.host_port;
   if (row->local.contains("ports") && row->local["ports"].is_object()) {

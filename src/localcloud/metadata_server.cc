@@ -284,6 +284,9 @@ void ServeMetadataConnection(
         auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
         while (resp.etag == last && std::chrono::steady_clock::now() < end) {
           std::this_thread::sleep_for(std::chrono::milliseconds(250));
+          // The guest (or its QEMU) went away: nobody waits for the answer.
+          pollfd p{in_fd, POLLRDHUP, 0};
+          if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR))) return;
           auto again = load();
           if (!again.ok()) break;
           resp = AnswerMetadata(req, *again, project, common());

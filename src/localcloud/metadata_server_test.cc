@@ -139,16 +139,13 @@ TEST(MetadataServerTest, MalformedRequestsAreRefused) {
   EXPECT_EQ(req.headers["x-other"], "v");
 }
 
-TEST(MetadataServerTest, ServesAConnectionWithHeaders) {
+// Serves `request` on pipes (the writer closed after it) and returns what
+// was written back.
+std::string Serve(const std::string& request) {
   int in[2], out[2];
-  ASSERT_EQ(pipe(in), 0);
-  ASSERT_EQ(pipe(out), 0);
-  std::string req =
-      "GET /computeMetadata/v1/instance/attributes/env HTTP/1.1\r\nHost: 169.254.169.254\r\n"
-      "Metadata-Flavor: Google\r\n\r\n"
-      "GET /computeMetadata/v1/instance/name HTTP/1.1\r\nMetadata-Flavor: Google\r\n"
-      "Connection: close\r\n\r\n";
-  ASSERT_EQ(write(in[1], req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  EXPECT_EQ(pipe(in), 0);
+  EXPECT_EQ(pipe(out), 0);
+  EXPECT_EQ(write(in[1], request.data(), request.size()), static_cast<ssize_t>(request.size()));
   close(in[1]);
   ServeMetadataConnection(
       in[0], out[1], [] { return compute::Result<compute::Instance>(TestInstance()); }, "p");
@@ -158,10 +155,35 @@ TEST(MetadataServerTest, ServesAConnectionWithHeaders) {
   for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) got.append(buf, n);
   close(in[0]);
   close(out[0]);
+  return got;
+}
+
+TEST(MetadataServerTest, ServesAConnectionWithHeaders) {
+  std::string got = Serve(
+      "GET /computeMetadata/v1/instance/attributes/env HTTP/1.1\r\nHost: 169.254.169.254\r\n"
+      "Metadata-Flavor: Google\r\n\r\n"
+      "GET /computeMetadata/v1/instance/name HTTP/1.1\r\nMetadata-Flavor: Google\r\n"
+      "Connection: close\r\n\r\n");
   EXPECT_EQ(got.find("HTTP/1.1 200 OK\r\n"), 0u);
   EXPECT_NE(got.find("Metadata-Flavor: Google\r\n"), std::string::npos);
   EXPECT_NE(got.find("\r\n\r\ndev"), std::string::npos);
   EXPECT_NE(got.find("\r\n\r\nweb-1"), std::string::npos);  // Keep-alive: both answered.
+}
+
+TEST(MetadataServerTest, AHangingGetEndsWhenNobodyWaits) {
+  std::string first = Serve(
+      "GET /computeMetadata/v1/instance/attributes/ HTTP/1.1\r\nMetadata-Flavor: Google\r\n"
+      "Connection: close\r\n\r\n");
+  auto at = first.find("ETag: ");
+  ASSERT_NE(at, std::string::npos) << first;
+  std::string etag = first.substr(at + 6, first.find("\r\n", at) - at - 6);
+  // Nothing changes, and the client is gone (its end of the connection
+  // closed): no answer is written, where one would come after timeout_sec.
+  std::string got = Serve(
+      "GET /computeMetadata/v1/instance/attributes/?wait_for_change=true"
+      "&timeout_sec=2&last_etag=" +
+      etag + " HTTP/1.1\r\nMetadata-Flavor: Google\r\n\r\n");
+  EXPECT_EQ(got, "");
 }
 
 }  // namespace

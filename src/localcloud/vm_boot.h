@@ -17,6 +17,10 @@ namespace imago::localcloud {
 
 /// The metadata key that asks for forwarded ports ("80", "8080:80,443").
 constexpr const char* kPortsKey = "imago-ports";
+/// SSH's guest port: forwarded for every instance (to a host port of its
+/// own unless imago-ports names it), as a GCE instance's port 22 is
+/// reachable on the default network; `imago instances ssh` goes there.
+constexpr int kSshGuestPort = 22;
 
 /// Parses the `imago-ports` value: GUEST or HOST:GUEST numbers 1-65535,
 /// comma-separated, each guest and host port at most once. 400 naming

@@ -96,6 +96,30 @@ expect_eq "boot disk from the family's image" \
   "$(imago images describe kit-v1 --format json | jq -r .selfLink)"
 expect_contains "boot disk in use" "$disk1" "/zones/local-a/disks/vm1"
 
+# --- instances ssh (the busybox kit: dropbear), as gcloud compute ssh: a key
+# made in ~/.ssh, added to ssh-keys; the remote command's exit code is
+# imago's; another user is made in the guest for its key.
+sshh=$WORK/user  # Not the real ~/.ssh of whoever runs the tests.
+rc=0
+out=$(HOME=$sshh USER=root imago instances ssh vm1 --command 'cat /www/name.txt; exit 3' 2>ssh.err) || rc=$?
+[[ $rc == 3 ]] || fail "ssh: the remote command's exit code: got $rc, expected 3: $(cat ssh.err)"
+expect_eq "ssh: it ran in the guest" "$out" vm1
+[[ -f $sshh/.ssh/google_compute_engine && -f $sshh/.ssh/google_compute_engine.pub ]] ||
+  fail "ssh: no key made in ~/.ssh: $(cat ssh.err)"
+expect_contains "ssh: the key in the instance's ssh-keys" \
+  "$(vm_json vm1 | jq -r '.metadata.items[] | select(.key == "ssh-keys") | .value')" "root:ssh-ed25519 "
+out=$(HOME=$sshh imago instances ssh bob@vm1 -- id -un 2>ssh.err) || fail "ssh as bob: $(cat ssh.err)"
+expect_eq "ssh: a user made for its key (args after -- go to ssh)" "$out" bob
+expect_eq "ssh: both users' keys kept" \
+  "$(vm_json vm1 | jq -r '.metadata.items[] | select(.key == "ssh-keys") | .value' | cut -d: -f1 | tr '\n' ' ')" "root bob "
+expect_contains "ssh --dry-run: the ssh command, with the forwarded port" \
+  "$(HOME=$sshh imago instances ssh vm1 --dry-run --command true)" \
+  "'-p' '$(vm_json vm1 | jq -r '.forwardedPorts[] | select(.guestPort == 22) | .hostPort')'"
+expect_rc 4 env HOME="$sshh" "$IMAGO" instances ssh nosuch --command true
+expect_rc 2 env HOME="$sshh" "$IMAGO" instances ssh Root@vm1 --command true
+expect_contains "ssh: a bad user name, one line" "$ERR" "'Root' is not a user name a guest can have"
+expect_rc 2 env HOME="$sshh" "$IMAGO" instances ssh vm1 --strict-host-key-checking maybe
+
 # A second instance sees its own metadata, not vm1's.
 imago instances create vm2 --image kit-v1 --ports 80 --metadata role=other \
   --metadata-from-file startup-script=boot.sh >/dev/null 2>&1
@@ -153,6 +177,8 @@ expect_eq "images outdated: the VMs on kit-v1" \
 # --- stop/start keeps the disk's content; reset reboots
 imago instances stop vm1 >/dev/null 2>&1
 expect_eq "stopped" "$(vm_json vm1 | jq -r .status)" TERMINATED
+expect_rc 7 env HOME="$sshh" "$IMAGO" instances ssh vm1 --command true
+expect_contains "ssh into a stopped instance says how to start it" "$ERR" "instance vm1 is TERMINATED, not RUNNING: imago instances start vm1"
 expect_eq "no QEMU for a stopped instance" "$(qemus)" 1
 imago instances start vm1 >/dev/null 2>&1
 p1=$(host_port vm1)
