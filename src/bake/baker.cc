@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "agent/protocol.h"
+#include "bake/bake_inputs.h"
 #include "bake/builder_vm.h"
 #include "bake/digest.h"
 #include "bake/provision.h"
@@ -133,6 +134,68 @@ Result<std::string> Baker::FindCached(const BakeSpec& spec, const BakeOptions& o
     return im.name;
   }
   return std::string();
+}
+
+Status Baker::DryRun(const BakeSpec& spec, const BakeOptions& o, BakeDryRun* out) {
+  auto src = ResolveSource(spec, o);
+  if (!src.ok()) return src.status();
+  out->source_image = src->name;
+  auto apt_plans = PlanApt(spec, o, *src);
+  if (!apt_plans.ok()) return apt_plans.status();
+  const std::string source_id = std::to_string(src->id);
+  auto digest = BuildDigest(spec, source_id, *apt_plans);
+  if (!digest.ok()) return digest.status();
+  out->digest = *digest;
+  if (o.force) {
+    out->why.push_back("--force");
+    return Status::OK();
+  }
+  std::string id;
+  auto cached = FindCached(spec, o, *digest, &id);
+  if (!cached.ok()) return cached.status();
+  if (!cached->empty()) {
+    out->cached_image = *cached;
+    return Status::OK();
+  }
+  // A miss: against the family's newest image that a bake made.
+  compute::ListOptions lo;
+  lo.filter = "family = " + spec.family;
+  auto images = compute::ListAllImages(service_.images(), o.project, lo);
+  if (!images.ok()) return images.status();
+  const Image* last = nullptr;
+  for (const Image& im : *images) {
+    if (!im.labels.count(kDigestLabel)) continue;
+    if (!last || im.creation_timestamp > last->creation_timestamp) last = &im;
+  }
+  if (images->empty()) {
+    out->why.push_back("family " + spec.family + " has no image yet");
+    return Status::OK();
+  }
+  if (!last) {
+    out->why.push_back("no image of family " + spec.family + " was made by imago bake");
+    return Status::OK();
+  }
+  const std::string label = last->labels.at(kDigestLabel);
+  if (label == digest->substr(0, 40)) {
+    out->why.push_back(last->name + " has these inputs but is " +
+                       (last->IsDeprecated()
+                            ? std::string(compute::DeprecationStateName(last->State()))
+                            : last->status) +
+                       ": a bake makes a usable one");
+    return Status::OK();
+  }
+  auto before = LoadBakeInputs(o.home, label);
+  if (!before.ok()) {
+    out->why.push_back("the inputs changed since " + last->name +
+                       ", whose inputs were not recorded (baked by an older imago or elsewhere)");
+    return Status::OK();
+  }
+  auto now = DigestParts(spec, source_id, src->name, *apt_plans);
+  if (!now.ok()) return now.status();
+  out->why = ChangedInputs(*before, *now);
+  if (out->why.empty()) out->why.push_back("the digest rules changed since " + last->name);
+  for (auto& w : out->why) w += " (since " + last->name + ")";
+  return Status::OK();
 }
 
 Result<std::string> Baker::NameImage(const BakeSpec& spec, const BakeOptions& o) {
@@ -280,10 +343,17 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
   auto digest = BuildDigest(spec, r->source_image_id, *apt_plans);
   if (!digest.ok()) return digest.status();
   r->digest = *digest;
+  // Each input's own digest, recorded with the image: a later miss says
+  // which one changed.
+  auto parts = DigestParts(spec, r->source_image_id, src->name, *apt_plans);
+  if (!parts.ok()) return parts.status();
   if (!o.force) {
     auto cached = FindCached(spec, o, *digest, &r->image_id);
     if (!cached.ok()) return cached.status();
     if (!cached->empty()) {
+      if (!LoadBakeInputs(o.home, digest->substr(0, 40)).ok()) {
+        (void)SaveBakeInputs(o.home, *digest, *cached, *parts);  // Baked before records.
+      }
       r->cached = true;
       r->image = *cached;
       r->seconds = elapsed();
@@ -375,6 +445,10 @@ Status Baker::Bake(const BakeSpec& spec, const BakeOptions& o, BakeResult* r) {
   reporter_.Step("creating image " + *name + " in family " + spec.family);
   if (Status st = MakeImage(spec, o, *name, builder.DiskPath(), *src, *digest, r); !st.ok()) {
     return finish(st);
+  }
+
+  if (Status st = SaveBakeInputs(o.home, *digest, *name, *parts); !st.ok()) {
+    journal.Log("the record of this bake's inputs was not written: " + st.message());
   }
 
   // 9. The builder goes; the log stays.

@@ -71,6 +71,14 @@ struct BakeResult {
   std::vector<std::string> last_output;  // Its last output lines.
 };
 
+/// What a bake of a spec would do now (Baker::DryRun): nothing is made.
+struct BakeDryRun {
+  std::string source_image;      // The source it would pin.
+  std::string digest;            // Its build digest.
+  std::string cached_image;      // On a cache hit: the image it would return.
+  std::vector<std::string> why;  // On a miss: why ("source image: a -> b", ...).
+};
+
 /// The label that holds the build digest's first 40 hex digits.
 constexpr const char* kDigestLabel = lifecycle::kBakeDigestLabel;
 
@@ -88,6 +96,12 @@ class Baker {
   /// source family...), 404, 409 (the image name exists), 503 (cancelled, the
   /// VM did not come up), 400 "provisioner N ... exited with C".
   compute::Status Bake(const BakeSpec& spec, const BakeOptions& options, BakeResult* result);
+
+  /// What Bake would do now, with nothing made or changed: the source and
+  /// digest, and the cached image or, on a miss, which inputs differ from
+  /// the family's last bake (its record in HOME/bake-inputs). Errors as
+  /// Bake's before it boots (400, 404).
+  compute::Status DryRun(const BakeSpec& spec, const BakeOptions& options, BakeDryRun* out);
 
   /// Resolves the spec's source to an image (the family's head, once). 400
   /// naming the spec when it cannot be used.

@@ -265,6 +265,48 @@ TEST_F(BakeTest, ABakeIsItsStepsAndLeavesOnlyTheImage) {
   EXPECT_TRUE(again.steps.empty());
 }
 
+TEST_F(BakeTest, ADryRunSaysWhatWouldBeBuiltAndWhichInputChanged) {
+  Baker baker(*svc_, reporter_);
+  BakeDryRun d;
+  ASSERT_TRUE(baker.DryRun(spec_, options_, &d).ok());
+  EXPECT_TRUE(d.cached_image.empty());
+  EXPECT_EQ(d.source_image, "base-v1");
+  ASSERT_EQ(d.why.size(), 1u);
+  EXPECT_EQ(d.why[0], "family app has no image yet");
+  EXPECT_TRUE(instances_->vms_.empty());  // Nothing booted, nothing made.
+  EXPECT_FALSE(cloud_->images().GetFromFamily("local", "app").ok());
+
+  BakeResult r;
+  ASSERT_TRUE(baker.Bake(spec_, options_, &r).ok());
+  BakeDryRun hit;
+  ASSERT_TRUE(baker.DryRun(spec_, options_, &hit).ok());
+  EXPECT_EQ(hit.cached_image, r.image);
+  EXPECT_EQ(hit.digest, r.digest);
+  guest_log_.clear();
+
+  // The file provisioner's source changes: that input, and only it.
+  std::ofstream(dir_.path() + "/motd") << "hello again\n";
+  BakeDryRun miss;
+  ASSERT_TRUE(baker.DryRun(spec_, options_, &miss).ok());
+  EXPECT_TRUE(miss.cached_image.empty());
+  ASSERT_EQ(miss.why.size(), 1u);
+  EXPECT_EQ(miss.why[0],
+            "provisioner 2 (file at app.yaml:8): source changed (since " + r.image + ")");
+  // A new source image and a changed setting: both said.
+  compute::Image v2;
+  v2.name = "base-v2";
+  v2.family = "base";
+  v2.raw_disk = compute::RawDisk{dir_.path() + "/seed.raw", "", ""};
+  ASSERT_TRUE(cloud_->images().Insert("local", v2, {}).ok());
+  spec_.provisioners[0].inline_commands.push_back("true");
+  BakeDryRun two;
+  ASSERT_TRUE(baker.DryRun(spec_, options_, &two).ok());
+  ASSERT_EQ(two.why.size(), 3u);
+  EXPECT_EQ(two.why[0], "source image: base-v1 -> base-v2 (since " + r.image + ")");
+  EXPECT_EQ(two.why[1], "spec settings changed (since " + r.image + ")");
+  EXPECT_TRUE(guest_log_.empty());  // A dry run runs nothing.
+}
+
 TEST_F(BakeTest, AFailingProvisionerLeavesNothingAndSaysWhy) {
   exit_codes_["apt-get install"] = 100;
   Baker baker(*svc_, reporter_);

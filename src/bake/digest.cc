@@ -141,4 +141,51 @@ Result<std::string> BuildDigest(const BakeSpec& spec, const std::string& source_
   return h.Hex();
 }
 
+Result<std::vector<DigestPart>> DigestParts(const BakeSpec& spec,
+                                            const std::string& source_image_id,
+                                            const std::string& source_image,
+                                            const std::vector<std::string>& apt_plans) {
+  std::vector<DigestPart> parts;
+  auto text = [](const std::string& s) {
+    Hasher h;
+    h.Field(s);
+    return h.Hex();
+  };
+  auto tree = [&](const std::string& what, const std::string& path) -> Status {
+    Hasher h;
+    IMAGO_RETURN_IF_ERROR(AddTree(h, path));
+    parts.push_back({what, h.Hex(), path});
+    return Status::OK();
+  };
+  parts.push_back({"source image", text(source_image_id), source_image});
+  parts.push_back({"spec settings", text(CanonicalSpec(spec)), spec.path});
+  const std::string file = std::filesystem::path(spec.path).filename().string();
+  size_t apt = 0;
+  for (size_t i = 0; i < spec.provisioners.size(); ++i) {
+    const Provisioner& p = spec.provisioners[i];
+    const std::string name = "provisioner " + std::to_string(i + 1) + " (" + p.KindName() + " at " +
+                             file + ":" + std::to_string(p.line) + ")";
+    switch (p.kind) {
+      case Provisioner::Kind::kShell:
+        if (!p.script.empty()) IMAGO_RETURN_IF_ERROR(tree(name + ": script", p.script));
+        break;
+      case Provisioner::Kind::kFile:
+        IMAGO_RETURN_IF_ERROR(tree(name + ": source", p.source));
+        break;
+      case Provisioner::Kind::kAnsible:
+        IMAGO_RETURN_IF_ERROR(tree(name + ": playbook directory",
+                                   std::filesystem::path(p.playbook).parent_path().string()));
+        if (!p.roles_path.empty()) IMAGO_RETURN_IF_ERROR(tree(name + ": roles", p.roles_path));
+        break;
+      case Provisioner::Kind::kApt:
+        if (!p.sources.empty()) IMAGO_RETURN_IF_ERROR(tree(name + ": apt sources", p.sources));
+        if (apt < apt_plans.size()) {
+          parts.push_back({name + ": the packages apt resolves", text(apt_plans[apt++]), ""});
+        }
+        break;
+    }
+  }
+  return parts;
+}
+
 }  // namespace imago::bake

@@ -24,6 +24,23 @@ namespace imago::bake {
 compute::Result<std::string> BuildDigest(const BakeSpec& spec, const std::string& source_image_id,
                                          const std::vector<std::string>& apt_plans = {});
 
+/// One input of a bake with a digest of its own: comparing these with the
+/// ones recorded for the family's last bake tells which input made a cache
+/// miss (bake --dry-run). `what` names the input ("source image", "spec
+/// settings", "provisioner 2 (ansible at app.yaml:9): playbook directory");
+/// `detail` says it in words where it can (the source image's name).
+struct DigestPart {
+  std::string what;
+  std::string digest;
+  std::string detail;
+};
+
+/// The inputs of BuildDigest one by one (same arguments; `source_image`
+/// is the source's name, for the detail). 400 as BuildDigest.
+compute::Result<std::vector<DigestPart>> DigestParts(
+    const BakeSpec& spec, const std::string& source_image_id, const std::string& source_image,
+    const std::vector<std::string>& apt_plans = {});
+
 /// Hashes a file or a directory tree into `out` (hex SHA-256). Exposed for tests.
 compute::Result<std::string> TreeDigest(const std::string& path);
 

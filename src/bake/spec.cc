@@ -33,6 +33,12 @@ std::string Provisioner::KindName() const {
   return "?";
 }
 
+bool IsVarName(const std::string& s) {
+  bool ok = !s.empty() && !isdigit(static_cast<unsigned char>(s[0]));
+  for (char ch : s) ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+  return ok;
+}
+
 namespace {
 
 using Checker = base::YamlChecker;
@@ -77,9 +83,9 @@ Result<Provisioner> LoadProvisioner(const Checker& c, const YAML::Node& n, size_
     if (!env.ok()) return env.status();
     p.environment = *env;
     for (const auto& [k, v] : p.environment) {
-      bool ok = !k.empty() && !isdigit(static_cast<unsigned char>(k[0]));
-      for (char ch : k) ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '_');
-      if (!ok) return c.Error(n["environment"], where + ".environment." + k, "not a variable name");
+      if (!IsVarName(k)) {
+        return c.Error(n["environment"], where + ".environment." + k, "not a variable name");
+      }
     }
   } else if (t == "file") {
     p.kind = Provisioner::Kind::kFile;
@@ -169,12 +175,6 @@ Result<Provisioner> LoadProvisioner(const Checker& c, const YAML::Node& n, size_
                    "unknown provisioner '" + t + "' (shell, file, ansible, apt)");
   }
   return p;
-}
-
-bool IsVarName(const std::string& s) {
-  bool ok = !s.empty() && !isdigit(static_cast<unsigned char>(s[0]));
-  for (char ch : s) ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '_');
-  return ok;
 }
 
 // Replaces ${var.NAME} in every scalar value under `n` (keys stay as they

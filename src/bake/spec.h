@@ -78,6 +78,10 @@ using VarValues = std::map<std::string, std::string>;
 compute::Result<BakeSpec> LoadSpec(const std::string& path, const VarValues& vars = {},
                                    bool strict = true);
 
+/// True for a variable name: letters, digits and '_', not starting with a
+/// digit (the spec's `variables`, --var, a shell provisioner's environment).
+bool IsVarName(const std::string& s);
+
 /// Reads a --var-file: a YAML (or JSON) map of NAME: VALUE. 400 naming the
 /// file and line on a problem.
 compute::Result<VarValues> LoadVarFile(const std::string& path);

@@ -120,6 +120,7 @@ struct BakeFlags {
   std::vector<std::string> vars;       // --var NAME=VALUE
   std::vector<std::string> var_files;  // --var-file FILE
   bool validate = false;               // imago bake validate: check, build nothing.
+  bool dry_run = false;                // What would be built and why; nothing made.
 };
 
 // The values of --var-file FILE... then --var NAME=VALUE... (later wins).
@@ -134,10 +135,8 @@ compute::Result<bake::VarValues> VarsOf(const BakeFlags& f) {
   for (const std::string& kv : f.vars) {
     size_t eq = kv.find('=');
     std::string name = kv.substr(0, eq);
-    bool ok =
-        eq != std::string::npos && !name.empty() && !isdigit(static_cast<unsigned char>(name[0]));
-    for (char ch : name) ok = ok && (isalnum(static_cast<unsigned char>(ch)) || ch == '_');
-    if (!ok) return Status(compute::Code::kInvalidUsage, "--var '" + kv + "': expected NAME=VALUE");
+    if (eq == std::string::npos || !bake::IsVarName(name))
+      return Status(compute::Code::kInvalidUsage, "--var '" + kv + "': expected NAME=VALUE");
     out[name] = kv.substr(eq + 1);
   }
   return out;
@@ -196,9 +195,12 @@ Status FillSourceFamily(Context& ctx, compute::Service& svc, const bake::BakeSpe
     return Status::OK();
   }
   compute::Image im;
-  auto t = compute::FormatRfc3339(ctx.Clock().Now());  // 2026-12-06T03:30:00.000+00:00
-  im.name = s.source_family + "-v" + t.substr(0, 4) + t.substr(5, 2) + t.substr(8, 2) + "-" +
-            t.substr(11, 2) + t.substr(14, 2) + t.substr(17, 2);
+  lifecycle::NameParts parts;
+  parts.family = s.source_family;
+  parts.when = ctx.Clock().Now();
+  auto name = lifecycle::RenderName("{family}-v{date}-{time}", parts);  // kit-v20261206-033000
+  if (!name.ok()) return name.status();
+  im.name = *name;
   im.family = s.source_family;
   im.description = "The kit's image, imported by imago bake from " + kit;
   im.raw_disk = compute::RawDisk{kit, "", ""};
@@ -208,6 +210,70 @@ Status FillSourceFamily(Context& ctx, compute::Service& svc, const bake::BakeSpe
   std::cerr << s.source_family << " had no image: imported the kit's " << kit << " as " << im.name
             << " (make kit builds it)\n";
   return Status::OK();
+}
+
+// The table of a run's specs: SPEC (the file's name) and FAMILY, then `more`.
+std::vector<Column> SpecTable(std::vector<Column> more) {
+  std::vector<Column> cols = {
+      {"SPEC",
+       [](const Json& j) {
+         return std::filesystem::path(j["spec"].get<std::string>()).filename().string();
+       }},
+      {"FAMILY", [](const Json& j) { return Field(j, "family"); }}};
+  cols.insert(cols.end(), more.begin(), more.end());
+  return cols;
+}
+
+// bake --dry-run: for each spec in build order, whether it would be built
+// or found in the cache, and why: the inputs that changed since the
+// family's last bake, or that its source family is rebuilt first.
+int DryRun(Context& ctx, bake::Baker& baker, const bake::BakeOptions& o,
+           const std::vector<bake::BakeSpec>& plan, const std::set<std::string>& imported) {
+  std::set<std::string> rebuilt;  // Families that get a new image in this run.
+  std::vector<compute::Json> rows;
+  int builds = 0;
+  for (const auto& s : plan) {
+    compute::Json row = {{"spec", s.path}, {"family", s.family}};
+    std::vector<std::string> why;
+    if (!s.source_family.empty() &&
+        (rebuilt.count(s.source_family) || imported.count(s.source_family))) {
+      row["source"] = "(new image of " + s.source_family + ")";
+      why.push_back(imported.count(s.source_family)
+                        ? "family " + s.source_family +
+                              " is empty: the bake imports the kit's image first"
+                        : "its source family " + s.source_family + " gets a new image in this run");
+    } else {
+      bake::BakeDryRun d;
+      Status st = baker.DryRun(s, o, &d);
+      if (!st.ok()) return ctx.Fail("bake", st);
+      row["source"] = d.source_image;
+      row["digest"] = d.digest;
+      if (!d.cached_image.empty()) row["image"] = d.cached_image;
+      why = d.why;
+    }
+    const bool build = !row.contains("image");
+    row["action"] = build ? "build" : "cached";
+    row["why"] = why;
+    if (build) {
+      rebuilt.insert(s.family);
+      ++builds;
+    }
+    rows.push_back(std::move(row));
+  }
+  PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows,
+            SpecTable({{"SOURCE", [](const Json& j) { return Field(j, "source"); }},
+                       {"ACTION", [](const Json& j) { return Field(j, "action"); }},
+                       {"WHY", [](const Json& j) {
+                          if (j["action"] == "cached")
+                            return "has these inputs: " + Field(j, "image");
+                          std::string out;
+                          for (const auto& w : j["why"])
+                            out += (out.empty() ? "" : "; ") + w.get<std::string>();
+                          return out;
+                        }}}));
+  std::cerr << fmt::format("Dry run: {} of {} spec(s) would be built; nothing was made.\n", builds,
+                           plan.size());
+  return kExitOk;
 }
 
 int RunBake(Context& ctx, const BakeFlags& f) {
@@ -326,17 +392,23 @@ int RunBake(Context& ctx, const BakeFlags& f) {
                                                      const std::string& path) {
     return ReadImageFile(*svc, project, image, path, 64 << 20);
   };
+  std::set<std::string> imported;  // Kit families a bake would fill (dry run, validate).
   for (const auto& s : *plan) {
     if (!s.source_family.empty() && made.count(s.source_family)) continue;
     auto src = baker.ResolveSource(s, o);
     if (!src.ok() && src.status().code() == compute::Code::kNotFound && !s.source_family.empty()) {
-      Status filled = FillSourceFamily(ctx, *svc, s, src.status(), f.validate);
+      const bool look_only = f.validate || f.dry_run;
+      Status filled = FillSourceFamily(ctx, *svc, s, src.status(), look_only);
       if (!filled.ok()) return ctx.Fail(cmd, filled);
-      if (f.validate) continue;
+      if (look_only) {
+        imported.insert(s.source_family);
+        continue;
+      }
       src = baker.ResolveSource(s, o);
     }
     if (!src.ok()) return ctx.Fail(cmd, src.status());
   }
+  if (f.dry_run) return DryRun(ctx, baker, o, *plan, imported);
   if (f.validate) {
     // What a bake would check before it boots anything, and nothing more.
     std::vector<compute::Json> rows;
@@ -351,14 +423,9 @@ int RunBake(Context& ctx, const BakeFlags& f) {
            {"valid", true}});
     }
     PrintList(std::cout, ctx.OutputFormat(Format::kTable), rows,
-              {{"SPEC",
-                [](const Json& j) {
-                  return std::filesystem::path(j["spec"].get<std::string>()).filename().string();
-                }},
-               {"FAMILY", [](const Json& j) { return Field(j, "family"); }},
-               {"SOURCE", [](const Json& j) { return Field(j, "source"); }},
-               {"PROVISIONERS", [](const Json& j) { return Field(j, "provisioners"); }},
-               {"VALID", [](const Json&) { return std::string("yes"); }}});
+              SpecTable({{"SOURCE", [](const Json& j) { return Field(j, "source"); }},
+                         {"PROVISIONERS", [](const Json& j) { return Field(j, "provisioners"); }},
+                         {"VALID", [](const Json&) { return std::string("yes"); }}}));
     return kExitOk;
   }
 
@@ -411,16 +478,13 @@ int RunBake(Context& ctx, const BakeFlags& f) {
   } else {
     PrintList(
         std::cout, fmt, rows,
-        {{"SPEC",
-          [](const Json& j) {
-            return std::filesystem::path(j["spec"].get<std::string>()).filename().string();
-          }},
-         {"FAMILY", [](const Json& j) { return Field(j, "family"); }},
-         {"IMAGE", [](const Json& j) { return Field(j, "image"); }},
-         {"CACHED", [](const Json& j) { return j["cached"].get<bool>() ? "yes" : "no"; }},
-         {"SECONDS",
-          [](const Json& j) { return fmt::format("{:.1f}", j["durationSeconds"].get<double>()); }},
-         {"DIGEST", [](const Json& j) { return Field(j, "digest").substr(0, 12); }}});
+        SpecTable({{"IMAGE", [](const Json& j) { return Field(j, "image"); }},
+                   {"CACHED", [](const Json& j) { return j["cached"].get<bool>() ? "yes" : "no"; }},
+                   {"SECONDS",
+                    [](const Json& j) {
+                      return fmt::format("{:.1f}", j["durationSeconds"].get<double>());
+                    }},
+                   {"DIGEST", [](const Json& j) { return Field(j, "digest").substr(0, 12); }}}));
   }
   return kExitOk;
 }
@@ -476,12 +540,16 @@ void AddBakeCommands(CLI::App& root, Context& ctx) {
   };
   add_spec_flags(c, f.get());
   c->add_flag("--force", f->force, "Bake even when the family has an image of the same inputs");
+  c->add_flag("--dry-run", f->dry_run,
+              "Say what would be built, and why (the inputs changed since the family's last "
+              "bake); build nothing");
   c->require_subcommand(0, 1);
   c->footer(
       "Examples:\n"
       "  imago bake examples/bake/base.yaml\n"
       "  imago bake examples/bake/base.yaml --cascade --specs examples/bake/\n"
       "  imago bake app.yaml --var version=1.1.0 --format json\n"
+      "  imago bake examples/bake/base.yaml --cascade --dry-run\n"
       "  imago bake validate app.yaml --var-file release.yaml\n\n"
       "A bake whose inputs (source image, spec, provisioner files) match an image of the\n"
       "family is skipped. Exit codes as every command, and 11 when a provisioner failed,\n"

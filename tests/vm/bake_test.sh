@@ -74,6 +74,16 @@ done
 expect_eq "health endpoint (product level)" "$health" ok
 expect_eq "the app (app level, base's site.conf)" "$(curl -s "http://127.0.0.1:$port/cgi-bin/hello")" \
   "Hello from an immutable VM (version 1.0.0, site example.com, host shop-1)"
+# instances ssh into the Debian image (OpenSSH): the exit code is the command's.
+rc=0
+out=$(HOME=$WORK/user USER=root imago instances ssh shop-1 \
+  --command 'test -f /etc/debian_version && hostname; exit 7' 2>ssh.err) || rc=$?
+[[ $rc == 7 ]] || fail "ssh: the remote command's exit code: got $rc, expected 7: $(cat ssh.err)"
+expect_eq "ssh: it ran in the VM" "$out" shop-1
+out=$(HOME=$WORK/user imago instances ssh alice@shop-1 --command 'id -un; echo $HOME' 2>ssh.err) ||
+  fail "ssh as alice: $(cat ssh.err)"
+expect_eq "ssh: a user made for its key" "$out" "alice
+/home/alice"
 imago instances delete shop-1 -q >/dev/null 2>&1
 
 # 4. The cache: nothing changed -> nothing baked.
@@ -81,6 +91,18 @@ out=$(imago bake specs/base.yaml --cascade --specs specs --format json 2>/dev/nu
 expect_eq "all cached" "$(jq -c '[.[].cached]' <<<"$out")" '[true,true,true]'
 # A change in the playbook's tree: app and product again, base cached.
 echo "# release 2" >>specs/ansible/templates/hello.cgi.j2
+# --dry-run says so first, and why, with nothing made.
+images_before=$(imago images list --format json | jq length)
+out=$(imago bake specs/base.yaml --cascade --specs specs --dry-run --format json 2>dry.err) ||
+  fail "bake --dry-run failed: $(cat dry.err)"
+expect_eq "dry run: base cached, app and product built" "$(jq -c '[.[].action]' <<<"$out")" '["cached","build","build"]'
+expect_contains "dry run: the changed input of app's miss" "$(jq -r '.[1].why[0]' <<<"$out")" \
+  "provisioner 1 (ansible at app.yaml:16): playbook directory changed (since debian-12-app-hello-1-0-0-v"
+expect_eq "dry run: product, because app is rebuilt" "$(jq -r '.[2].why[0]' <<<"$out")" \
+  "its source family example-app gets a new image in this run"
+expect_contains "dry run: says nothing was made" "$(cat dry.err)" "2 of 3 spec(s) would be built; nothing was made"
+expect_eq "dry run: no image made" "$(imago images list --format json | jq length)" "$images_before"
+expect_nothing_left "after the dry run"
 out=$(imago bake specs/base.yaml --cascade --specs specs --format json 2>bake.log) ||
   fail "bake after a playbook change failed: $(tail -20 bake.log)"
 expect_eq "playbook change: app and product miss" "$(jq -c '[.[].cached]' <<<"$out")" '[true,false,false]'
