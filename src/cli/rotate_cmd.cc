@@ -105,8 +105,7 @@ int RunRotate(Context& ctx, const RotateFlags& f) {
   // show only the next step from today's states).
   std::optional<std::vector<lifecycle::FutureState>> future;
   compute::TimeUs today = compute::SystemClock().Now();
-  constexpr compute::TimeUs kDay = 86400LL * 1000000;
-  if (f.dry_run && now > today + kDay) {
+  if (f.dry_run && now > today + compute::kMicrosPerDay) {
     auto sim = lifecycle::SimulateRotation(*svc, ctx.g.project, policy, family, today, now);
     if (!sim.ok()) return ctx.Fail(cmd, sim.status());
     future = std::move(sim.value());

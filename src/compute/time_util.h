@@ -15,6 +15,7 @@ namespace imago::compute {
 using TimeUs = int64_t;
 
 constexpr TimeUs kMicrosPerSecond = 1'000'000;
+constexpr TimeUs kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
 /// A source of the current time. Implementations are thread-safe.
 class Clock {

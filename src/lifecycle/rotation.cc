@@ -229,9 +229,8 @@ Result<std::vector<FutureState>> SimulateRotation(compute::Service& svc, const s
                                                   const RotationPolicy& policy,
                                                   const std::optional<std::string>& family,
                                                   TimeUs from, TimeUs until) {
-  constexpr TimeUs kDay = 86400LL * 1000000;
   if (until < from) return Status::Invalid("the date to simulate to is before today");
-  if (until - from > 3700 * kDay) {
+  if (until - from > 3700 * compute::kMicrosPerDay) {
     return Status::Invalid("a rotation can be simulated for at most ten years ahead");
   }
   auto listed = compute::ListAllImages(svc.images(), project, {});
@@ -247,7 +246,7 @@ Result<std::vector<FutureState>> SimulateRotation(compute::Service& svc, const s
     out.push_back({im.name, im.family, StateName(im), StateName(im), "", ""});
   }
   // One run a day from `from`, and the last one on `until` itself.
-  for (TimeUs t = from;; t = std::min(t + kDay, until)) {
+  for (TimeUs t = from;; t = std::min(t + compute::kMicrosPerDay, until)) {
     Plan plan;
     Status st = PlanImages(images, *vms, project, policy, family, t, &plan);
     if (st.code() == compute::Code::kNotFound && family) break;  // Every image purged.
