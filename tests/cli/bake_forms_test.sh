@@ -63,4 +63,17 @@ expect_eq "--var wins over --var-file" "$(jq -c '.[0].variables' <<<"$out")" '{"
 expect_eq "valid" "$(jq -r '.[0].valid' <<<"$out")" true
 expect_contains "the table" "$(imago bake validate vspecs/app.yaml --var channel=beta)" "app.yaml  v-app   family/v-kit"
 expect_eq "validate made nothing" "$(imago instances list --format json | jq length) $(imago images list --filter 'family = v-app' --format json | jq length)" "0 0"
-echo "PASS: bake --cascade without --specs: the specs beside the given one, what it adds or why nothing; variables; bake validate"
+# bake --dry-run: what would be built and why; nothing made, nothing booted.
+out=$(imago bake vspecs/app.yaml --var channel=beta --dry-run --format json 2>dry.err) ||
+  fail "bake --dry-run: $(cat dry.err)"
+expect_eq "dry run: a family with no image is built" "$(jq -c '[.[0].action, .[0].source, .[0].why]' <<<"$out")" \
+  '["build","v-kit-1",["family v-app has no image yet"]]'
+expect_contains "dry run: says nothing was made" "$(cat dry.err)" "1 of 1 spec(s) would be built; nothing was made"
+if [[ -f $kit ]]; then
+  out=$(imago bake vspecs/on-kit.yaml --dry-run --format json 2>/dev/null)
+  expect_eq "dry run: an empty kit family is imported by the bake, not by the dry run" \
+    "$(jq -r '.[0].why[0]' <<<"$out") $(imago images list --filter 'family = kit-debian' --format json | jq length)" \
+    "family kit-debian is empty: the bake imports the kit's image first 0"
+fi
+expect_eq "the dry runs made nothing" "$(imago instances list --format json | jq length) $(imago images list --filter 'family = v-app' --format json | jq length)" "0 0"
+echo "PASS: bake --cascade without --specs: the specs beside the given one, what it adds or why nothing; variables; bake validate; bake --dry-run"

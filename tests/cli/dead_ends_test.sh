@@ -41,8 +41,17 @@ expect_eq "imago images l<TAB>" "$(complete_words imago images l)" "list"
 expect_eq "a flag of the command" "$(complete_words imago images list --fo)" "--format"
 expect_eq "past a global flag's value" "$(complete_words imago --project p instances cr)" "create"
 expect_eq "the newest commands too" "$(complete_words imago update-)" "update-check"
+expect_eq "imago instances ss<TAB>" "$(complete_words imago instances ss)" "ssh"
 expect_contains "zsh, through bashcompinit" "$(imago completion zsh | head -2)" "bashcompinit"
 usage "an unknown shell" "SHELL is bash or zsh, not 'fish'" completion fish
+# instances ssh: what it refuses before it touches anything (tests/vm has
+# the sessions, into both kit images).
+expect_rc 4 env HOME="$WORK/user" "$IMAGO" instances ssh nosuch --command true
+expect_contains "ssh to no instance" "$ERR" "instances/nosuch' was not found"
+usage "a user name no guest can have" "'Root' is not a user name a guest can have" instances ssh Root@vm
+usage "a host-key mode ssh does not have" "--strict-host-key-checking takes yes, no, ask or accept-new, not 'maybe'" \
+  instances ssh vm --strict-host-key-checking maybe
+[[ ! -e $WORK/user/.ssh ]] || fail "a refused ssh made a key"
 # Every document a message points to exists (a message once sent users to
 # images/README.md, which did not).
 : "${IMAGO_SRC:?}"
