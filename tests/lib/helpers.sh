@@ -30,11 +30,23 @@ wait_http() {
   done
 }
 
-# wrk_counts FILE: "REQUESTS FAILED" of a wrk report (failed: socket errors
-# of every kind and non-2xx/3xx answers).
-wrk_counts() {
-  awk '/requests in/ {n = $1} /Socket errors/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) f += $i}
-       /Non-2xx/ {f += $NF} END {printf "%d %d\n", n, f}' "$1"
+# load_start URL: constant-rate GET requests to URL in the background
+# (tests/lib/load.py, LOAD_RATE a second, default 50); load_stop ends them
+# and prints "REQUESTS FAILED", with the latency and any failure on stderr
+# (call it in the shell that called load_start, not in a $(...): only that
+# shell can wait for the load to write its counts).
+LOAD_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/load.py
+load_start() {
+  python3 "$LOAD_PY" --rate "${LOAD_RATE:-50}" "$1" >load.counts 2>load.stats &
+  LOAD_PID=$!
+}
+load_stop() {
+  local st=0
+  kill -INT "$LOAD_PID" 2>/dev/null || echo "load.py ended before it was stopped" >&2
+  wait "$LOAD_PID" || st=$?
+  ((st == 0)) || echo "load.py exited with $st" >&2
+  cat load.stats >&2
+  [[ -s load.counts ]] && cat load.counts || echo "0 -1"  # No count: fails any check.
 }
 
 # vm_pids HOME: the pids of the live VMs of that imago home.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # imago deploy with real VMs, real health checks and Debian's HAProxy in
-# front, under constant load (wrk): the first release of an environment; a
-# second one red/black with no failed request, the previous group kept warm;
+# front, under constant load (tests/lib/load.py, 50 requests a second): the
+# first release of an environment; a second one red/black with no failed request, the previous group kept warm;
 # a rollback to it that boots nothing; a bad release caught by its health
 # check and rolled back (exit 12) while the previous one keeps serving;
 # promotion of exactly dev's image to prod; kill -9 in the middle of a
@@ -58,19 +58,17 @@ serves() {
 }
 groups() { imago instance-groups managed list --format json | jq -r '[.[].name] | sort | join(" ")'; }
 ledger() { imago releases "$1" --format json | jq -r "$2"; }
-# under_load COMMAND...: runs COMMAND while wrk sends requests through the
-# load balancer; prints "REQUESTS FAILED RC" (socket errors and non-2xx
-# answers; COMMAND's exit code). COMMAND's stderr goes to load.err.
+# under_load COMMAND...: runs COMMAND while requests go through the load
+# balancer at a constant rate; prints "REQUESTS FAILED RC" (no answer, or
+# not 2xx/3xx; COMMAND's exit code). COMMAND's stderr goes to load.err.
 under_load() {
-  wrk -t1 -c4 -d600s "$url" >wrk.out 2>&1 &
-  local w=$! rc=0
+  local rc=0
+  load_start "$url"
   sleep 1
   "$@" >load.out 2>load.err || rc=$?
   sleep 2
-  kill -INT "$w"
-  wait "$w" || true
-  grep -E "Socket errors|Non-2xx" wrk.out >&2 || true  # What failed, if anything did.
-  echo "$(wrk_counts wrk.out) $rc"
+  load_stop >load.result  # Here, not in $(...): only this shell can wait for it.
+  echo "$(<load.result) $rc"
 }
 
 # 1. Bad input: one line with FILE:LINE and the key, before anything changes.
@@ -104,7 +102,7 @@ expect_contains "why" "$plan" "family app moved from app-v1 to app-v2; configura
 read -r requests failed rc < <(under_load imago deploy dev --yes)
 echo "red/black deploy under load: $requests requests, $failed failed"
 expect_eq "exit code of the red/black deploy" "$rc" 0
-((requests > 100)) || fail "wrk sent only $requests requests"
+((requests > 100)) || fail "the load sent only $requests requests"
 expect_eq "failed requests during red/black" "$failed" 0
 expect_eq "answers after release 2" "$(serves two)" "two "
 expect_eq "groups: the previous one is kept warm" "$(groups)" "web-dev-v001 web-dev-v002"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The load balancer on the local cloud with real VMs and Debian's HAProxy,
 # through the imago command line: a forwarding rule serves a group's
-# healthy instances; a rolling update under constant load (wrk) fails no
-# request; switching the backend service to another group (red/black)
-# fails no request; capacityScaler 0 takes a group out; kill -9 of HAProxy:
-# the address serves again with one proxy; nothing in use can be deleted;
-# deleting the rule stops the proxy; nothing is left behind.
+# healthy instances; a rolling update under constant load (tests/lib/load.py,
+# 50 requests a second) fails no request; switching the backend service to
+# another group (red/black) fails no request; capacityScaler 0 takes a group
+# out; kill -9 of HAProxy: the address serves again with one proxy; nothing
+# in use can be deleted; deleting the rule stops the proxy; nothing is left
+# behind.
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}"
 cache=${KIT_CACHE:-$WORK/cache}
@@ -69,19 +70,15 @@ got=$(answers 8)
 [[ -n $(proxy_pid "$IMAGO_HOME") ]] || fail "no HAProxy runs for the home"
 imago controller status | grep -q "web-fr 127.0.0.1:$port -> web-bs" || fail "controller status does not show the frontend"
 
-# under_load COMMAND...: runs COMMAND while wrk sends requests, then prints
-# wrk's count of failed requests (socket errors and non-2xx answers).
+# under_load COMMAND...: runs COMMAND while requests go through the load
+# balancer at a constant rate, then prints "REQUESTS FAILED" (no answer, or
+# not 2xx/3xx); the latency and any failure go to stderr.
 under_load() {
-  wrk -t1 -c4 -d300s --latency "$url" >wrk.out 2>&1 &
-  local w=$!
+  load_start "$url"
   sleep 2
   "$@"
   sleep 2
-  kill -INT "$w"
-  wait "$w" || true
-  # The latency and what failed, if anything did.
-  grep -E "^ +Latency |^ +(99|100)%|Socket errors|Non-2xx" wrk.out >&2 || true
-  wrk_counts wrk.out
+  load_stop
 }
 
 # 2. A rolling update under load: no request fails.
@@ -92,7 +89,7 @@ roll() {
 t0=$(now)
 read -r requests failed < <(under_load roll)
 echo "rolling update of 2 behind the load balancer: $(echo "$(now) - $t0" | bc) s, $requests requests, $failed failed"
-((requests > 100)) || fail "wrk sent only $requests requests"
+((requests > 100)) || fail "the load sent only $requests requests"
 expect_eq "failed requests during the rollout" "$failed" 0
 wait_for 30 "for r2 alone to answer" bash -c "[[ \$(for i in 1 2 3 4 5 6; do curl -s -m 3 $url; done | cut -d' ' -f1 | sort -u) == r2 ]]"
 
@@ -104,7 +101,7 @@ switch() {
 }
 read -r requests failed < <(under_load switch)
 echo "switch from blue to green: $requests requests, $failed failed"
-((requests > 100)) || fail "wrk sent only $requests requests"
+((requests > 100)) || fail "the load sent only $requests requests"
 expect_eq "failed requests during the switch" "$failed" 0
 
 # 4. Blue back as a backend at capacity 0: it takes nothing.
