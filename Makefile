@@ -48,12 +48,14 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=$(UNITY) \
 	  -DIMAGO_UNIT_TESTS=$(UNIT_TESTS) \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
-	  -DIMAGO_ASAN_BUILD=$(abspath $(ASAN_BUILD)) -DIMAGO_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) >/dev/null
+	  -DIMAGO_ASAN_BUILD=$(abspath $(ASAN_BUILD)) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-# AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests (only
-# their binaries: the tree runs nothing else). clang at -O0 with line tables
-# (-g1) for the reports' stacks; assertions stay on. This tree was g++ at -O1:
+# AddressSanitizer + UndefinedBehaviorSanitizer, for the unit tests and the
+# fuzz targets' short runs in make test (only their binaries: the tree runs
+# nothing else; a third compiler tree for the fuzz targets cost make test
+# ~230 CPU-seconds). clang at -O0 with line tables (-g1) for the reports'
+# stacks; assertions stay on. This tree was g++ at -O1:
 # 1600 CPU-seconds to build, the longest step of make test before ctest;
 # clang at -O0 builds it in 607, its tests take about as long (79 s alone), and
 # clang's UBSan found an overflow that g++'s had not. A tree configured with
@@ -63,7 +65,7 @@ build-asan: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DIMAGO_SANITIZE=ON \
 	  -DCMAKE_UNITY_BUILD=$(UNITY) >/dev/null
-	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests
+	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests fuzz_targets
 
 # Google's Node.js clients for the conformance suite, from the committed lock
 # file. Node and npm come from Debian when they are missing.
@@ -88,7 +90,8 @@ gitlab-ci-deps: conformance-deps
 	  cd tests/gitlab-ci && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
-# The libFuzzer targets, built by clang in their own tree.
+# The libFuzzer targets, optimised, built by clang in their own tree, for
+# make fuzz's long runs (make test runs the sanitizer tree's for 20 s each).
 fuzz-build: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_UNITY_BUILD=$(UNITY) -DIMAGO_FUZZ=ON -DIMAGO_BENCH=OFF >/dev/null
@@ -101,11 +104,11 @@ fuzz: fuzz-build
 
 # Every test, in one ctest run: the unit tests under ASan+UBSan (from
 # $(ASAN_BUILD)) are its test asan.unit_tests, beside the VM tests. After the
-# main tree, the sanitizer and fuzz trees, the kit and the npm packages are
+# main tree, the sanitizer tree, the kit and the npm packages are
 # made side by side: debootstrap and npm wait on the network and the disk
 # while the compilers use the CPUs.
 test: build
-	@$(MAKE) --no-print-directory -j3 build-asan fuzz-build kit conformance-deps gitlab-ci-deps
+	@$(MAKE) --no-print-directory -j3 build-asan kit conformance-deps gitlab-ci-deps
 	@echo "== every test ($(BUILD); asan.unit_tests: the unit tests of $(ASAN_BUILD))"
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 

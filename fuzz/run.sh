@@ -5,7 +5,7 @@
 set -euo pipefail
 bin=${1:?usage: run.sh FUZZER SECONDS}
 secs=${2:-20}
-[[ -x $bin ]] || { echo "FAIL: $bin is not built (make fuzz-build builds it with clang)" >&2; exit 1; }
+[[ -x $bin ]] || { echo "FAIL: $bin is not built (make build-asan or make fuzz-build builds it with clang)" >&2; exit 1; }
 name=$(basename "$bin" _fuzz)
 seeds=$(cd "$(dirname "$0")" && pwd)/corpus/$name
 work=$(mktemp -d /tmp/imago-fuzz-XXXXXX)
