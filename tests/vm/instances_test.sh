@@ -46,21 +46,24 @@ wait_boots() {
 cat >boot.sh <<'SH'
 #!/bin/sh
 # Proves the script ran, what the guest's own metadata says, and that the
-# root disk keeps what was written on earlier boots.
+# root disk keeps what was written on earlier boots. Every file in /www is
+# written beside and renamed into place: the test polls for the first answer,
+# and httpd would serve a file that cp or wget has created but not yet filled.
 md=http://169.254.169.254/computeMetadata/v1/instance
-echo "startup-script ran" >/www/proof.txt
+put() { cat >"/www/.$1" && mv "/www/.$1" "/www/$1"; }  # put NAME <CONTENT
+echo "startup-script ran" | put proof.txt
 echo "hello from boot.sh on the console"
-timeout 5 wget -q -O /www/name.txt --header 'Metadata-Flavor: Google' "$md/name"
-timeout 5 wget -q -O /www/role.txt --header 'Metadata-Flavor: Google' "$md/attributes/role"
+timeout 5 wget -q -O - --header 'Metadata-Flavor: Google' "$md/name" | put name.txt
+timeout 5 wget -q -O - --header 'Metadata-Flavor: Google' "$md/attributes/role" | put role.txt
 echo boot >>/root/boots
 sync  # A reset (hard) must not lose it.
-cp /root/boots /www/boots.txt
+put boots.txt </root/boots
 ls -l /dev/nvme* >/dev/console 2>&1  # What the guest sees (for a failure's serial log).
 if [ -b /dev/nvme0n2 ]; then  # The second disk of the instance.
   mkdir -p /data && mount /dev/nvme0n2 /data
   if [ "$(cat /www/role.txt)" = writer ]; then echo "written by $(cat /www/name.txt)" >/data/data.txt; fi
-  cp /data/data.txt /www/data.txt 2>/dev/null
   sync
+  [ -f /data/data.txt ] && put data.txt </data/data.txt
 fi
 SH
 
@@ -77,6 +80,10 @@ expect_eq "startup-script of vm1" "$(answer "http://127.0.0.1:$p1/proof.txt")" "
 expect_eq "vm1 reads its own name" "$(answer "http://127.0.0.1:$p1/name.txt")" vm1
 expect_eq "vm1 reads its own attribute" "$(answer "http://127.0.0.1:$p1/role.txt")" web
 expect_eq "first boot" "$(answer "http://127.0.0.1:$p1/boots.txt" | grep -c boot)" 1
+# The script's last lines run after boots.txt is in place: give them 30 s.
+serial_end=$((SECONDS + 30))
+until imago instances get-serial-port-output vm1 2>/dev/null | grep -q "imago-kit: startup-script exited" ||
+  ((SECONDS > serial_end)); do sleep 0.2; done
 expect_contains "serial console" "$(imago instances get-serial-port-output vm1 2>/dev/null)" \
   "imago-kit: startup-script exited 0"
 expect_contains "the startup-script's output, on the console as on GCE" \
