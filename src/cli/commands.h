@@ -13,6 +13,8 @@ void AddRotateCommands(CLI::App& root, Context& ctx);
 void AddInstancesCommands(CLI::App& root, Context& ctx);
 /// `instances ssh`, under the `instances` command.
 void AddInstancesSshCommand(CLI::App* instances, Context& ctx);
+/// `instances replace`, under the `instances` command (in deploy_cmd.cc).
+void AddInstancesReplaceCommand(CLI::App* instances, Context& ctx);
 void AddDisksCommands(CLI::App& root, Context& ctx);
 void AddSnapshotsCommands(CLI::App& root, Context& ctx);
 void AddInstanceTemplatesCommands(CLI::App& root, Context& ctx);

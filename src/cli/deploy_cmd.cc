@@ -16,10 +16,12 @@
 #include "base/file_lock.h"
 #include "cli/commands.h"
 #include "cli/controller_run.h"
+#include "cli/instance_flags.h"
 #include "cli/output.h"
 #include "deploy/clone_data.h"
 #include "deploy/deployer.h"
 #include "deploy/environment.h"
+#include "deploy/replace.h"
 #include "deploy/teardown.h"
 #include "secrets/bundle_store.h"
 
@@ -140,6 +142,34 @@ const char* OutcomeName(Outcome o) {
   return "?";
 }
 
+// Ctrl-C and SIGTERM set g_cancel: the apply stops at its next step.
+void CatchInterrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Steps as lines on stderr; the waiting line rewritten in place on a
+// terminal, and in a log a line only when its part before '[' changes.
+deploy::Listener StderrListener(bool tty) {
+  deploy::Listener l;
+  l.step = [tty](const std::string& s) {
+    if (tty) std::cerr << "\r\033[K";
+    std::cerr << "  " << s << "\n";
+  };
+  auto last = std::make_shared<std::string>();
+  l.waiting = [tty, last](const std::string& s) {
+    if (tty) {
+      std::cerr << "\r\033[K  " << s << std::flush;
+    } else if (s.substr(0, s.find('[')) != *last) {
+      std::cerr << "  " << s << "\n";  // A log gets a line when the counts change.
+      *last = s.substr(0, s.find('['));
+    }
+  };
+  return l;
+}
+
 // Shows the plan `make_plan` makes, asks, applies, waits; the exit code
 // says how it ended.
 int PlanAndApply(Context& ctx, const char* cmd, compute::Service& svc, deploy::Deployer& deployer,
@@ -167,26 +197,10 @@ int PlanAndApply(Context& ctx, const char* cmd, compute::Service& svc, deploy::D
   compute::Result<deploy::Plan> fresh = waited ? make_plan() : plan;
   if (!fresh.ok()) return ctx.Fail(cmd, fresh.status());
   if (waited) std::cout << "The plan now:\n" << deploy::FormatPlan(*fresh) << std::flush;
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  CatchInterrupts();
   (void)EnsureController(ctx, svc);  // The local cloud's groups need it running.
   const bool tty = isatty(STDERR_FILENO);
-  deploy::Listener l;
-  l.step = [&](const std::string& s) {
-    if (tty) std::cerr << "\r\033[K";
-    std::cerr << "  " << s << "\n";
-  };
-  std::string last;
-  l.waiting = [&](const std::string& s) {
-    if (tty) {
-      std::cerr << "\r\033[K  " << s << std::flush;
-    } else if (s.substr(0, s.find('[')) != last) {
-      std::cerr << "  " << s << "\n";  // A log gets a line when the counts change.
-      last = s.substr(0, s.find('['));
-    }
-  };
+  deploy::Listener l = StderrListener(tty);
   auto r = deployer.Apply(env, *fresh, l, &g_cancel);
   if (tty) std::cerr << "\r\033[K";
   if (!r.ok()) {
@@ -479,6 +493,95 @@ int RunCloneData(Context& ctx, const Flags& f) {
   return kExitOk;
 }
 
+struct ReplaceFlags {
+  std::string name, image, image_family, metadata, metadata_from_file, health_path, timeout = "10m";
+  int health_port = 80;
+  bool plan_only = false, yes = false;
+};
+
+// imago instances replace: the plain pattern for a VM outside any group
+// (deploy/replace.h): plan, ask, apply, wait until it serves.
+int RunReplace(Context& ctx, const ReplaceFlags& f) {
+  const char* cmd = "instances.replace";
+  if (f.image.empty() == f.image_family.empty()) {
+    return ctx.Usage(cmd, "give exactly one of --image and --image-family");
+  }
+  auto timeout = compute::ParseDuration(f.timeout);
+  if (!timeout || *timeout <= 0) {
+    return ctx.Fail(cmd, Status::InvalidField("--timeout", f.timeout,
+                                              "Give a duration such as 90s, 10m or 1h."));
+  }
+  if (f.health_port < 1 || f.health_port > 65535) {
+    return ctx.Fail(cmd, Status::InvalidField("--health-port", std::to_string(f.health_port),
+                                              "Give a port of 1-65535."));
+  }
+  if (!f.health_path.empty() && f.health_path[0] != '/') {
+    return ctx.Fail(cmd, Status::InvalidField("--health-path", f.health_path,
+                                              "Give an absolute path such as /health."));
+  }
+  compute::Service* svc = ctx.Service(cmd);  // Fills in the project and zone.
+  if (!svc) return ctx.exit_code;
+  deploy::ReplaceRequest req;
+  req.project = ctx.g.project;
+  req.zone = ctx.g.zone;
+  req.instance = f.name;
+  req.image = f.image;
+  req.image_family = f.image_family;
+  req.health_path = f.health_path;
+  req.health_port = f.health_port;
+  req.timeout_sec = *timeout / compute::kMicrosPerSecond;
+  if (!f.metadata.empty()) {
+    auto md = ParseKeyValues("--metadata", f.metadata);
+    if (!md.ok()) return ctx.Fail(cmd, md.status());
+    for (const auto& [k, v] : *md) req.metadata.emplace_back(k, v);
+  }
+  Status read = AddMetadataFromFiles("--metadata-from-file", f.metadata_from_file, &req.metadata);
+  if (!read.ok()) return ctx.Fail(cmd, read);
+  auto plan = deploy::PlanReplace(*svc, req);
+  if (!plan.ok()) return ctx.Fail(cmd, plan.status());
+  const Format format = ctx.OutputFormat(Format::kTable);
+  if (format == Format::kTable) std::cout << deploy::FormatReplacePlan(*plan) << std::flush;
+  if (f.plan_only) {
+    if (format != Format::kTable)
+      PrintResource(std::cout, format, deploy::ReplacePlanToJson(*plan));
+    return kExitOk;
+  }
+  int rc = kExitOk;
+  if (plan->changes &&
+      !Confirmed(ctx, cmd, f.yes, "replace " + f.name, "Replace " + f.name + "?", &rc)) {
+    return rc;
+  }
+  bool waited = false;
+  auto lock = LockEnvironment(ctx, req.project, "replace-" + req.zone + "-" + req.instance,
+                              req.instance, &waited);
+  if (!lock.ok()) return ctx.Fail(cmd, lock.status());
+  // Another replacement ran meanwhile: plan again from what it left.
+  compute::Result<deploy::ReplacePlan> fresh = waited ? deploy::PlanReplace(*svc, req) : plan;
+  if (!fresh.ok()) return ctx.Fail(cmd, fresh.status());
+  if (waited) std::cout << "The plan now:\n" << deploy::FormatReplacePlan(*fresh) << std::flush;
+  CatchInterrupts();
+  const bool tty = isatty(STDERR_FILENO);
+  deploy::Listener l = StderrListener(tty);
+  auto r = deploy::ApplyReplace(*svc, ctx.Clock(), *fresh, l, &g_cancel);
+  if (tty) std::cerr << "\r\033[K";
+  if (!r.ok()) {
+    ctx.Fail(cmd, r.status());
+    return g_cancel ? kExitCancelled : ctx.exit_code;
+  }
+  if (format != Format::kTable) {
+    Json j = deploy::ReplacePlanToJson(*fresh);
+    j["healthy"] = r->healthy;
+    j["message"] = r->message;
+    j["downtimeSeconds"] = r->downtime_sec;
+    j["stopSeconds"] = r->stop_sec;
+    j["swapSeconds"] = r->swap_sec;
+    j["bootSeconds"] = r->boot_sec;
+    PrintResource(std::cout, format, j);
+  }
+  std::cerr << (r->healthy ? "" : "ERROR: ") << r->message << "\n";
+  return r->healthy ? kExitOk : kExitReleaseFailed;
+}
+
 void CommonFlags(CLI::App* c, Flags* f) {
   c->add_option("--environments", f->dir,
                 "The directory of environment files (default: environments)");
@@ -581,6 +684,35 @@ void AddDeployCommands(CLI::App& root, Context& ctx) {
         "clone-data --from prod --to dev --yes\n  imago deploy dev --yes");
     c->callback([&ctx, f] { ctx.exit_code = RunCloneData(ctx, *f); });
   }
+}
+
+void AddInstancesReplaceCommand(CLI::App* instances, Context& ctx) {
+  auto f = std::make_shared<ReplaceFlags>();
+  CLI::App* c = instances->add_subcommand(
+      "replace",
+      "Release a VM outside any group: stop it, move its data disks to a new VM of the same "
+      "name from a new image, wait until it serves");
+  c->add_option("NAME", f->name, "The instance")->required();
+  c->add_option("--image", f->image, "The new VM's image");
+  c->add_option("--image-family", f->image_family,
+                "Or a family: its newest usable image, resolved now");
+  c->add_option("--metadata", f->metadata, "KEY=VALUE,...: items to set on the new VM");
+  c->add_option("--metadata-from-file", f->metadata_from_file, "KEY=PATH,...: the same from files");
+  c->add_option("--health-path", f->health_path,
+                "The new VM serves when HTTP GET of this path answers 200 (default: when RUNNING)");
+  c->add_option("--health-port", f->health_port, "The guest port of --health-path (default 80)");
+  c->add_option("--timeout", f->timeout, "How long the new VM may take to serve (default 10m)");
+  c->add_flag("--plan", f->plan_only, "Only show the plan");
+  c->add_flag("--yes,-y", f->yes, "Apply without asking");
+  c->footer(
+      "The VM keeps its name, machine type, metadata, labels, tags, address, deletion protection "
+      "and data disks (same device names); its boot disk is made anew from the image. The time "
+      "it serves nothing is measured and printed. kill -9 or Ctrl-C: run the same command again "
+      "to finish.\n"
+      "Exit codes: 0 serving (or nothing to do), 13 the new VM did not serve in time (left "
+      "running with the disks), 130 interrupted.\n"
+      "Example:\n  imago instances replace db-1 --image-family db --health-path /health --yes");
+  c->callback([&ctx, f] { ctx.exit_code = RunReplace(ctx, *f); });
 }
 
 }  // namespace imago::cli

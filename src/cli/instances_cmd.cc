@@ -395,6 +395,7 @@ void AddInstancesCommands(CLI::App& root, Context& ctx) {
     });
   }
   AddInstancesSshCommand(g, ctx);
+  AddInstancesReplaceCommand(g, ctx);
 }
 
 }  // namespace imago::cli

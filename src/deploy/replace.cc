@@ -1,0 +1,467 @@
+#include "deploy/replace.h"
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "compute/resource_ref.h"
+#include "compute/vm_codec.h"
+#include "groups/health_prober.h"
+
+namespace imago::deploy {
+
+using compute::Result;
+using compute::Status;
+using Json = nlohmann::json;
+
+namespace {
+
+// Output-only fields of an instance that an insert must not carry.
+constexpr const char* kOutputOnly[] = {"kind",           "cpuPlatform",           "startRestricted",
+                                       "fingerprint",    "satisfiesPzs",          "satisfiesPzi",
+                                       "resourceStatus", "lastSuspendedTimestamp"};
+
+std::string ImageName(const std::string& url) {
+  return compute::LastSegment(url);
+}
+
+Json ToJsonRecord(const ReplacePlan& p) {
+  Json disks = Json::array();
+  for (const auto& d : p.data_disks) disks.push_back(compute::ToJson(d));
+  return {{"zone", p.zone},
+          {"instance", p.instance},
+          {"oldId", std::to_string(p.old_id)},
+          {"oldImage", p.old_image},
+          {"newImage", p.new_image},
+          {"why", p.why},
+          {"next", compute::ToJson(p.next)},
+          {"dataDisks", disks},
+          {"protect", p.protect},
+          {"metadataChanged", p.metadata_changed},
+          {"healthPath", p.health_path},
+          {"healthPort", p.health_port},
+          {"timeoutSec", p.timeout_sec},
+          {"stopStartedUs", p.stop_started_us}};
+}
+
+Result<ReplacePlan> FromJsonRecord(const std::string& key, const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  auto bad = [&] {
+    return Status::Internal(fmt::format(
+        "project metadata {} is not a replacement record; remove it by hand if you wrote it", key));
+  };
+  if (!j.is_object() || !j.contains("next") || !j.contains("dataDisks")) return bad();
+  try {
+    ReplacePlan p;
+    p.zone = j.at("zone").get<std::string>();
+    p.instance = j.at("instance").get<std::string>();
+    p.old_id = std::stoull(j.at("oldId").get<std::string>());
+    p.old_image = j.at("oldImage").get<std::string>();
+    p.new_image = j.at("newImage").get<std::string>();
+    p.why = j.value("why", "");
+    auto next = compute::InstanceFromJson(j.at("next"));
+    if (!next.ok()) return bad();
+    p.next = std::move(next.value());
+    for (const auto& d : j.at("dataDisks")) {
+      auto ad = compute::AttachedDiskFromJson(d);
+      if (!ad.ok()) return bad();
+      p.data_disks.push_back(std::move(ad.value()));
+    }
+    p.protect = j.value("protect", false);
+    p.metadata_changed = j.value("metadataChanged", std::vector<std::string>{});
+    p.health_path = j.value("healthPath", "");
+    p.health_port = j.value("healthPort", 80);
+    p.timeout_sec = j.value("timeoutSec", int64_t{600});
+    p.stop_started_us = j.value("stopStartedUs", int64_t{0});
+    return p;
+  } catch (const std::exception&) {
+    return bad();
+  }
+}
+
+// Reads the record of `key` (nullopt: none).
+Result<std::optional<std::string>> ReadRecord(compute::Service& svc, const std::string& project,
+                                              const std::string& key) {
+  auto p = svc.projects().Get(project);
+  if (!p.ok()) return p.status();
+  return p->common_instance_metadata.Get(key);
+}
+
+// Writes (or, with nullopt, removes) the record, compare-and-set with the
+// project's other metadata; on 412 reads again, up to 10 times.
+Status WriteRecord(compute::Service& svc, const std::string& project, const std::string& key,
+                   const std::optional<Json>& value) {
+  for (int attempt = 0;; ++attempt) {
+    auto p = svc.projects().Get(project);
+    if (!p.ok()) return p.status();
+    compute::Metadata m = p->common_instance_metadata;
+    std::erase_if(m.items, [&](const auto& kv) { return kv.first == key; });
+    if (value) m.items.emplace_back(key, value->dump());
+    Status st = compute::OperationStatus(svc.projects().SetCommonInstanceMetadata(project, m, {}));
+    if (st.ok() || st.code() != compute::Code::kConditionNotMet || attempt >= 9) return st;
+  }
+}
+
+// The image `req` asks for, checked usable; `why` says how it was chosen.
+Result<compute::Image> ResolveImage(compute::Service& svc, const ReplaceRequest& req,
+                                    std::string* why) {
+  Result<compute::Image> image = Status::Required("give --image or --image-family");
+  if (!req.image_family.empty()) {
+    image = svc.images().GetFromFamily(req.project, req.image_family);
+    if (!image.ok()) return image.status();
+    *why = fmt::format("family {}'s head is {}", req.image_family, image->name);
+  } else if (!req.image.empty()) {
+    image = svc.images().Get(req.project, ImageName(req.image));
+    if (!image.ok()) return image.status();
+    *why = "image " + image->name;
+  } else {
+    return image.status();
+  }
+  auto st = image->State();
+  if (st == compute::DeprecationState::kObsolete || st == compute::DeprecationState::kDeleted) {
+    return Status::NotReady(fmt::format("image {} is {}: choose a usable image", image->name,
+                                        compute::DeprecationStateName(st)));
+  }
+  if (image->status != "READY") {
+    return Status::NotReady(fmt::format("image {} is {}, not READY", image->name, image->status));
+  }
+  return image;
+}
+
+void Steps(ReplacePlan* p) {
+  p->steps.clear();
+  if (!p->changes) return;
+  auto add = [&](char op, std::string kind, std::string name, std::string detail) {
+    p->steps.push_back({op, std::move(kind), std::move(name), std::move(detail)});
+  };
+  add('-', "instance", p->instance,
+      fmt::format("{}: stopped, then deleted with its boot disk", ImageName(p->old_image)));
+  for (const auto& d : p->data_disks) {
+    add('=', "disk", ImageName(d.source),
+        fmt::format("detached and kept, attached to the new {} as {} ({})", p->instance,
+                    d.device_name, d.mode));
+  }
+  std::string metadata = "same metadata";
+  if (!p->metadata_changed.empty()) {
+    metadata = "metadata with new " + fmt::format("{}", fmt::join(p->metadata_changed, ", "));
+  }
+  std::string detail =
+      fmt::format("{}, {}, {}, same labels, tags and address", ImageName(p->new_image),
+                  ImageName(p->next.machine_type), metadata);
+  if (p->protect) detail += ", deletion protection";
+  add('+', "instance", p->instance, detail);
+}
+
+std::string HealthText(const ReplacePlan& p) {
+  return p.health_path.empty() ? std::string("once RUNNING (no --health-path)")
+                               : fmt::format("when HTTP {} on port {} answers 200, within {} s",
+                                             p.health_path, p.health_port, p.timeout_sec);
+}
+
+double Seconds(compute::TimeUs a, compute::TimeUs b) {
+  return static_cast<double>(b - a) / compute::kMicrosPerSecond;
+}
+
+}  // namespace
+
+std::string ReplaceKey(const std::string& zone, const std::string& name) {
+  return "imago-replace-" + zone + "-" + name;
+}
+
+Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req) {
+  const std::string key = ReplaceKey(req.zone, req.instance);
+  auto rec = ReadRecord(svc, req.project, key);
+  if (!rec.ok()) return rec.status();
+  if (rec->has_value()) {
+    auto p = FromJsonRecord(key, **rec);
+    if (!p.ok()) return p.status();
+    p->project = req.project;
+    p->resume = true;
+    Steps(&p.value());
+    return p;
+  }
+
+  auto in = svc.instances().Get(req.project, req.zone, req.instance);
+  if (!in.ok()) return in.status();
+  if (auto owner = in->metadata.Get("created-by")) {
+    return Status::Invalid(fmt::format(
+        "instance {} belongs to managed group {}: its group replaces it (imago deploy, or "
+        "instance-groups managed rolling-action)",
+        req.instance, ImageName(*owner)));
+  }
+  ReplacePlan p;
+  p.project = req.project;
+  p.zone = req.zone;
+  p.instance = req.instance;
+  p.old_id = in->id;
+  p.health_path = req.health_path;
+  p.health_port = req.health_port;
+  p.timeout_sec = req.timeout_sec;
+  p.protect = in->extra.value("deletionProtection", false);
+
+  compute::AttachedDisk boot;
+  for (const auto& d : in->disks) {
+    if (d.boot) {
+      boot = d;
+    } else {
+      compute::AttachedDisk keep;
+      keep.source = d.source;
+      keep.device_name = d.device_name;
+      keep.mode = d.mode;
+      keep.auto_delete = d.auto_delete;
+      p.data_disks.push_back(keep);
+    }
+  }
+  if (boot.source.empty()) {
+    return Status::Invalid(fmt::format("instance {} has no boot disk", req.instance));
+  }
+  if (!boot.auto_delete) {
+    return Status::Invalid(fmt::format(
+        "the boot disk {} of {} is not auto-delete: it would outlive the VM and block the new boot "
+        "disk's name; delete the VM by hand, or recreate it with an auto-delete boot disk",
+        ImageName(boot.source), req.instance));
+  }
+  auto boot_disk = svc.disks().Get(req.project, req.zone, ImageName(boot.source));
+  if (!boot_disk.ok()) return boot_disk.status();
+  p.old_image = boot_disk->source_image;
+
+  std::string why;
+  auto image = ResolveImage(svc, req, &why);
+  if (!image.ok()) return image.status();
+  p.new_image = image->self_link;
+  p.why = ImageName(p.old_image) == image->name
+              ? fmt::format("{} (the image it runs)", why)
+              : fmt::format("{} (it runs {})", why, ImageName(p.old_image));
+  if (image->IsDeprecated()) p.why += "; the image is DEPRECATED";
+
+  compute::Instance next = *in;
+  next.id = 0;
+  next.self_link.clear();
+  next.creation_timestamp.clear();
+  next.status.clear();
+  next.status_message.clear();
+  next.cpu_platform.clear();
+  next.last_start_timestamp.clear();
+  next.last_stop_timestamp.clear();
+  next.forwarded_ports.clear();
+  next.label_fingerprint.clear();
+  next.zone.clear();
+  next.metadata.fingerprint.clear();
+  for (const char* f : kOutputOnly) next.extra.erase(f);
+  if (next.extra.contains("tags")) next.extra["tags"].erase("fingerprint");
+  for (auto& nic : next.network_interfaces) {
+    for (auto& ac : nic.access_configs) ac.nat_ip.clear();  // Ephemeral: a new one.
+    nic.extra.erase("fingerprint");
+    nic.name.clear();
+  }
+  for (const auto& [k, v] : req.metadata) {
+    auto it = std::find_if(next.metadata.items.begin(), next.metadata.items.end(),
+                           [&](const auto& kv) { return kv.first == k; });
+    if (it == next.metadata.items.end()) {
+      next.metadata.items.emplace_back(k, v);
+      p.metadata_changed.push_back(k);
+    } else if (it->second != v) {
+      it->second = v;
+      p.metadata_changed.push_back(k);
+    }
+  }
+  compute::AttachedDisk nb;
+  nb.boot = true;
+  nb.auto_delete = true;
+  nb.device_name = boot.device_name;
+  compute::InitializeParams ip;
+  ip.source_image = p.new_image;
+  ip.disk_size_gb = boot_disk->size_gb;
+  nb.initialize_params = ip;
+  next.disks = {nb};
+  for (const auto& d : p.data_disks) next.disks.push_back(d);
+  p.next = std::move(next);
+  p.changes = ImageName(p.old_image) != image->name || !p.metadata_changed.empty();
+  Steps(&p);
+  return p;
+}
+
+std::string FormatReplacePlan(const ReplacePlan& p) {
+  std::string out;
+  if (!p.changes) {
+    return fmt::format("replace {}: no changes ({} runs {} with this metadata)\n", p.instance,
+                       p.instance, ImageName(p.new_image));
+  }
+  out += fmt::format("replace {} in {}: {} -> {}{}\n", p.instance, p.zone, ImageName(p.old_image),
+                     ImageName(p.new_image),
+                     p.resume ? " (continuing an interrupted replacement)" : "");
+  out += fmt::format("  why     {}\n", p.why);
+  size_t w = 0;
+  for (const auto& s : p.steps) w = std::max(w, s.kind.size() + 1 + s.name.size());
+  for (const auto& s : p.steps) {
+    std::string what = s.kind + " " + s.name;
+    out += fmt::format("  {} {:<{}}  {}\n", s.op, what, w, s.detail);
+  }
+  out += fmt::format(
+      "  serves  {}; nothing is served from the stop until then (downtime, "
+      "measured)\n",
+      HealthText(p));
+  return out;
+}
+
+Json ReplacePlanToJson(const ReplacePlan& p) {
+  Json steps = Json::array();
+  for (const auto& s : p.steps) {
+    steps.push_back(
+        {{"op", std::string(1, s.op)}, {"kind", s.kind}, {"name", s.name}, {"detail", s.detail}});
+  }
+  Json disks = Json::array();
+  for (const auto& d : p.data_disks) {
+    disks.push_back({{"disk", ImageName(d.source)}, {"deviceName", d.device_name}});
+  }
+  return {{"instance", p.instance},
+          {"zone", p.zone},
+          {"changes", p.changes},
+          {"resume", p.resume},
+          {"oldImage", ImageName(p.old_image)},
+          {"newImage", ImageName(p.new_image)},
+          {"why", p.why},
+          {"dataDisks", disks},
+          {"steps", steps}};
+}
+
+Result<ReplaceResult> ApplyReplace(compute::Service& svc, const compute::Clock& clock,
+                                   const ReplacePlan& plan, const Listener& l,
+                                   const std::atomic<bool>* cancel) {
+  ReplaceResult r;
+  if (!plan.changes) {
+    r.healthy = true;
+    r.message = fmt::format("{}: no changes", plan.instance);
+    return r;
+  }
+  const std::string key = ReplaceKey(plan.zone, plan.instance);
+  const std::string& project = plan.project;
+  const std::string& zone = plan.zone;
+  const std::string& name = plan.instance;
+  auto say = [&](const std::string& s) {
+    if (l.step) l.step(s);
+  };
+  auto cancelled = [&] { return cancel && cancel->load(); };
+  auto interrupted = [&] {
+    return Status::Unavailable(fmt::format(
+        "replacement of {} interrupted; run the same command again to finish it", name));
+  };
+  ReplacePlan rec = plan;
+  if (!plan.resume) IMAGO_RETURN_IF_ERROR(WriteRecord(svc, project, key, ToJsonRecord(rec)));
+
+  const compute::TimeUs t0 = clock.Now();
+  compute::TimeUs stop_start = plan.stop_started_us ? plan.stop_started_us : t0;
+  compute::TimeUs stopped = stop_start, swapped = 0;
+
+  auto cur = svc.instances().Get(project, zone, name);
+  if (!cur.ok() && cur.status().code() != compute::Code::kNotFound) return cur.status();
+  if (cur.ok() && cur->id == plan.old_id) {
+    // The old VM: stop, detach, delete.
+    if (cur->status != "TERMINATED") {
+      if (!plan.stop_started_us) {
+        rec.stop_started_us = stop_start = clock.Now();
+        IMAGO_RETURN_IF_ERROR(WriteRecord(svc, project, key, ToJsonRecord(rec)));
+      }
+      say(fmt::format("stopping {} ({})", name, ImageName(plan.old_image)));
+      IMAGO_RETURN_IF_ERROR(
+          compute::OperationStatus(svc.instances().Stop(project, zone, name, {})));
+    }
+    stopped = clock.Now();
+    say(fmt::format("stopped {} in {:.1f} s", name, Seconds(stop_start, stopped)));
+    if (cancelled()) return interrupted();
+    for (const auto& d : plan.data_disks) {
+      bool attached = false;
+      for (const auto& have : cur->disks) attached |= have.device_name == d.device_name;
+      if (!attached) continue;
+      IMAGO_RETURN_IF_ERROR(compute::OperationStatus(
+          svc.instances().DetachDisk(project, zone, name, d.device_name, {})));
+      say(fmt::format("detached {} ({})", ImageName(d.source), d.device_name));
+    }
+    if (plan.protect && cur->extra.value("deletionProtection", false)) {
+      IMAGO_RETURN_IF_ERROR(compute::OperationStatus(
+          svc.instances().SetDeletionProtection(project, zone, name, false, {})));
+    }
+    IMAGO_RETURN_IF_ERROR(
+        compute::OperationStatus(svc.instances().Delete(project, zone, name, {})));
+    say(fmt::format("deleted {} and its boot disk", name));
+    cur = Status::NotFound("deleted");
+  } else if (cur.ok()) {
+    say(fmt::format("{} was already made from {} by the interrupted run", name,
+                    ImageName(plan.new_image)));
+  }
+  if (cancelled()) return interrupted();
+  if (!cur.ok()) {
+    compute::Instance next = plan.next;
+    if (plan.protect) next.extra["deletionProtection"] = true;
+    auto op = svc.instances().Insert(project, zone, next, {});
+    Status st = compute::OperationStatus(op);
+    if (!st.ok()) {
+      return Status(st.code(),
+                    fmt::format("creating {} from {} failed: {}; the data disks are detached and "
+                                "kept; run the same command again to retry",
+                                name, ImageName(plan.new_image), st.message()));
+    }
+    say(fmt::format("created {} from {} with {} data disk(s)", name, ImageName(plan.new_image),
+                    plan.data_disks.size()));
+  }
+  swapped = clock.Now();
+  // The new VM exists with the disks: the replacement is done; what
+  // remains is to see it serve.
+  IMAGO_RETURN_IF_ERROR(WriteRecord(svc, project, key, std::nullopt));
+
+  compute::HealthCheck check;
+  check.type = "HTTP";
+  check.timeout_sec = 2;
+  compute::HttpHealthCheck http;
+  http.port = plan.health_port;
+  http.request_path = plan.health_path;
+  check.http = http;
+  groups::HostProber prober;
+  const compute::TimeUs deadline = swapped + plan.timeout_sec * compute::kMicrosPerSecond;
+  compute::TimeUs last_wait = 0;
+  for (;;) {
+    auto in = svc.instances().Get(project, zone, name);
+    if (!in.ok()) return in.status();
+    if (in->status == "RUNNING" && (plan.health_path.empty() || prober.Probe(check, *in))) break;
+    compute::TimeUs now = clock.Now();
+    if (now > deadline) {
+      r.healthy = false;
+      r.message = fmt::format(
+          "{} runs {} but {} did not serve within {} s; the data disks are attached to it; back to "
+          "the previous image: imago instances replace {} --image {} --yes",
+          name, ImageName(plan.new_image),
+          plan.health_path.empty()
+              ? std::string("it")
+              : fmt::format("HTTP {} on port {}", plan.health_path, plan.health_port),
+          plan.timeout_sec, name, ImageName(plan.old_image));
+      return r;
+    }
+    if (cancelled()) {
+      return Status::Unavailable(
+          fmt::format("interrupted while {} boots; it runs {} with the data disks", name,
+                      ImageName(plan.new_image)));
+    }
+    if (l.waiting && now - last_wait >= compute::kMicrosPerSecond) {
+      last_wait = now;
+      l.waiting(fmt::format("waiting for {} to serve [{}, {:.0f} s]", name, in->status,
+                            Seconds(swapped, now)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const compute::TimeUs served = clock.Now();
+  r.healthy = true;
+  r.stop_sec = Seconds(stop_start, stopped);
+  r.swap_sec = Seconds(stopped, swapped);
+  r.boot_sec = Seconds(swapped, served);
+  r.downtime_sec = Seconds(stop_start, served);
+  r.message = fmt::format(
+      "replaced {}: {} -> {}; downtime {:.1f} s (stop {:.1f} s, disk swap {:.1f} s, boot to {} "
+      "{:.1f} s)",
+      name, ImageName(plan.old_image), ImageName(plan.new_image), r.downtime_sec, r.stop_sec,
+      r.swap_sec, plan.health_path.empty() ? "RUNNING" : "healthy", r.boot_sec);
+  return r;
+}
+
+}  // namespace imago::deploy
