@@ -64,7 +64,8 @@ struct Row {
 /// What a child imago printed and how it ended.
 struct StepOutput {
   int exit_code = 0;
-  Json json;  // Its stdout, parsed; null when it printed no JSON.
+  Json json;        // Its stdout, parsed; null when it printed no JSON.
+  std::string err;  // Its stderr (also shown as it came).
 };
 
 // `s` as it can be typed: quoted for the shell only when it needs it.
@@ -126,14 +127,15 @@ StepOutput Pipeline::Imago(const std::vector<std::string>& args, std::string* sh
   if (!ctx_.g.now.empty()) argv.insert(argv.end(), {"--now", ctx_.g.now});
   base::SubprocessOptions o;
   std::string out;
-  o.on_output = [&out](bool is_stderr, std::string_view chunk) {
+  StepOutput r;
+  o.on_output = [&out, &r](bool is_stderr, std::string_view chunk) {
     if (is_stderr) {
       std::cerr << chunk << std::flush;
+      r.err.append(chunk);
     } else {
       out.append(chunk);
     }
   };
-  StepOutput r;
   auto ran = base::RunProcess(argv, o);
   if (!ran.ok()) {
     std::cerr << "ERROR: (imago.pipeline) " << ran.status().message() << "\n";
@@ -378,10 +380,15 @@ void Pipeline::Deploy() {
       Header("rollback " + env.name);
       std::string shown;
       StepOutput back = Imago({"rollback", env.file, "--yes"}, &shown);
-      smoke.detail +=
-          back.exit_code == kExitOk
-              ? "; rolled back (" + shown + ")"
-              : fmt::format("; the rollback failed too (exit {}): {}", back.exit_code, shown);
+      if (back.exit_code == kExitOk) {
+        smoke.detail += "; rolled back (" + shown + ")";
+      } else if (back.exit_code == kExitInvalid &&
+                 back.err.find("Nothing to roll back to") != std::string::npos) {
+        smoke.detail += "; not rolled back: this is the environment's first release that served";
+      } else {
+        smoke.detail +=
+            fmt::format("; the rollback failed too (exit {}): {}", back.exit_code, shown);
+      }
     }
     rows_.push_back(smoke);
   }
