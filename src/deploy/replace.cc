@@ -256,9 +256,11 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
     nic.extra.erase("fingerprint");
     nic.name.clear();
   }
-  for (const auto& [k, v] : req.metadata) {
+  for (const auto& item : req.metadata) {
+    const std::string& k = item.first;
+    const std::string& v = item.second;
     auto it = std::find_if(next.metadata.items.begin(), next.metadata.items.end(),
-                           [&](const auto& kv) { return kv.first == k; });
+                           [&k](const auto& kv) { return kv.first == k; });
     if (it == next.metadata.items.end()) {
       next.metadata.items.emplace_back(k, v);
       p.metadata_changed.push_back(k);
