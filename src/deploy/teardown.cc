@@ -1,13 +1,7 @@
 #include "deploy/teardown.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <regex>
 #include <set>
 #include <thread>
@@ -27,33 +21,6 @@ using compute::Status;
 using lifecycle::Release;
 
 namespace {
-
-// Whether something accepts TCP connections on ip:port now (IPv4).
-bool Accepts(const std::string& ip, int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, ip.c_str(), &a.sin_addr) != 1) return false;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
-// After forwarding rule `rule` was deleted: when it listened on this
-// host's loopback (the local cloud), waits until its port stops accepting,
-// at most 15 s. The local cloud's proxy drops the rule at the controller's
-// next step, so without the wait an environment "destroyed" still answered
-// for a moment (503s). Addresses off this host are not probed.
-void WaitRuleClosed(const compute::ForwardingRule& rule) {
-  if (!rule.ip_address.starts_with("127.")) return;
-  int port = std::atoi(rule.port_range.c_str());
-  if (port <= 0) return;
-  for (int i = 0; i < 150 && Accepts(rule.ip_address, port); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
 
 bool Gone(const Status& st) {
   return st.ok() || st.code() == Code::kNotFound;
@@ -315,9 +282,7 @@ Status DestroyEnvironment(compute::Service& svc, secrets::BundleStore* bundles,
       groups.clear();
     }
     if (kind == kRule) {
-      auto rule = svc.global_forwarding_rules().Get(project, name);
       st = compute::OperationStatus(svc.global_forwarding_rules().Delete(project, name, {}));
-      if (st.ok() && rule.ok()) WaitRuleClosed(*rule);
     } else if (kind == kProxy) {
       st = compute::OperationStatus(svc.target_http_proxies().Delete(project, name, {}));
     } else if (kind == kUrlMap) {

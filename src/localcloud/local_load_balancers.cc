@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -717,7 +719,17 @@ Result<Operation> LocalGlobalForwardingRules::SetTarget(const std::string& proje
 Result<Operation> LocalGlobalForwardingRules::Delete(const std::string& project,
                                                      const std::string& name,
                                                      const MutationOptions& opts) {
-  return internal::DeleteGlobalRow(s_, kRuleKind, kRules, project, name, opts);
+  auto rule = Get(project, name);
+  auto op = internal::DeleteGlobalRow(s_, kRuleKind, kRules, project, name, opts);
+  // The proxy drops the rule at the controller's next step: the operation
+  // is done when the rule no longer serves, so that what a delete (or an
+  // env destroy) leaves answers nothing. At most 15 s (a proxy whose
+  // controller is gone keeps it).
+  const int port = rule.ok() ? OnePort(rule->port_range) : 0;
+  for (int i = 0; op.ok() && port > 0 && i < 150 && !PortFree(rule->ip_address, port); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return op;
 }
 
 }  // namespace imago::localcloud
