@@ -62,6 +62,7 @@ build: deps
 # another compiler is made anew (CMake keeps the compiler of a tree).
 build-asan: deps
 	@grep -qs '^CMAKE_CXX_COMPILER:.*clang++' $(ASAN_BUILD)/CMakeCache.txt || rm -rf $(ASAN_BUILD)
+	@rm -f $(ASAN_BUILD).status
 	@CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DIMAGO_SANITIZE=ON \
 	  -DCMAKE_UNITY_BUILD=$(UNITY) >/dev/null
@@ -104,13 +105,13 @@ fuzz: fuzz-build
 
 # Every test, in one ctest run: the unit tests under ASan+UBSan (from
 # $(ASAN_BUILD)) are its test asan.unit_tests, beside the VM tests. After the
-# main tree, the sanitizer tree, the kit and the npm packages are
-# made side by side: debootstrap and npm wait on the network and the disk
-# while the compilers use the CPUs.
+# main tree, the kit and the npm packages are made side by side; the
+# sanitizer tree is built beside the tests at the lowest CPU priority, in the
+# time the VMs leave the CPUs idle (scripts/make_test.sh), and its tests wait
+# for it.
 test: build
-	@$(MAKE) --no-print-directory -j3 build-asan kit conformance-deps gitlab-ci-deps
-	@echo "== every test ($(BUILD); asan.unit_tests: the unit tests of $(ASAN_BUILD))"
-	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
+	@$(MAKE) --no-print-directory -j3 kit conformance-deps gitlab-ci-deps
+	@bash scripts/make_test.sh $(BUILD) $(ASAN_BUILD) $(JOBS)
 
 test-unit: build-asan
 	bash scripts/run_asan_unit_tests.sh $(ASAN_BUILD)
