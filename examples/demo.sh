@@ -68,7 +68,7 @@ fi
 if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   say "Bake images like Packer, base -> app -> product: a builder VM per spec, provisioners inside, an image of its disk"
   run images create kit-debian-v1 --source-file "$KIT_DEBIAN" --family kit-debian \
-    --description "Debian 12 minbase + python3, the kit's kernel and init"
+    --description "Debian 12 minbase + python3, perl, locales, the kit's kernel and init"
   cp -r "$here/bake" specs
   rm -rf specs/out
   printf '%s$ cat specs/app.yaml%s\n' "$dim" "$off"
