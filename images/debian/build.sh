@@ -35,7 +35,7 @@ source "$here/../lib/kernel.sh"
 kit_fetch_kernel "$cache"
 
 work=$(mktemp -d "$out/build-XXXXXX")
-trap 'umount "$work/bootstrap/proc" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'umount "$work/bootstrap/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
 root=$work/root
 
 # 1. Debian minbase, from the cache when it has this suite and package list.
