@@ -130,6 +130,26 @@ Result<compute::Image> ResolveImage(compute::Service& svc, const ReplaceRequest&
   return image;
 }
 
+// Sets `items` on `vm`'s metadata; returns the keys whose value changed.
+std::vector<std::string> SetMetadata(
+    compute::Instance* vm, const std::vector<std::pair<std::string, std::string>>& items) {
+  std::vector<std::string> changed;
+  for (const auto& item : items) {
+    const std::string& k = item.first;
+    const std::string& v = item.second;
+    auto it = std::find_if(vm->metadata.items.begin(), vm->metadata.items.end(),
+                           [&k](const auto& kv) { return kv.first == k; });
+    if (it == vm->metadata.items.end()) {
+      vm->metadata.items.emplace_back(k, v);
+      changed.push_back(k);
+    } else if (it->second != v) {
+      it->second = v;
+      changed.push_back(k);
+    }
+  }
+  return changed;
+}
+
 void Steps(ReplacePlan* p) {
   p->steps.clear();
   if (!p->changes) return;
@@ -179,6 +199,35 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
     if (!p.ok()) return p.status();
     p->project = req.project;
     p->resume = true;
+    // Until the new VM exists, the replacement still takes the image and
+    // metadata this run asks for: the way forward when the recorded image
+    // was deleted meanwhile, or a better one came out.
+    auto cur = svc.instances().Get(req.project, req.zone, req.instance);
+    if (!cur.ok() && cur.status().code() != compute::Code::kNotFound) return cur.status();
+    if (!cur.ok() || cur->id == p->old_id) {
+      std::string why;
+      auto image = ResolveImage(svc, req, &why);
+      if (!image.ok()) return image.status();
+      if (image->self_link != p->new_image) {
+        p->why =
+            fmt::format("{} (the interrupted run was taking {})", why, ImageName(p->new_image));
+        p->new_image = image->self_link;
+        for (auto& d : p->next.disks) {
+          if (d.boot && d.initialize_params) d.initialize_params->source_image = p->new_image;
+        }
+        p->retarget = true;
+      }
+      std::vector<std::string> changed = SetMetadata(&p->next, req.metadata);
+      if (!changed.empty()) {
+        for (const auto& k : changed) {
+          if (std::find(p->metadata_changed.begin(), p->metadata_changed.end(), k) ==
+              p->metadata_changed.end()) {
+            p->metadata_changed.push_back(k);
+          }
+        }
+        p->retarget = true;
+      }
+    }
     Steps(&p.value());
     return p;
   }
@@ -256,19 +305,7 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
     nic.extra.erase("fingerprint");
     nic.name.clear();
   }
-  for (const auto& item : req.metadata) {
-    const std::string& k = item.first;
-    const std::string& v = item.second;
-    auto it = std::find_if(next.metadata.items.begin(), next.metadata.items.end(),
-                           [&k](const auto& kv) { return kv.first == k; });
-    if (it == next.metadata.items.end()) {
-      next.metadata.items.emplace_back(k, v);
-      p.metadata_changed.push_back(k);
-    } else if (it->second != v) {
-      it->second = v;
-      p.metadata_changed.push_back(k);
-    }
-  }
+  p.metadata_changed = SetMetadata(&next, req.metadata);
   compute::AttachedDisk nb;
   nb.boot = true;
   nb.auto_delete = true;
@@ -351,7 +388,9 @@ Result<ReplaceResult> ApplyReplace(compute::Service& svc, const compute::Clock& 
         "replacement of {} interrupted; run the same command again to finish it", name));
   };
   ReplacePlan rec = plan;
-  if (!plan.resume) IMAGO_RETURN_IF_ERROR(WriteRecord(svc, project, key, ToJsonRecord(rec)));
+  if (!plan.resume || plan.retarget) {
+    IMAGO_RETURN_IF_ERROR(WriteRecord(svc, project, key, ToJsonRecord(rec)));
+  }
 
   const compute::TimeUs t0 = clock.Now();
   compute::TimeUs stop_start = plan.stop_started_us ? plan.stop_started_us : t0;

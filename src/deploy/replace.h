@@ -50,7 +50,10 @@ struct ReplaceRequest {
 /// A replacement, shown before it is done; also what the record holds.
 struct ReplacePlan {
   std::string project, zone, instance;
-  bool resume = false;               // Finishes a replacement an earlier run left unfinished.
+  bool resume = false;  // Finishes a replacement an earlier run left unfinished.
+  /// A resume that takes another image or metadata than the record holds
+  /// (allowed until the new VM exists): the record is written anew first.
+  bool retarget = false;
   bool changes = true;               // False: the VM already runs this image and metadata.
   uint64_t old_id = 0;               // The VM being replaced (a VM of another id is the new one).
   std::string old_image, new_image;  // Image URLs.
@@ -80,7 +83,9 @@ struct ReplaceResult {
 std::string ReplaceKey(const std::string& zone, const std::string& name);
 
 /// What replacing `req.instance` will do. Only reads. Continues the
-/// recorded replacement of that VM when there is one (resume). 404 when
+/// recorded replacement of that VM when there is one (resume), with the
+/// image and metadata `req` asks for as long as the new VM does not exist
+/// yet (its disks and settings stay the recorded ones). 404 when
 /// the VM is missing; 400 for a VM a managed group made (its group
 /// replaces it), a boot disk that would outlive its VM (autoDelete off), an
 /// image that is missing, OBSOLETE or DELETED, or a family with no image.

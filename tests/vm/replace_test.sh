@@ -5,8 +5,10 @@
 # name, and waits until it serves; the guest keeps every line it wrote on
 # the data disk, the VM keeps its name, address, labels, metadata and
 # deletion protection, and the downtime is measured and printed. kill -9
-# in the middle: the rerun finishes it and no disk is lost. Bad input: one
-# line, nothing changed.
+# in the middle: the rerun finishes it (with another image when the one it
+# was taking was deleted meanwhile) and no disk is lost. Bad input: one
+# line, nothing changed. The same replacement through GCE's REST API (imago
+# serve and --cloud gce).
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}"
 cache=${KIT_CACHE:-$WORK/cache}
@@ -98,10 +100,38 @@ kill -9 "$rp"
 wait "$rp" 2>/dev/null || true
 plan=$(imago instances replace db --image db-v3 --plan)
 expect_contains "the rerun sees the interrupted replacement" "$plan" "continuing an interrupted replacement"
-imago instances replace db --image db-v3 --metadata release=r3 --health-path /ready --yes >/dev/null 2>err.txt ||
+# The image the interrupted run was taking is deleted meanwhile: that one is
+# refused in one line; the rerun takes the image it is given instead.
+imago images delete db-v3 --quiet >/dev/null 2>&1 || fail "delete db-v3"
+imago images create db-v3b --source-file "$WORK/kit/busybox.qcow2" --family db >/dev/null 2>&1
+expect_rc 4 imago instances replace db --image db-v3 --metadata release=r3 --yes
+plan=$(imago instances replace db --image db-v3b --plan)
+expect_contains "the resume takes the image given" "$plan" "db-v2 -> db-v3b (continuing an interrupted replacement)"
+expect_contains "and says what the record had" "$plan" "the interrupted run was taking db-v3"
+imago instances replace db --image db-v3b --metadata release=r3 --health-path /ready --yes >/dev/null 2>err.txt ||
   fail "rerun failed: $(cat err.txt)"
-expect_contains "the rerun finished it" "$(cat err.txt)" "replaced db: db-v2 -> db-v3"
+expect_contains "the rerun finished it" "$(cat err.txt)" "replaced db: db-v2 -> db-v3b"
 expect_eq "every line kept" "$(page 'r1 r2 r3 ')" "r1 r2 r3 "
 expect_eq "one VM, one data disk, one boot disk" \
   "$(imago instances list --format json | jq length) $(imago disks list --format json | jq -r '[.[].name] | sort | join(",")')" "1 data,db"
 expect_eq "QEMUs running" "$(qemu_count "$IMAGO_HOME")" 1
+
+# --- the same through GCE's REST API: imago serve, and imago --cloud gce
+#     (GceClient over HTTP) making the stop, detachDisk, setDeletionProtection,
+#     delete and insert calls a replacement on Google Compute Engine makes
+start_serve
+gce() { "$IMAGO" --cloud gce --project local --zone local-a \
+  --endpoint "http://127.0.0.1:$port/compute/v1/" "$@"; }
+imago images create db-v4 --source-file "$WORK/kit/busybox.qcow2" --family db >/dev/null 2>&1
+gce instances replace db --image-family db --metadata release=r4 --health-path /ready --timeout 120s \
+  --yes >/dev/null 2>err.txt || fail "replace through the API failed: $(cat err.txt)"
+expect_contains "replaced through the API" "$(cat err.txt)" "replaced db: db-v3b -> db-v4"
+expect_eq "every line kept through the API" "$(page 'r1 r2 r3 r4 ')" "r1 r2 r3 r4 "
+d=$(imago instances describe db --format json)
+expect_eq "through the API: same address, labels, protection, device" \
+  "$(jq -r '[.networkInterfaces[0].networkIP, .labels.tier, (.deletionProtection | tostring), ([.disks[] | select(.boot | not) | .deviceName] | join(","))] | join(" ")' <<<"$d")" \
+  "$ip1 db true data"
+expect_eq "through the API: one VM, its disks" \
+  "$(imago instances list --format json | jq length) $(imago disks list --format json | jq -r '[.[].name] | sort | join(",")')" "1 data,db"
+expect_eq "QEMUs running after the API's replacement" "$(qemu_count "$IMAGO_HOME")" 1
+kill -0 "$server" || fail "imago serve died: $(cat serve.log)"
