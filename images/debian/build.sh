@@ -6,7 +6,10 @@
 # kernel, init and boot rules as the busybox image (images/busybox), and
 # imago's guest agent when IMAGO_GUEST_AGENT names it.
 #
-#   images/debian/build.sh OUT_DIR [CACHE_DIR]
+#   images/debian/build.sh [--cache-only] OUT_DIR [CACHE_DIR]
+#
+# --cache-only: fetch the kernel and run debootstrap into the cache, and stop
+# (what needs the network; make test runs it beside the compiler).
 #
 # Writes OUT_DIR/debian.qcow2. debootstrap runs once: its tree is kept as a
 # tarball in CACHE_DIR (keyed by suite and package list) and reused. Needs
@@ -14,7 +17,9 @@
 # one in apt's sources).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:?usage: build.sh OUT_DIR [CACHE_DIR]}
+cache_only=
+if [[ ${1:-} == --cache-only ]]; then cache_only=1; shift; fi
+out=${1:?usage: build.sh [--cache-only] OUT_DIR [CACHE_DIR]}
 cache=${2:-$out/cache}
 mkdir -p "$out" "$cache"
 start=$(date +%s.%N)
@@ -67,6 +72,10 @@ if [[ ! -f $tree ]]; then
   tar --numeric-owner -C "$work/bootstrap" -cf "$tree.tmp" .
   mv "$tree.tmp" "$tree"
   rm -rf "$work/bootstrap"
+fi
+if [[ -n $cache_only ]]; then
+  echo "the kit's Debian tree and kernel are in $cache" >&2
+  exit 0
 fi
 mkdir -p "$root"
 tar --numeric-owner -C "$root" -xpf "$tree"
