@@ -19,7 +19,10 @@ say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
 run() {
   local shown=""
   for a in "$@"; do
-    if [[ $a =~ [^a-zA-Z0-9_./=:,@+-] ]]; then shown+=" '$a'"; else shown+=" $a"; fi
+    if [[ $a == *"'"* ]]; then  # Shown double-quoted, so that it can be pasted.
+      a=${a//\\/\\\\} a=${a//\"/\\\"} a=${a//\$/\\\$} a=${a//\`/\\\`}
+      shown+=" \"$a\""
+    elif [[ $a =~ [^a-zA-Z0-9_./=:,@+-] ]]; then shown+=" '$a'"; else shown+=" $a"; fi
   done
   printf '%s$ imago%s%s\n' "$dim" "$shown" "$off"
   "$IMAGO" "$@"
@@ -57,6 +60,36 @@ SH
   run images create kit-busybox-v3 --source-file "$KIT" --family kit
   "$IMAGO" --now "$(date -u -d '+90 days' +%FT%TZ)" rotate --family kit --dry-run --format json |
     jq -r '.skipped[] | "\(.image): \(.reason)"'
+
+  say "One VM outside any group gets a new image by the plain pattern: stop, detach its data disk, a new VM of the same name from the image, attach; what it wrote there stays"
+  cat >journal.sh <<'SH'
+#!/bin/sh
+md=http://169.254.169.254/computeMetadata/v1/instance
+while [ ! -e /dev/disk/by-id/google-journal ]; do sleep 0.2; done
+mkdir -p /mnt/journal
+mount /dev/disk/by-id/google-journal /mnt/journal 2>/dev/null ||
+  { mke2fs -q /dev/disk/by-id/google-journal && mount /dev/disk/by-id/google-journal /mnt/journal; }
+echo "release $(timeout 5 wget -q -O- --header 'Metadata-Flavor: Google' $md/attributes/release) was here" >>/mnt/journal/log
+sync
+cp /mnt/journal/log /www/.journal && mv /www/.journal /www/journal.txt
+echo ok >/www/.ready && mv /www/.ready /www/ready
+SH
+  run disks create journal --size 1GB
+  run instances create db-1 --image kit-busybox-v2 --ports 80 --metadata release=1 \
+    --metadata-from-file startup-script=journal.sh --disk name=journal,device-name=journal
+  journal() {  # What db-1's data disk holds, once db-1 serves it.
+    local p
+    p=$("$IMAGO" instances describe db-1 --format json | jq -r '.forwardedPorts[0].hostPort')
+    wait_up db-1 "http://127.0.0.1:$p/ready"
+    printf '%s$ curl http://127.0.0.1:%s/journal.txt%s\n' "$dim" "$p" "$off"
+    curl -s "http://127.0.0.1:$p/journal.txt"
+  }
+  journal
+  run instances replace db-1 --image-family kit --metadata release=2 --health-path /ready --yes
+  journal
+  echo "(the same disk: release 1's line is still there; the downtime above is stop + swap + boot)"
+  run instances delete db-1
+  run disks delete journal
 
   say "Stop, then delete: the VM powers off cleanly (ACPI) and leaves nothing behind"
   run instances stop web-1
