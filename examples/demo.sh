@@ -207,7 +207,7 @@ if [[ -n ${KIT_DEBIAN:-} && -f $KIT_DEBIAN ]]; then
   cp -r "$here/postgres" pg
   run bake pg/postgres.yaml
 
-  say "Is an image behind Debian's archive? Its package list is read from its disk, no boot (exit 100: updates exist)"
+  say "Is an image behind Debian's archive? Its package list is read from its disk, no boot (exit 0: up to date, 100: updates exist)"
   run update-check postgres || echo "(exit $?)"
 
   say "State outlives its VMs: PostgreSQL's data disk, kept by its VM across a new image (a stateful group)"
