@@ -104,13 +104,12 @@ fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do bash fuzz/run.sh $(FUZZ_BUILD)/$${t}_fuzz $(FUZZ_SECONDS) || exit 1; done
 
 # Every test, in one ctest run: the unit tests under ASan+UBSan (from
-# $(ASAN_BUILD)) are its test asan.unit_tests, beside the VM tests. After the
-# main tree, the kit and the npm packages are made side by side; the
+# $(ASAN_BUILD)) are its test asan.unit_tests, beside the VM tests. What
+# waits on the network (debootstrap, the kernel, npm) runs beside the main
+# tree's compiler; the kit's images are then made from the cache; the
 # sanitizer tree is built beside the tests at the lowest CPU priority, in the
 # time the VMs leave the CPUs idle (scripts/make_test.sh), and its tests wait
 # for it.
-# What waits on the network (debootstrap, the kernel, npm) runs beside the
-# main tree's compiler; the kit's images are then made from the cache.
 test: deps
 	@$(MAKE) --no-print-directory -j4 build kit-cache conformance-deps gitlab-ci-deps
 	@$(MAKE) --no-print-directory kit

@@ -4,10 +4,12 @@
 #
 #   scripts/make_test.sh BUILD_DIR ASAN_BUILD_DIR JOBS
 #
-# The VM tests leave the CPUs idle for a sixth of their time (waiting on
-# timers, health checks, the network of loopback); the sanitizer tree, built
-# before ctest, held both cores for ~350 s. Built under `nice -n 19` beside
-# the tests, it takes what they leave and hardly slows them. Its tests
+# The VM tests left the CPUs idle for 27 % of ctest's time (vmstat: waiting
+# on timers, health checks, loopback); the sanitizer tree, built before
+# ctest, held both cores for ~350 s. Built under `nice -n 19` beside the
+# tests, it takes mostly what they leave: they run somewhat slower beside it
+# (cache and memory, not CPU share: deploy_test 257 -> ~300 s), and make
+# test as a whole ran ~250 s shorter on this machine. Its tests
 # (asan.unit_tests, fuzz.*; the lowest COST, so they start last) wait for it
 # through scripts/wait_asan_tree.sh, which reads the files this script
 # keeps beside the tree:

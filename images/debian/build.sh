@@ -63,7 +63,7 @@ if [[ ! -f $tree ]]; then
   mount -t proc proc "$work/bootstrap/proc"
   chroot "$work/bootstrap" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c \
     'apt-get update -qq && apt-get upgrade -y -qq -o Dpkg::Options::=--force-unsafe-io' \
-    >"$work/upgrade.log" 2>&1 || { umount "$work/bootstrap/proc"; tail -20 "$work/upgrade.log" >&2; exit 1; }
+    >"$work/upgrade.log" 2>&1 || { tail -20 "$work/upgrade.log" >&2; exit 1; }  # The trap unmounts.
   umount "$work/bootstrap/proc"
   echo "brought up to date: $(grep -c '^Unpacking' "$work/upgrade.log" || true) package(s) upgraded" >&2
   # What a disk image does not need: apt's lists and caches, docs, man pages.

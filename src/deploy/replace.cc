@@ -217,15 +217,10 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
         }
         p->retarget = true;
       }
-      std::vector<std::string> changed = SetMetadata(&p->next, req.metadata);
-      if (!changed.empty()) {
-        for (const auto& k : changed) {
-          if (std::find(p->metadata_changed.begin(), p->metadata_changed.end(), k) ==
-              p->metadata_changed.end()) {
-            p->metadata_changed.push_back(k);
-          }
-        }
+      for (const auto& k : SetMetadata(&p->next, req.metadata)) {
         p->retarget = true;
+        auto& listed = p->metadata_changed;
+        if (std::find(listed.begin(), listed.end(), k) == listed.end()) listed.push_back(k);
       }
     }
     Steps(&p.value());
