@@ -222,6 +222,15 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
         auto& listed = p->metadata_changed;
         if (std::find(listed.begin(), listed.end(), k) == listed.end()) listed.push_back(k);
       }
+    } else {
+      // The new VM exists: this run only sees it serve. A different image
+      // asked for is said, not silently dropped.
+      std::string why;
+      auto image = ResolveImage(svc, req, &why);
+      if (image.ok() && image->self_link != p->new_image) {
+        p->why += fmt::format("; {} is already made from {}: replace it again for {} afterwards",
+                              req.instance, ImageName(p->new_image), image->name);
+      }
     }
     Steps(&p.value());
     return p;
