@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "compute/group_codec.h"
 #include "compute/resource_ref.h"
 #include "compute/vm_codec.h"
 #include "groups/health_prober.h"
@@ -42,6 +43,7 @@ Json ToJsonRecord(const ReplacePlan& p) {
           {"metadataChanged", p.metadata_changed},
           {"healthPath", p.health_path},
           {"healthPort", p.health_port},
+          {"check", p.check ? compute::ToJson(*p.check) : Json()},
           {"timeoutSec", p.timeout_sec},
           {"stopStartedUs", p.stop_started_us}};
 }
@@ -73,6 +75,11 @@ Result<ReplacePlan> FromJsonRecord(const std::string& key, const std::string& te
     p.metadata_changed = j.value("metadataChanged", std::vector<std::string>{});
     p.health_path = j.value("healthPath", "");
     p.health_port = j.value("healthPort", 80);
+    if (j.contains("check") && j["check"].is_object()) {
+      auto check = compute::HealthCheckFromJson(j["check"]);
+      if (!check.ok()) return bad();
+      p.check = std::move(check.value());
+    }
     p.timeout_sec = j.value("timeoutSec", int64_t{600});
     p.stop_started_us = j.value("stopStartedUs", int64_t{0});
     return p;
@@ -150,6 +157,19 @@ std::vector<std::string> SetMetadata(
   return changed;
 }
 
+// Drops the items of `vm`'s metadata that `items` lacks; returns their keys.
+std::vector<std::string> DropOthers(compute::Instance* vm,
+                                    const std::vector<std::pair<std::string, std::string>>& items) {
+  std::vector<std::string> dropped;
+  std::erase_if(vm->metadata.items, [&](const auto& kv) {
+    bool wanted =
+        std::any_of(items.begin(), items.end(), [&](const auto& w) { return w.first == kv.first; });
+    if (!wanted) dropped.push_back(kv.first);
+    return !wanted;
+  });
+  return dropped;
+}
+
 void Steps(ReplacePlan* p) {
   p->steps.clear();
   if (!p->changes) return;
@@ -174,10 +194,28 @@ void Steps(ReplacePlan* p) {
   add('+', "instance", p->instance, detail);
 }
 
+// What judges the new VM: "HTTP /health on port 80", "TCP port 5432"; empty
+// when RUNNING is enough.
+std::string CheckText(const ReplacePlan& p) {
+  if (p.check && p.check->http) {
+    const auto& h = *p.check->http;
+    return fmt::format("HTTP {} on port {}{}", h.request_path, h.port,
+                       h.response.empty() ? "" : fmt::format(" (answer with '{}')", h.response));
+  }
+  if (p.check && p.check->tcp) {
+    const auto& t = *p.check->tcp;
+    return fmt::format("TCP port {}{}", t.port,
+                       t.response.empty() ? "" : fmt::format(" (answer '{}')", t.response));
+  }
+  if (p.health_path.empty()) return "";
+  return fmt::format("HTTP {} on port {}", p.health_path, p.health_port);
+}
+
 std::string HealthText(const ReplacePlan& p) {
-  return p.health_path.empty() ? std::string("once RUNNING (no --health-path)")
-                               : fmt::format("when HTTP {} on port {} answers 200, within {} s",
-                                             p.health_path, p.health_port, p.timeout_sec);
+  const std::string check = CheckText(p);
+  if (check.empty()) return "once RUNNING (no --health-path)";
+  return fmt::format("when {} {}, within {} s", check,
+                     check.starts_with("TCP") ? "accepts" : "answers 200", p.timeout_sec);
 }
 
 double Seconds(compute::TimeUs a, compute::TimeUs b) {
@@ -217,7 +255,17 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
         }
         p->retarget = true;
       }
-      for (const auto& k : SetMetadata(&p->next, req.metadata)) {
+      std::vector<std::string> changed = SetMetadata(&p->next, req.metadata);
+      if (req.exact_metadata) {
+        for (auto& k : DropOthers(&p->next, req.metadata)) changed.push_back(std::move(k));
+      }
+      for (const auto& [k, v] : req.labels) {
+        auto it = p->next.labels.find(k);
+        if (it != p->next.labels.end() && it->second == v) continue;
+        p->next.labels[k] = v;
+        p->retarget = true;
+      }
+      for (const auto& k : changed) {
         p->retarget = true;
         auto& listed = p->metadata_changed;
         if (std::find(listed.begin(), listed.end(), k) == listed.end()) listed.push_back(k);
@@ -244,6 +292,14 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
         "instance-groups managed rolling-action)",
         req.instance, ImageName(*owner)));
   }
+  if (auto env = in->labels.find("imago-env"); env != in->labels.end() && !req.deploy) {
+    auto service = in->labels.find("imago-service");
+    return Status::Invalid(fmt::format(
+        "instance {} is the VM of environment {}{}: deploy it instead (imago deploy {}), so "
+        "that its ledger knows what runs",
+        req.instance, env->second,
+        service == in->labels.end() ? "" : " of service " + service->second, env->second));
+  }
   ReplacePlan p;
   p.project = req.project;
   p.zone = req.zone;
@@ -251,6 +307,7 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
   p.old_id = in->id;
   p.health_path = req.health_path;
   p.health_port = req.health_port;
+  p.check = req.check;
   p.timeout_sec = req.timeout_sec;
   p.protect = in->extra.value("deletionProtection", false);
 
@@ -310,6 +367,19 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
     nic.name.clear();
   }
   p.metadata_changed = SetMetadata(&next, req.metadata);
+  if (req.exact_metadata) {
+    for (auto& k : DropOthers(&next, req.metadata)) p.metadata_changed.push_back(std::move(k));
+  }
+  bool other_changes = false;
+  for (const auto& [k, v] : req.labels) {
+    auto it = next.labels.find(k);
+    other_changes |= it == next.labels.end() || it->second != v;
+    next.labels[k] = v;
+  }
+  if (!req.machine_type.empty() && ImageName(next.machine_type) != ImageName(req.machine_type)) {
+    next.machine_type = req.machine_type;
+    other_changes = true;
+  }
   compute::AttachedDisk nb;
   nb.boot = true;
   nb.auto_delete = true;
@@ -319,9 +389,16 @@ Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req
   ip.disk_size_gb = boot_disk->size_gb;
   nb.initialize_params = ip;
   next.disks = {nb};
+  for (const auto& add : req.add_disks) {
+    bool have = std::any_of(p.data_disks.begin(), p.data_disks.end(),
+                            [&](const auto& d) { return d.device_name == add.device_name; });
+    if (have) continue;
+    p.data_disks.push_back(add);
+    other_changes = true;
+  }
   for (const auto& d : p.data_disks) next.disks.push_back(d);
   p.next = std::move(next);
-  p.changes = ImageName(p.old_image) != image->name || !p.metadata_changed.empty();
+  p.changes = ImageName(p.old_image) != image->name || !p.metadata_changed.empty() || other_changes;
   Steps(&p);
   return p;
 }
@@ -368,6 +445,37 @@ Json ReplacePlanToJson(const ReplacePlan& p) {
           {"why", p.why},
           {"dataDisks", disks},
           {"steps", steps}};
+}
+
+Result<bool> WaitServes(compute::Service& svc, const compute::Clock& clock,
+                        const std::string& project, const std::string& zone,
+                        const std::string& name, const compute::HealthCheck* check,
+                        compute::TimeUs deadline, const Listener& l,
+                        const std::atomic<bool>* cancel) {
+  compute::HealthCheck probe_check;
+  if (check) {
+    probe_check = *check;
+    probe_check.timeout_sec = 2;  // Polled often: a probe must not hold the loop.
+  }
+  groups::HostProber prober;
+  const compute::TimeUs begin = clock.Now();
+  compute::TimeUs last_wait = 0;
+  for (;;) {
+    auto in = svc.instances().Get(project, zone, name);
+    if (!in.ok()) return in.status();
+    if (in->status == "RUNNING" && (!check || prober.Probe(probe_check, *in))) return true;
+    compute::TimeUs now = clock.Now();
+    if (now > deadline) return false;
+    if (cancel && cancel->load()) {
+      return Status::Unavailable(fmt::format("interrupted while waiting for {} to serve", name));
+    }
+    if (l.waiting && now - last_wait >= compute::kMicrosPerSecond) {
+      last_wait = now;
+      l.waiting(fmt::format("waiting for {} to serve [{}, {:.0f} s]", name, in->status,
+                            Seconds(begin, now)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 Result<ReplaceResult> ApplyReplace(compute::Service& svc, const compute::Clock& clock,
@@ -456,44 +564,32 @@ Result<ReplaceResult> ApplyReplace(compute::Service& svc, const compute::Clock& 
   // remains is to see it serve.
   IMAGO_RETURN_IF_ERROR(WriteRecord(svc, project, key, std::nullopt));
 
-  compute::HealthCheck check;
-  check.type = "HTTP";
-  check.timeout_sec = 2;
-  compute::HttpHealthCheck http;
-  http.port = plan.health_port;
-  http.request_path = plan.health_path;
-  check.http = http;
-  groups::HostProber prober;
-  const compute::TimeUs deadline = swapped + plan.timeout_sec * compute::kMicrosPerSecond;
-  compute::TimeUs last_wait = 0;
-  for (;;) {
-    auto in = svc.instances().Get(project, zone, name);
-    if (!in.ok()) return in.status();
-    if (in->status == "RUNNING" && (plan.health_path.empty() || prober.Probe(check, *in))) break;
-    compute::TimeUs now = clock.Now();
-    if (now > deadline) {
-      r.healthy = false;
-      r.message = fmt::format(
-          "{} runs {} but {} did not serve within {} s; the data disks are attached to it; back to "
-          "the previous image: imago instances replace {} --image {} --yes",
-          name, ImageName(plan.new_image),
-          plan.health_path.empty()
-              ? std::string("it")
-              : fmt::format("HTTP {} on port {}", plan.health_path, plan.health_port),
-          plan.timeout_sec, name, ImageName(plan.old_image));
-      return r;
-    }
-    if (cancelled()) {
-      return Status::Unavailable(
-          fmt::format("interrupted while {} boots; it runs {} with the data disks", name,
-                      ImageName(plan.new_image)));
-    }
-    if (l.waiting && now - last_wait >= compute::kMicrosPerSecond) {
-      last_wait = now;
-      l.waiting(fmt::format("waiting for {} to serve [{}, {:.0f} s]", name, in->status,
-                            Seconds(swapped, now)));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::optional<compute::HealthCheck> check = plan.check;
+  if (!check && !plan.health_path.empty()) {
+    check.emplace();
+    check->type = "HTTP";
+    compute::HttpHealthCheck http;
+    http.port = plan.health_port;
+    http.request_path = plan.health_path;
+    check->http = http;
+  }
+  const bool probe = check.has_value();
+  auto served_ok = WaitServes(svc, clock, project, zone, name, check ? &*check : nullptr,
+                              swapped + plan.timeout_sec * compute::kMicrosPerSecond, l, cancel);
+  if (!served_ok.ok()) {
+    if (served_ok.status().code() != compute::Code::kUnavailable) return served_ok.status();
+    return Status::Unavailable(
+        fmt::format("interrupted while {} boots; it runs {} with the data disks", name,
+                    ImageName(plan.new_image)));
+  }
+  if (!*served_ok) {
+    r.healthy = false;
+    r.message = fmt::format(
+        "{} runs {} but {} did not serve within {} s; the data disks are attached to it; back to "
+        "the previous image: imago instances replace {} --image {} --yes",
+        name, ImageName(plan.new_image), !probe ? std::string("it") : CheckText(plan),
+        plan.timeout_sec, name, ImageName(plan.old_image));
+    return r;
   }
   const compute::TimeUs served = clock.Now();
   r.healthy = true;
@@ -505,7 +601,7 @@ Result<ReplaceResult> ApplyReplace(compute::Service& svc, const compute::Clock& 
       "replaced {}: {} -> {}; downtime {:.1f} s (stop {:.1f} s, disk swap {:.1f} s, boot to {} "
       "{:.1f} s)",
       name, ImageName(plan.old_image), ImageName(plan.new_image), r.downtime_sec, r.stop_sec,
-      r.swap_sec, plan.health_path.empty() ? "RUNNING" : "healthy", r.boot_sec);
+      r.swap_sec, probe ? "healthy" : "RUNNING", r.boot_sec);
   return r;
 }
 

@@ -17,12 +17,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "compute/group_types.h"
 #include "compute/service.h"
 #include "compute/status.h"
 #include "compute/time_util.h"
@@ -44,7 +46,22 @@ struct ReplaceRequest {
   /// cloud, else the VM's address). Empty path: when it is RUNNING.
   std::string health_path;
   int health_port = 80;
+  /// When set, judges the new VM instead of health_path and health_port
+  /// (an environment's HTTP or TCP check, `imago deploy` of kind: instance).
+  std::optional<compute::HealthCheck> check;
   int64_t timeout_sec = 600;  // How long the new VM may take to serve.
+  /// The new VM's metadata is exactly `metadata` (items it lacks are
+  /// dropped), not the old one's with `metadata` set on it.
+  bool exact_metadata = false;
+  compute::Labels labels;    // Set on the new VM (the old one's others are kept).
+  std::string machine_type;  // The new VM's; empty: the old one's.
+  /// Disks to attach to the new VM besides the old one's (by source and
+  /// device name), when it has none of that device name.
+  std::vector<compute::AttachedDisk> add_disks;
+  /// Made by `imago deploy` of a kind: instance environment; otherwise a
+  /// VM labelled as an environment's (imago-env) is refused: its deploys
+  /// replace it, and the ledger would not know of a change made here.
+  bool deploy = false;
 };
 
 /// A replacement, shown before it is done; also what the record holds.
@@ -64,6 +81,7 @@ struct ReplacePlan {
   bool protect = false;  // deletionProtection: lifted for the delete, set on the new VM.
   std::string health_path;
   int health_port = 80;
+  std::optional<compute::HealthCheck> check;  // As in ReplaceRequest.
   int64_t timeout_sec = 600;
   int64_t stop_started_us = 0;  // When an earlier run began to stop the old VM (resume).
   std::vector<PlanStep> steps;
@@ -87,12 +105,23 @@ std::string ReplaceKey(const std::string& zone, const std::string& name);
 /// image and metadata `req` asks for as long as the new VM does not exist
 /// yet (its disks and settings stay the recorded ones). 404 when
 /// the VM is missing; 400 for a VM a managed group made (its group
-/// replaces it), a boot disk that would outlive its VM (autoDelete off), an
-/// image that is missing, OBSOLETE or DELETED, or a family with no image.
+/// replaces it) or, unless req.deploy, an environment's VM (imago deploy does), a boot disk that
+/// would outlive its VM (autoDelete off), an image that is missing, OBSOLETE or DELETED, or a
+/// family with no image.
 compute::Result<ReplacePlan> PlanReplace(compute::Service& svc, const ReplaceRequest& req);
 
 std::string FormatReplacePlan(const ReplacePlan& p);
 nlohmann::json ReplacePlanToJson(const ReplacePlan& p);
+
+/// Waits until instance `name` is RUNNING and passes one probe of `check`
+/// (null: RUNNING is enough), polling every 0.2 s from this host. True when
+/// it does, false when `deadline` (clock's time) passes first; 503 when
+/// `cancel` is set meanwhile; the API's error when the VM cannot be read.
+compute::Result<bool> WaitServes(compute::Service& svc, const compute::Clock& clock,
+                                 const std::string& project, const std::string& zone,
+                                 const std::string& name, const compute::HealthCheck* check,
+                                 compute::TimeUs deadline, const Listener& listener,
+                                 const std::atomic<bool>* cancel);
 
 /// Carries out `plan` (from PlanReplace): records it, stops, detaches,
 /// deletes, creates, waits. Returns an error for what it could not do (an

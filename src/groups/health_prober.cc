@@ -29,6 +29,15 @@ Target Address(const compute::Instance& in, int port) {
   return {};
 }
 
+}  // namespace
+
+std::string HostAddress(const compute::Instance& instance, int port) {
+  Target t = Address(instance, port);
+  return t.host.empty() ? "" : t.host + ":" + std::to_string(t.port);
+}
+
+namespace {
+
 // Connects within `timeout_ms`; -1 on failure.
 int Connect(const Target& t, int timeout_ms) {
   sockaddr_in addr{};

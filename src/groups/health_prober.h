@@ -20,6 +20,11 @@ class HealthProber {
   virtual bool Probe(const compute::HealthCheck& check, const compute::Instance& instance) = 0;
 };
 
+/// Where this host reaches `port` of `instance`: "HOST:PORT" of its
+/// forwarded port (the local cloud), else of its networkIP; empty when it
+/// has neither.
+std::string HostAddress(const compute::Instance& instance, int port);
+
 /// Probes from this host. The address of an instance's port is its
 /// forwarded port on the host when it has one (the local cloud), else its
 /// networkIP.
