@@ -290,7 +290,12 @@ int RunReleases(Context& ctx, const Flags& f) {
              {"STARTED", col("started")},
              {"WHO", col("who")},
              {"IMAGE", col("image")},
-             {"TEMPLATE", col("instanceTemplate")},
+             // A kind: instance release has no template: its VM instead.
+             {"TEMPLATE",
+              [](const Json& j) {
+                return j.contains("instance") ? Field(j, "instance") + " (VM)"
+                                              : Field(j, "instanceTemplate");
+              }},
              {"STRATEGY", col("strategy")},
              {"DURATION", col("duration")},
              {"RESULT", col("result")}});
@@ -657,8 +662,9 @@ void AddDeployCommands(CLI::App& root, Context& ctx) {
                 "controller does it by itself)");
     CommonFlags(c, f.get());
     c->footer(
-        "Deletes the load balancer, groups, templates, health checks, secrets and project "
-        "metadata the environment's releases made; never images or anything else. A rerun "
+        "Deletes the load balancer, groups, templates, instances, data disks, snapshots, "
+        "health checks, secrets and project metadata the environment's releases and clones "
+        "made; never images or anything else. A rerun "
         "after an interruption finishes the job.\n\nExample:\n  imago env destroy dev --plan\n  "
         "imago env destroy dev --yes\n  imago env destroy --expired --yes");
     c->callback([&ctx, f] { ctx.exit_code = RunEnvDestroy(ctx, *f); });

@@ -36,6 +36,7 @@
 #include "cli/cloud_factory.h"
 #include "cli/commands.h"
 #include "deploy/environment.h"
+#include "groups/health_prober.h"
 
 namespace imago::cli {
 
@@ -327,7 +328,16 @@ void Pipeline::Deploy() {
     if (env.smoke.empty()) continue;
 
     Header("smoke " + env.name);
-    const std::string url = fmt::format("http://127.0.0.1:{}/", env.lb_port);
+    // The load balancer's address; a kind: instance environment's VM's own.
+    std::string url = fmt::format("http://127.0.0.1:{}/", env.lb_port);
+    if (env.kind == deploy::Kind::kInstance) {
+      auto vm = ctx_.Service("pipeline.daily")
+                    ->instances()
+                    .Get(env.project.empty() ? ctx_.g.project : env.project,
+                         env.zone.empty() ? ctx_.g.zone : env.zone, env.Prefix());
+      const std::string at = vm.ok() ? groups::HostAddress(*vm, env.port) : "";
+      url = at.empty() ? "" : "http://" + at + "/";
+    }
     Row smoke{"smoke", env.name, "", "", "IMAGO_URL=" + url + " " + Quote(env.smoke)};
     struct stat st {};
     std::error_code ec;

@@ -197,6 +197,10 @@ std::string StatefulInstanceName(const std::string& prefix, int index) {
   return fmt::format("{}-{:03d}", prefix, index);
 }
 
+std::string DataVmName(const Environment& env, int index) {
+  return env.kind == Kind::kInstance ? env.Prefix() : StatefulInstanceName(env.Prefix(), index);
+}
+
 std::string CloneKey(const std::string& service, const std::string& env) {
   return kClonePrefix + service + "-" + env;
 }
@@ -407,7 +411,7 @@ Result<ClonePlan> PlanClone(compute::Service& svc, const compute::Clock& clock,
       CloneDisk cd;
       cd.device = dd.device;
       cd.source_disk = src->name;
-      cd.target_disk = StatefulInstanceName(prefix, i + 1) + "-" + dd.device;
+      cd.target_disk = DataVmName(target, i + 1) + "-" + dd.device;
       cd.size_gb = std::max(src->size_gb, dd.size_gb);
       // A disk of that name that is not dev's (dev's own were refused above).
       for (const auto& d : *target_disks) {
@@ -474,7 +478,7 @@ std::string FormatClonePlan(const ClonePlan& p) {
   out += cs && !cs->scrub.empty() ? "      scrub (clone_data.scrub)\n"
                                   : "      no scrub step (clone_data.scrub is not set)\n";
   out += fmt::format("  then: imago deploy {} (its VMs {}, ... reattach these disks)\n",
-                     p.target.name, StatefulInstanceName(p.target.Prefix(), 1));
+                     p.target.name, DataVmName(p.target, 1));
   return out;
 }
 
@@ -583,7 +587,7 @@ Status RunJob(compute::Service& svc, const ClonePlan& plan, int index,
   boot.initialize_params = compute::InitializeParams{};
   boot.initialize_params->source_image = compute::GlobalPath(project, "images", plan.image);
   in.disks.push_back(boot);
-  const std::string vm_prefix = StatefulInstanceName(env.Prefix(), index) + "-";
+  const std::string vm_prefix = DataVmName(env, index) + "-";
   for (const auto& d : plan.disks) {
     if (!d.target_disk.starts_with(vm_prefix)) continue;
     compute::AttachedDisk a;

@@ -28,6 +28,10 @@ namespace imago::deploy {
 std::string StatefulBaseName(const std::string& prefix);
 /// The name of the `index`th (from 1) VM of that group.
 std::string StatefulInstanceName(const std::string& prefix, int index);
+/// The VM that keeps the `index`th (from 1) set of env's data disks, whose
+/// disks are VM-DEVICE: a stateful group's StatefulInstanceName, or a
+/// kind: instance environment's one VM (SERVICE-ENV).
+std::string DataVmName(const Environment& env, int index);
 
 /// What became of a clone.
 namespace clone_state {

@@ -17,6 +17,7 @@
 #include "compute/group_codec.h"
 #include "compute/resource_ref.h"
 #include "deploy/clone_data.h"
+#include "deploy/release_util.h"
 #include "lifecycle/rotation.h"
 
 namespace imago::deploy {
@@ -64,52 +65,12 @@ if [ -f /run/imago/config/startup-script ]; then
 fi
 )";
 
-std::string ReleaseName(const std::string& prefix, int n) {
-  return fmt::format("{}-v{:03d}", prefix, n);
-}
-std::string ConfigKey(const Environment& env, int n) {
-  return fmt::format("imago-config-{}-{}", env.Prefix(), n);
-}
-
-// A pull release's configuration as the loader reads it: KEY BASE64 lines.
-std::string PullConfig(const Environment& env) {
-  std::string out;
-  for (const auto& [k, v] : env.config) out += k + " " + base::Base64Encode(v) + "\n";
-  return out;
-}
-
 // The group's statefulPolicy: every data disk preserved, never deleted with
 // its VM or the group (only env destroy deletes it).
 Json StatefulPolicy(const Environment& env) {
   Json disks = Json::object();
   for (const auto& d : env.data_disks) disks[d.device] = {{"autoDelete", "NEVER"}};
   return {{"preservedState", {{"disks", disks}}}};
-}
-
-const Release* Find(const std::vector<Release>& rs, int number) {
-  for (const auto& r : rs) {
-    if (r.number == number) return &r;
-  }
-  return nullptr;
-}
-const Release* Last(const std::vector<Release>& rs, const char* st) {
-  for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
-    if (it->state == st) return &*it;
-  }
-  return nullptr;
-}
-int NextNumber(const std::vector<Release>& rs) {
-  int n = 0;
-  for (const auto& r : rs) n = std::max(n, r.number);
-  return n + 1;
-}
-
-// Waits and durations run on the steady clock: --now fixes the wall clock
-// of a command (for its timestamps), not how long it waits.
-int64_t SteadyUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 // A plan of `action` for `env`: who and where, nothing planned yet.
@@ -193,6 +154,7 @@ Json PlanToJson(const Plan& p) {
           {"size", p.size},
           {"instanceTemplate", p.instance_template},
           {"group", p.group},
+          {"instance", p.instance},
           {"liveRelease", p.live},
           {"liveGroup", p.live_group},
           {"ttl", p.ttl_sec > 0 ? compute::FormatDuration(p.ttl_sec * compute::kMicrosPerSecond)
@@ -327,9 +289,22 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
   }
   const std::string prefix = env.Prefix();
 
+  // A group does not become one VM or the reverse: their resources differ.
+  if (live && live->instance.empty() != (env.kind == Kind::kGroup)) {
+    return Status::Invalid(fmt::format(
+        "{}: kind: {} but release {} of {} runs {} {}; destroy the environment first (imago env "
+        "destroy {}) or keep its kind",
+        env.file, env.kind == Kind::kInstance ? "instance" : "group", live->number, env.name,
+        live->instance.empty() ? "as group" : "as VM",
+        live->instance.empty() ? live->group : live->instance, env.name));
+  }
   // Nothing to do when the live release runs this image with this configuration.
   bool live_group_exists = false;
-  if (live) {
+  if (env.kind == Kind::kInstance) {
+    auto runs = VmRuns(env, live ? live->number : 0);  // Also refuses a VM not this env's.
+    if (!runs.ok()) return runs.status();
+    live_group_exists = live && *runs;
+  } else if (live) {
     auto g = svc_.instance_group_managers().Get(env.project, env.zone, live->group);
     live_group_exists = g.ok();
   }
@@ -337,7 +312,13 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
       live->config_hash == p.config_hash && live->strategy == StrategyName(env.strategy) &&
       live->size == env.size && same_secrets && !running) {
     p.group = live->group;
+    p.instance = live->instance;
     p.instance_template = live->instance_template;
+    if (env.kind == Kind::kInstance) {
+      p.steps.push_back({'=', "instance", live->instance,
+                         fmt::format("{} (release {})", live->image, live->number)});
+      return p;
+    }
     p.steps.push_back(
         {'=', "group", live->group,
          fmt::format("{} instances of {} (release {})", live->size, live->image, live->number)});
@@ -352,11 +333,16 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
     p.resume = true;
     p.why = running->why;
     p.group = running->group;
+    p.instance = running->instance;
     p.instance_template = running->instance_template;
   } else {
     p.release = NextNumber(*releases);
     p.instance_template = ReleaseName(prefix, p.release);
-    p.group = env.strategy == Strategy::kRedBlack ? p.instance_template : prefix;
+    if (env.kind == Kind::kInstance) {
+      p.instance = prefix;
+    } else {
+      p.group = env.strategy == Strategy::kRedBlack ? p.instance_template : prefix;
+    }
     if (!why.empty()) {
       p.why = why;
     } else if (!live) {
@@ -381,7 +367,11 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
       if (live->size != env.size) {
         reasons.push_back(fmt::format("size changed from {} to {}", live->size, env.size));
       }
-      if (!live_group_exists) reasons.push_back(fmt::format("the group {} is gone", live->group));
+      if (!live_group_exists) {
+        reasons.push_back(env.kind == Kind::kInstance
+                              ? fmt::format("the VM {} does not run it", prefix)
+                              : fmt::format("the group {} is gone", live->group));
+      }
       p.why = reasons.empty() ? "redeploy" : fmt::format("{}", fmt::join(reasons, "; "));
     }
     if (running) {
@@ -401,6 +391,10 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
                      env.health.protocol == "HTTP"
                          ? fmt::format("HTTP {} on port {}", env.health.path, env.health.port)
                          : fmt::format("TCP port {}", env.health.port)});
+  if (env.kind == Kind::kInstance) {
+    PlanVmSteps(env, &p);
+    return p;
+  }
   const bool warm = svc_.instance_group_managers().Get(env.project, env.zone, p.group).ok() &&
                     env.strategy == Strategy::kRedBlack;
   auto tmpl = svc_.instance_templates().Get(env.project, p.instance_template);
@@ -506,6 +500,23 @@ Result<Plan> Deployer::PlanRollback(const Environment& env, int to) {
     p.live_template = live->instance_template;
     return p;
   };
+  if (env.kind == Kind::kInstance && !target->instance.empty() && !target->config_key.empty()) {
+    // Back to the target's kept configuration (and secrets, when its bundle
+    // is still kept), else below: its image with the file's configuration.
+    auto proj = svc_.projects().Get(env.project);
+    if (!proj.ok()) return proj.status();
+    const bool kept = proj->common_instance_metadata.Get(target->config_key).has_value() &&
+                      (env.secrets.empty() ||
+                       (bundles_ && bundles_->Get(env.project, target->instance_template).ok()));
+    if (kept) {
+      Plan p = back();
+      p.size = 1;
+      p.instance = env.Prefix();
+      p.why = why + " (its configuration is kept: exactly its image and configuration)";
+      PlanVmSteps(env, &p);
+      return p;
+    }
+  }
   if (env.strategy == Strategy::kRedBlack && target->strategy == "red-black" && group_exists &&
       template_exists) {
     Plan p = back();
@@ -559,20 +570,39 @@ Result<Plan> Deployer::PlanPromotion(const Environment& from, const Environment&
                     from.name, from.name));
   }
   // It must serve healthy now, not only once.
-  auto mis =
-      svc_.instance_group_managers().ListManagedInstances(from.project, from.zone, live->group);
-  if (!mis.ok()) {
-    return Status::NotReady(fmt::format("Cannot promote: the group {} of {}: {}", live->group,
-                                        from.name, mis.status().message()));
-  }
-  int healthy = 0;
-  for (const auto& mi : *mis)
-    healthy += mi.instance_status == "RUNNING" && mi.health_state == "HEALTHY";
-  if (healthy == 0 || healthy < static_cast<int>(mis->size())) {
-    return Status::NotReady(fmt::format(
-        "Cannot promote: {} is not healthy ({} of {} instances of {} healthy); promote what "
-        "passed its checks there.",
-        from.name, healthy, mis->size(), live->group));
+  int healthy = 0, total = 0;
+  if (from.kind == Kind::kInstance) {
+    total = 1;
+    auto runs = VmRuns(from, live->number);
+    if (!runs.ok()) return runs.status();
+    if (*runs) {
+      auto ok = VmHealthy(from, live->instance_template);
+      if (!ok.ok()) return ok.status();
+      healthy = *ok ? 1 : 0;
+    }
+    if (!healthy) {
+      return Status::NotReady(fmt::format(
+          "Cannot promote: {} is not healthy (its VM {} {} release {}); promote what passed its "
+          "checks there.",
+          from.name, from.Prefix(), *runs ? "fails its health check with" : "does not run",
+          live->number));
+    }
+  } else {
+    auto mis =
+        svc_.instance_group_managers().ListManagedInstances(from.project, from.zone, live->group);
+    if (!mis.ok()) {
+      return Status::NotReady(fmt::format("Cannot promote: the group {} of {}: {}", live->group,
+                                          from.name, mis.status().message()));
+    }
+    total = static_cast<int>(mis->size());
+    for (const auto& mi : *mis)
+      healthy += mi.instance_status == "RUNNING" && mi.health_state == "HEALTHY";
+    if (healthy == 0 || healthy < total) {
+      return Status::NotReady(fmt::format(
+          "Cannot promote: {} is not healthy ({} of {} instances of {} healthy); promote what "
+          "passed its checks there.",
+          from.name, healthy, total, live->group));
+    }
   }
   auto image = svc_.images().Get(from.project, live->image_id);
   if (!image.ok()) {
@@ -595,31 +625,14 @@ Result<Plan> Deployer::PlanPromotion(const Environment& from, const Environment&
   }
   return PlanImage(to, live->image_id,
                    fmt::format("promoted from {} release {} ({} of {} instances healthy)",
-                               from.name, live->number, healthy, mis->size()),
+                               from.name, live->number, healthy, total),
                    "promote");
 }
 
 // ---------------------------------------------------------------- resources
 
 Status Deployer::EnsureHealthCheck(const Environment& env, const std::string& name) {
-  compute::HealthCheck hc;
-  hc.name = name;
-  hc.description = "imago: health check of " + env.service + " in " + env.name;
-  hc.type = env.health.protocol;
-  hc.check_interval_sec = env.health.interval_sec;
-  hc.timeout_sec = env.health.timeout_sec;
-  hc.healthy_threshold = env.health.healthy_threshold;
-  hc.unhealthy_threshold = env.health.unhealthy_threshold;
-  if (hc.type == "HTTP") {
-    hc.http = compute::HttpHealthCheck{};
-    hc.http->port = env.health.port;
-    hc.http->request_path = env.health.path;
-    hc.http->response = env.health.response;
-  } else {
-    hc.tcp = compute::TcpHealthCheck{};
-    hc.tcp->port = env.health.port;
-    hc.tcp->response = env.health.response;
-  }
+  const compute::HealthCheck hc = HealthCheckFor(env, name);
   auto got = svc_.health_checks().Get(env.project, hc.name);
   if (got.ok()) {
     bool same = got->type == hc.type && got->check_interval_sec == hc.check_interval_sec &&
@@ -1046,12 +1059,14 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   if (!plan.changes()) {
     // Converge what the release stands on, should someone have changed it.
     IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template));
-    IMAGO_RETURN_IF_ERROR(EnsureGroup(env, plan, plan.group));
     auto releases = Releases(env);
     if (!releases.ok()) return releases.status();
-    const Release* kept = Last(*releases, state::kDisabled);
-    IMAGO_RETURN_IF_ERROR(EnsureLoadBalancer(env, plan.group, kept ? kept->group : "", false,
-                                             plan.instance_template));
+    if (env.kind == Kind::kGroup) {
+      IMAGO_RETURN_IF_ERROR(EnsureGroup(env, plan, plan.group));
+      const Release* kept = Last(*releases, state::kDisabled);
+      IMAGO_RETURN_IF_ERROR(EnsureLoadBalancer(env, plan.group, kept ? kept->group : "", false,
+                                               plan.instance_template));
+    }
     res.message = fmt::format("{}: no changes; release {} serves", env.name, plan.live);
     // The ttl counts from the latest deploy, this one too.
     const std::string expires =
@@ -1118,6 +1133,7 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
           r.why = plan.why;
           r.instance_template = plan.instance_template;
           r.group = plan.group;
+          r.instance = plan.instance;
           r.strategy = StrategyName(plan.strategy);
           r.model = ModelName(plan.model);
           r.config_hash = plan.config_hash;
@@ -1129,7 +1145,9 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
           }
           if (!plan.config_key.empty()) {
             r.config_key = plan.config_key;  // A rollback: the kept release's configuration.
-          } else if (plan.model == Model::kPull) {
+          } else if (plan.model == Model::kPull || !plan.instance.empty()) {
+            // Pull: what the VMs fetch. kind: instance: what a rollback
+            // gives the VM again (it has no template to keep it).
             r.config_key = ConfigKey(env, plan.release);
             extra->emplace_back(r.config_key, PullConfig(env));
           }
@@ -1142,6 +1160,7 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   for (const auto& g : abandoned_groups) {
     step("release of group " + g + " abandoned; it is deleted once this release serves");
   }
+  if (!plan.instance.empty()) return ApplyVm(env, plan, start, l, cancel);
 
   // 2. What the release runs on.
   IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template));
@@ -1169,14 +1188,7 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   auto seconds = [&] {
     return static_cast<double>(SteadyUs() - start) / compute::kMicrosPerSecond;
   };
-  if (cancel && cancel->load()) {
-    res.outcome = Outcome::kCancelled;
-    res.seconds = seconds();
-    res.message = fmt::format(
-        "interrupted: release {} is still DEPLOYING; run the same command again to continue",
-        plan.release);
-    return res;
-  }
+  if (cancel && cancel->load()) return Interrupted(plan.release, seconds());
   if (!wait.healthy) return Fail(env, plan, wait.why, start, l);
   if (in_place) {
     res.downtime_sec = wait.outage_sec;
@@ -1198,14 +1210,7 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
         EnsureLoadBalancer(env, plan.group, warm, /*add_only=*/false, plan.instance_template));
     if (!warm.empty() && warm != plan.group && serving) WaitRetired(env, warm, l, cancel);
   }
-  if (cancel && cancel->load()) {
-    res.outcome = Outcome::kCancelled;
-    res.seconds = seconds();
-    res.message = fmt::format(
-        "interrupted: release {} is still DEPLOYING; run the same command again to continue",
-        plan.release);
-    return res;
-  }
+  if (cancel && cancel->load()) return Interrupted(plan.release, seconds());
   if (!serving) {
     step("the load balancer does not see " + plan.group + " healthy yet; it keeps checking");
   }
@@ -1311,19 +1316,38 @@ Result<DeployResult> Deployer::Fail(const Environment& env, const Plan& plan,
           env.name, plan.release, why);
     }
   }
+  auto secs = RecordFailed(
+      env, plan.release, start, result,
+      res.outcome == Outcome::kRolledBack && plan.strategy == Strategy::kRedBlack && !plan.warm);
+  if (!secs.ok()) return secs.status();
+  res.seconds = *secs;
+  return res;
+}
+
+DeployResult Deployer::Interrupted(int release, double seconds) {
+  DeployResult res;
+  res.outcome = Outcome::kCancelled;
+  res.release = release;
+  res.seconds = seconds;
+  res.message = fmt::format(
+      "interrupted: release {} is still DEPLOYING; run the same command again to continue",
+      release);
+  return res;
+}
+
+Result<double> Deployer::RecordFailed(const Environment& env, int release, int64_t start,
+                                      const std::string& result, bool cleaned) {
   const double secs = static_cast<double>(SteadyUs() - start) / compute::kMicrosPerSecond;
-  auto rec = Record(env, plan.release, [&](Release* r) {
+  auto rec = Record(env, release, [&](Release* r) {
     r->state = state::kFailed;
     r->finished = Now();
     r->seconds = secs;
     r->result = result;
     r->owner.clear();
-    r->cleaned =
-        res.outcome == Outcome::kRolledBack && plan.strategy == Strategy::kRedBlack && !plan.warm;
+    r->cleaned = cleaned;
   });
   if (!rec.ok()) return rec.status();
-  res.seconds = secs;
-  return res;
+  return secs;
 }
 
 // ---------------------------------------------------------------- reaping
@@ -1435,6 +1459,11 @@ Result<std::vector<std::string>> ReapAll(compute::Service& svc, const compute::C
   for (const auto& [key, releases] : lifecycle::AllLedgers(p->common_instance_metadata.items)) {
     for (const auto& r : releases) {
       if (r.state == state::kDeploying) deploying.insert(r.instance_template);
+      // A kind: instance release has no template: its bundle is kept while
+      // the release is (its VM or a rollback may name it).
+      if (!r.instance.empty() && r.state != state::kRetired && r.state != state::kFailed) {
+        deploying.insert(r.instance_template);
+      }
     }
   }
   for (const auto& [key, releases] : lifecycle::AllLedgers(p->common_instance_metadata.items)) {
@@ -1446,7 +1475,10 @@ Result<std::vector<std::string>> ReapAll(compute::Service& svc, const compute::C
     env.name = last.env;
     env.project = project;
     env.zone = last.zone;
-    env.strategy = last.strategy == "rolling" ? Strategy::kRolling : Strategy::kRedBlack;
+    env.strategy = last.strategy == "rolling"   ? Strategy::kRolling
+                   : last.strategy == "replace" ? Strategy::kReplace
+                                                : Strategy::kRedBlack;
+    if (!last.instance.empty()) env.kind = Kind::kInstance;
     auto r = d.Reap(env);
     if (!r.ok()) return r.status();
     for (auto& line : *r) did.push_back(env.Prefix() + ": " + line);

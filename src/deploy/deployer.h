@@ -50,7 +50,9 @@ struct Plan {
   std::string config_hash;  // Of the environment file's configuration.
   std::string config_key;   // pull, rollback: the kept configuration's metadata key.
   int size = 0;
-  std::string instance_template, group;
+  /// A group's release: its template and group. kind: instance: the
+  /// release's name (its health check, bundle) and the VM, `instance`.
+  std::string instance_template, group, instance;
   /// The release serving now (0: none) and its group.
   int live = 0;
   std::string live_group, live_template;
@@ -100,6 +102,8 @@ struct Listener {
   std::function<void(const std::string&)> step;
   std::function<void(const std::string&)> waiting;
 };
+
+struct ReplaceRequest;  // deploy/replace.h
 
 class Deployer {
  public:
@@ -161,6 +165,12 @@ class Deployer {
   /// The end of a release that never got healthy: undone or left, recorded.
   compute::Result<DeployResult> Fail(const Environment& env, const Plan& plan,
                                      const std::string& why, int64_t start, const Listener& l);
+  /// The result of an apply that Ctrl-C ended: the release stays DEPLOYING.
+  static DeployResult Interrupted(int release, double seconds);
+  /// Records release `release` FAILED with `result` (one line), its
+  /// seconds counted from `start` (SteadyUs); returns them.
+  compute::Result<double> RecordFailed(const Environment& env, int release, int64_t start,
+                                       const std::string& result, bool cleaned);
   /// The health check `name` (a release's own: named as its template) with
   /// env's settings.
   compute::Status EnsureHealthCheck(const Environment& env, const std::string& name);
@@ -175,6 +185,33 @@ class Deployer {
                                      const std::string& warm, bool add_only,
                                      const std::string& health_check);
   compute::Status DeleteGroup(const Environment& env, const std::string& group);
+
+  // kind: instance (deployer_vm.cc): one VM, released by the plain pattern.
+
+  /// The steps of plan `p` (instance and data disks), as they will happen.
+  void PlanVmSteps(const Environment& env, Plan* p);
+  /// Whether the environment's VM exists and runs release `number`; a VM
+  /// of that name that is not this environment's is an error.
+  compute::Result<bool> VmRuns(const Environment& env, int number);
+  /// Apply's part after the release is in the ledger: the VM is made, or
+  /// replaced (stop, detach, new VM, attach), and seen to serve.
+  compute::Result<DeployResult> ApplyVm(const Environment& env, const Plan& plan, int64_t start,
+                                        const Listener& l, const std::atomic<bool>* cancel);
+  /// The end of a VM release that never served: the VM goes back to
+  /// release `plan.live` (the same pattern) or, with none, is deleted
+  /// (its data disks kept); or it is left (rollback_on_failure off).
+  compute::Result<DeployResult> FailVm(const Environment& env, const Plan& plan,
+                                       const std::string& why, int64_t start, const Listener& l);
+  /// The replacement request that makes the VM run `image` with the
+  /// configuration kept at project metadata `config_key` and the secrets of
+  /// `bundle` (when it exists), labelled release `number`, judged by the
+  /// health check named `bundle` (the file's settings when it is gone).
+  compute::Result<ReplaceRequest> VmRequest(const Environment& env, const std::string& image,
+                                            const std::string& config_key,
+                                            const std::string& bundle, int number,
+                                            int64_t timeout_sec);
+  /// Whether the VM passes the environment's health check now.
+  compute::Result<bool> VmHealthy(const Environment& env, const std::string& check_name);
   /// What a wait for health saw.
   struct HealthWait {
     bool healthy = false;

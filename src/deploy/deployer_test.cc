@@ -341,6 +341,64 @@ TEST_F(DeployerTest, SecretsAreResolvedAtPlanTimeAndNeverShown) {
             (std::vector<std::string>{"web-dev-v001", "web-dev-v008", "web-dev-v009"}));
 }
 
+// kind: instance: the plan makes a disk and a VM, no group or load
+// balancer; the ledger's VM releases keep their secrets bundle from the
+// controller's sweep (they have no template), until they are reaped.
+TEST_F(DeployerTest, AKindInstancePlanMakesOneVmAndItsDisksAndKeepsItsSecrets) {
+  Image("db-v1", "db");
+  std::string p = dir_.path() + "/db.yaml";
+  std::ofstream(p) << "service: pg\nkind: instance\nimage: {family: db}\n"
+                      "data_disks: {data: {size: 2GB}}\n";
+  auto loaded = LoadEnvironment(p);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  Environment env = *loaded;
+  env.project = "local";
+  env.zone = "local-a";
+  auto plan = deployer_->PlanDeploy(env);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->release, 1);
+  EXPECT_EQ(plan->instance, "pg-db");
+  EXPECT_EQ(plan->group, "");
+  EXPECT_EQ(plan->instance_template, "pg-db-v001");  // Its health check and bundle.
+  std::string text = FormatPlan(*plan);
+  EXPECT_NE(text.find("deploy db: release 1 of pg (replace, push)"), std::string::npos) << text;
+  EXPECT_NE(text.find("+ disk pg-db-data"), std::string::npos) << text;
+  EXPECT_NE(text.find("+ instance pg-db"), std::string::npos) << text;
+  EXPECT_EQ(text.find("group"), std::string::npos) << text;
+  EXPECT_EQ(text.find("load balancer"), std::string::npos) << text;
+  EXPECT_EQ(PlanToJson(*plan)["instance"], "pg-db");
+
+  secrets::BundleStore store(dir_.path() + "/home");
+  Release live = Live(1, "db-v1", env);
+  live.group.clear();
+  live.instance = "pg-db";
+  live.instance_template = "pg-db-v001";
+  live.strategy = "replace";
+  Put(env, live);
+  // The same environment as a group: refused, its resources differ.
+  std::ofstream(p) << "service: pg\nimage: {family: db}\nload_balancer: {port: 18081}\n";
+  auto as_group = LoadEnvironment(p);
+  ASSERT_TRUE(as_group.ok()) << as_group.status().message();
+  as_group->project = "local";
+  as_group->zone = "local-a";
+  auto refused = deployer_->PlanDeploy(*as_group);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find(
+                "kind: group but release 1 of db runs as VM pg-db; destroy the environment first"),
+            std::string::npos)
+      << refused.status().message();
+  for (const char* b : {"pg-db-v001", "pg-db-v002"}) {
+    ASSERT_TRUE(store.Put("local", b, {{"DB_PASSWORD", "x"}}).ok());
+    std::string f = dir_.path() + "/home/secrets/local/" + b + ".json";
+    struct timeval old[2] = {{time(nullptr) - 3600, 0}, {time(nullptr) - 3600, 0}};
+    ASSERT_EQ(utimes(f.c_str(), old), 0) << f;
+  }
+  auto swept = ReapAll(*cloud_, *clock_, "local", &store);
+  ASSERT_TRUE(swept.ok()) << swept.status().message();
+  // v001 is the live VM's; v002 no release names.
+  EXPECT_EQ(store.List("local"), (std::vector<std::string>{"pg-db-v001"}));
+}
+
 // env destroy: what the environment made goes, nothing else; a rerun of a
 // half-done destroy finishes it; a ttl that ended destroys it.
 TEST_F(DeployerTest, DestroyDeletesWhatTheEnvironmentMadeAndNothingElse) {

@@ -23,7 +23,15 @@ const char* ModelName(Model m) {
   return m == Model::kPush ? "push" : "pull";
 }
 const char* StrategyName(Strategy s) {
-  return s == Strategy::kRedBlack ? "red-black" : "rolling";
+  switch (s) {
+    case Strategy::kRedBlack:
+      return "red-black";
+    case Strategy::kRolling:
+      return "rolling";
+    case Strategy::kReplace:
+      return "replace";
+  }
+  return "?";
 }
 
 namespace {
@@ -150,10 +158,10 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   const std::string dir = std::filesystem::path(path).parent_path().string();
   if (!root.IsMap()) return c.Error(root, "", "expected a map of settings (see docs/deploy.md)");
   IMAGO_RETURN_IF_ERROR(c.OnlyKeys(
-      root, "", {"service",      "project",      "zone",          "image",   "model", "size",
-                 "autoscaling",  "machine_type", "port",          "config",  "files", "secrets",
-                 "health_check", "strategy",     "load_balancer", "timeout", "ttl",   "allow_ttl",
-                 "data_disks",   "clone_data",   "daily",         "smoke"}));
+      root, "", {"service",   "kind",         "project",      "zone",          "image",   "model",
+                 "size",      "autoscaling",  "machine_type", "port",          "config",  "files",
+                 "secrets",   "health_check", "strategy",     "load_balancer", "timeout", "ttl",
+                 "allow_ttl", "data_disks",   "clone_data",   "daily",         "smoke"}));
   if (Status st = compute::ValidateName("environment", env.name); !st.ok()) {
     return Status::Invalid(path + ": the file's name '" + env.name +
                            "' is the environment's name and must be lowercase letters, digits "
@@ -191,12 +199,43 @@ Result<Environment> LoadEnvironment(const std::string& path) {
     return c.Error(image, "image", "give exactly one of family (tracked) and name (pinned)");
   }
 
+  std::string kind;
+  IMAGO_RETURN_IF_ERROR(str(root, "kind", "kind", &kind));
+  if (kind == "instance") {
+    env.kind = Kind::kInstance;
+  } else if (!kind.empty() && kind != "group") {
+    return c.Error(root["kind"], "kind",
+                   "expected group (a managed group behind a load balancer) or instance (one VM)");
+  }
+  const bool single = env.kind == Kind::kInstance;
+  // One VM: no group, no load balancer, nothing to scale or roll.
+  for (const char* key : {"size", "autoscaling", "load_balancer"}) {
+    if (single && root[key].IsDefined()) {
+      return c.Error(root[key], key,
+                     "kind: instance is one VM, reached at its own address: drop this key "
+                     "(or use kind: group)");
+    }
+  }
+  if (single && root["strategy"].IsDefined()) {
+    YAML::Node s = root["strategy"];
+    if (!s.IsMap() || s["type"].IsDefined() || s["max_surge"].IsDefined() ||
+        s["max_unavailable"].IsDefined() || s["keep_previous"].IsDefined()) {
+      return c.Error(s, "strategy",
+                     "kind: instance is replaced by the plain pattern (stop, detach, new VM, "
+                     "attach); only strategy.rollback_on_failure applies");
+    }
+  }
+
   std::string model;
   IMAGO_RETURN_IF_ERROR(str(root, "model", "model", &model));
   if (model == "pull") {
     env.model = Model::kPull;
   } else if (!model.empty() && model != "push") {
     return c.Error(root["model"], "model", "expected push or pull");
+  }
+  if (single && env.model == Model::kPull) {
+    return c.Error(root["model"], "model",
+                   "kind: instance is push only: its configuration is its own metadata");
   }
   IMAGO_RETURN_IF_ERROR(Int(c, root, "size", "size", 0, 100, &env.size));
   if (YAML::Node a = root["autoscaling"]; a.IsDefined()) {
@@ -412,7 +451,8 @@ Result<Environment> LoadEnvironment(const std::string& path) {
     }
   }
 
-  if (!env.data_disks.empty()) {
+  if (single) env.strategy = Strategy::kReplace;
+  if (!env.data_disks.empty() && !single) {
     // A VM's data disk attaches to one VM at a time and belongs to its name:
     // only a stateful group rolled in place (RECREATE, no surge) keeps it.
     YAML::Node at = root["data_disks"];
@@ -435,13 +475,16 @@ Result<Environment> LoadEnvironment(const std::string& path) {
   }
 
   YAML::Node lb = root["load_balancer"];
-  if (!lb.IsDefined()) {
-    return c.Error(root, "load_balancer", "missing: load_balancer.port, where the service listens");
+  if (!single) {  // kind: instance has none (refused above).
+    if (!lb.IsDefined()) {
+      return c.Error(root, "load_balancer",
+                     "missing: load_balancer.port, where the service listens");
+    }
+    IMAGO_RETURN_IF_ERROR(Map(c, lb, "load_balancer"));
+    IMAGO_RETURN_IF_ERROR(c.OnlyKeys(lb, "load_balancer", {"port"}));
+    if (!lb["port"].IsDefined()) return c.Error(lb, "load_balancer.port", "missing");
+    IMAGO_RETURN_IF_ERROR(Int(c, lb, "port", "load_balancer.port", 1, 65535, &env.lb_port));
   }
-  IMAGO_RETURN_IF_ERROR(Map(c, lb, "load_balancer"));
-  IMAGO_RETURN_IF_ERROR(c.OnlyKeys(lb, "load_balancer", {"port"}));
-  if (!lb["port"].IsDefined()) return c.Error(lb, "load_balancer.port", "missing");
-  IMAGO_RETURN_IF_ERROR(Int(c, lb, "port", "load_balancer.port", 1, 65535, &env.lb_port));
   IMAGO_RETURN_IF_ERROR(Seconds(c, root, "timeout", "timeout", 10, 86400, &env.timeout_sec));
   IMAGO_RETURN_IF_ERROR(Seconds(c, root, "ttl", "ttl", 10, 90 * 86400, &env.ttl_sec));
   IMAGO_RETURN_IF_ERROR(Bool(c, root, "allow_ttl", "allow_ttl", &env.allow_ttl));

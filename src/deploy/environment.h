@@ -26,6 +26,13 @@ enum class Model {
 enum class Strategy {
   kRedBlack,  // A new group; traffic switches when all of it is healthy.
   kRolling,   // One group, updated in place within surge and unavailability.
+  kReplace,   // kind: instance: stop, detach, a new VM from the new image, attach.
+};
+
+/// What runs the environment.
+enum class Kind {
+  kGroup,     // A managed instance group behind a load balancer.
+  kInstance,  // One VM named SERVICE-ENV, replaced by the plain pattern (docs/data.md).
 };
 
 const char* ModelName(Model m);
@@ -79,6 +86,7 @@ struct Environment {
   /// one image by name. Exactly one is set.
   std::string image_family;
   std::string image;
+  Kind kind = Kind::kGroup;
   Model model = Model::kPush;
   int size = 1;
   std::optional<AutoscalingSpec> autoscaling;
@@ -101,8 +109,8 @@ struct Environment {
   int max_surge = 1;                 // rolling.
   int max_unavailable = 0;           // rolling.
   bool rollback_on_failure = true;   // A release that never gets healthy is undone.
-  int lb_port = 0;                   // The load balancer's port (127.0.0.1 on the local cloud).
-  int64_t timeout_sec = 600;         // How long a release may take to become healthy.
+  int lb_port = 0;  // The load balancer's port (127.0.0.1 on the local cloud); 0: kind instance.
+  int64_t timeout_sec = 600;  // How long a release may take to become healthy.
   /// ttl: the environment is destroyed this long after its latest release
   /// started (0: never). A production environment needs allow_ttl: true.
   int64_t ttl_sec = 0;
@@ -114,7 +122,8 @@ struct Environment {
   /// IMAGO_URL set to the load balancer's address; exit 0 passes.
   std::string smoke;
 
-  /// service-env: the prefix of everything the environment makes.
+  /// service-env: the prefix of everything the environment makes, and
+  /// the name of a kind: instance environment's VM.
   std::string Prefix() const { return service + "-" + name; }
 };
 

@@ -88,12 +88,13 @@ TEST_F(EnvironmentTest, ErrorsNameFileLineAndKey) {
             path + ":4: key 'size': expected a whole number from 0 to 100");
   EXPECT_EQ(Error(std::string(kMinimal) + "strategy: {type: blue}\n"),
             path + ":6: key 'strategy.type': expected red-black (or blue-green) or rolling");
-  EXPECT_EQ(Error(std::string(kMinimal) + "sise: 3\n"),
-            path +
-                ":6: key 'sise': unknown key (expected one of: service, project, zone, image, "
-                "model, size, autoscaling, machine_type, port, config, files, secrets, "
-                "health_check, strategy, load_balancer, timeout, ttl, allow_ttl, data_disks, "
-                "clone_data, daily, smoke)");
+  EXPECT_EQ(
+      Error(std::string(kMinimal) + "sise: 3\n"),
+      path +
+          ":6: key 'sise': unknown key (expected one of: service, kind, project, zone, image, "
+          "model, size, autoscaling, machine_type, port, config, files, secrets, "
+          "health_check, strategy, load_balancer, timeout, ttl, allow_ttl, data_disks, "
+          "clone_data, daily, smoke)");
   EXPECT_EQ(Error("image: {family: app}\nload_balancer: {port: 8080}\n"),
             path +
                 ":1: key 'service': missing: the service's name (it names what is made, e.g. "
@@ -207,6 +208,44 @@ TEST_F(EnvironmentTest, DataDisksMakeAStatefulRollingGroup) {
                   "data_disks: {data: {size: 1GB}}\nautoscaling: {min: 1, max: 3}\n")
                 .find("cannot autoscale"),
             std::string::npos);
+}
+
+TEST_F(EnvironmentTest, KindInstanceIsOneVmWithoutGroupOrLoadBalancer) {
+  constexpr const char* kVm =
+      "service: pg\nkind: instance\nimage: {family: db}\ndata_disks: {data: {size: 5GB}}\n";
+  auto env = LoadEnvironment(Write("db.yaml", kVm));
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  EXPECT_EQ(env->kind, Kind::kInstance);
+  EXPECT_EQ(env->strategy, Strategy::kReplace);  // Not a stateful group's rolling.
+  EXPECT_STREQ(StrategyName(env->strategy), "replace");
+  EXPECT_EQ(env->lb_port, 0);
+  EXPECT_EQ(env->size, 1);
+  EXPECT_TRUE(env->rollback_on_failure);
+  auto keep = LoadEnvironment(
+      Write("db.yaml", std::string(kVm) + "strategy: {rollback_on_failure: false}\n"));
+  ASSERT_TRUE(keep.ok()) << keep.status().message();
+  EXPECT_FALSE(keep->rollback_on_failure);
+  EXPECT_EQ(LoadEnvironment(Write("dev.yaml", kMinimal))->kind, Kind::kGroup);
+
+  EXPECT_NE(Error(std::string(kVm) + "load_balancer: {port: 80}\n")
+                .find(":5: key 'load_balancer': kind: instance is one VM, reached at its own "
+                      "address"),
+            std::string::npos);
+  for (const char* bad : {"size: 1\n", "autoscaling: {min: 1, max: 2}\n"}) {
+    EXPECT_NE(Error(std::string(kVm) + bad).find("kind: instance is one VM"), std::string::npos)
+        << bad;
+  }
+  EXPECT_NE(Error(std::string(kVm) + "model: pull\n").find("key 'model': kind: instance is push"),
+            std::string::npos);
+  for (const char* bad : {"strategy: rolling\n", "strategy: {type: red-black}\n",
+                          "strategy: {max_unavailable: 1}\n"}) {
+    EXPECT_NE(Error(std::string(kVm) + bad).find("only strategy.rollback_on_failure applies"),
+              std::string::npos)
+        << bad;
+  }
+  EXPECT_NE(
+      Error("service: pg\nkind: vm\nimage: {family: db}\n").find(":2: key 'kind': expected group"),
+      std::string::npos);
 }
 
 TEST_F(EnvironmentTest, CloneDataNamesItsSourceScriptsAndBackups) {

@@ -11,6 +11,8 @@
 #include "compute/resource_ref.h"
 #include "compute/types.h"
 #include "deploy/clone_data.h"
+#include "deploy/replace.h"
+#include "groups/health_prober.h"
 #include "lifecycle/release_ledger.h"
 
 namespace imago::deploy {
@@ -109,7 +111,20 @@ Result<std::vector<EnvironmentSummary>> ListEnvironments(compute::Service& svc,
     for (const auto& r : releases) {
       if (r.state == lifecycle::release_state::kLive) live = &r;
     }
-    if (live) {
+    if (live && !live->instance.empty()) {
+      // kind: instance: its VM, probed once with the release's health check.
+      e.live = live->number;
+      e.image = live->image;
+      e.wanted = 1;
+      auto in = svc.instances().Get(project, live->zone, live->instance);
+      auto hc = svc.health_checks().Get(project, live->instance_template);
+      if (in.ok() && hc.ok() && in->status == "RUNNING") {
+        auto rel = in->labels.find("imago-release");
+        groups::HostProber prober;
+        e.healthy = rel != in->labels.end() && rel->second == std::to_string(live->number) &&
+                    prober.Probe(*hc, *in);
+      }
+    } else if (live) {
       e.live = live->number;
       e.image = live->image;
       auto mis =
@@ -155,7 +170,9 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
   t.service = service;
   t.env = env;
   std::set<std::string> groups{prefix}, templates, keys;
+  bool single = false;  // kind: instance: its VM is PREFIX.
   for (const auto& r : *releases) {
+    single = single || !r.instance.empty();
     if (!r.zone.empty()) t.zone = r.zone;
     if (!r.group.empty()) groups.insert(r.group);
     if (!r.instance_template.empty()) templates.insert(r.instance_template);
@@ -185,6 +202,20 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
     // A clone's job VM, when its clone was cut short.
     if (*clone && svc.instances().Get(project, t.zone, prefix + "-clone").ok()) {
       add(kInstance, prefix + "-clone");
+    }
+    // kind: instance: the VM, when it is the environment's (labelled so).
+    if (single) {
+      auto in = svc.instances().Get(project, t.zone, prefix);
+      if (in.ok()) {
+        auto env_label = in->labels.find("imago-env");
+        auto svc_label = in->labels.find("imago-service");
+        if (env_label != in->labels.end() && env_label->second == env &&
+            svc_label != in->labels.end() && svc_label->second == service) {
+          add(kInstance, prefix);
+        }
+      } else if (in.status().code() != Code::kNotFound) {
+        return in.status();
+      }
     }
     std::set<std::string> live_groups;
     for (const auto& g : groups) {
@@ -243,7 +274,9 @@ Result<Teardown> PlanTeardown(compute::Service& svc, secrets::BundleStore* bundl
   if (!p.ok()) return p.status();
   const std::string config_prefix = "imago-config-" + prefix + "-";
   for (const auto& [k, v] : p->common_instance_metadata.items) {
-    if (keys.count(k) || k == CloneKey(service, env) ||
+    // An interrupted replacement of the VM (deploy/replace.h) is moot once it goes.
+    const bool replace_record = single && !t.zone.empty() && k == ReplaceKey(t.zone, prefix);
+    if (keys.count(k) || k == CloneKey(service, env) || replace_record ||
         (k.starts_with(config_prefix) &&
          k.find_first_not_of("0123456789", config_prefix.size()) == std::string::npos)) {
       add(kMetadata, k);

@@ -40,6 +40,7 @@ Json ToJson(const Release& r) {
   Put(j, "why", r.why);
   Put(j, "instanceTemplate", r.instance_template);
   Put(j, "group", r.group);
+  Put(j, "instance", r.instance);
   Put(j, "strategy", r.strategy);
   Put(j, "model", r.model);
   Put(j, "configHash", r.config_hash);
@@ -75,6 +76,7 @@ Result<Release> ReleaseFromJson(const Json& j) {
     r.why = s("why");
     r.instance_template = s("instanceTemplate");
     r.group = s("group");
+    r.instance = s("instance");
     r.strategy = s("strategy");
     r.model = s("model");
     r.config_hash = s("configHash");

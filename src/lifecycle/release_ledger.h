@@ -45,9 +45,14 @@ struct Release {
   std::string image_id;
   std::string image_digest;  // The bake digest label, when the image has one.
   std::string why;           // "family app moved from app-v7 to app-v8", "rollback to 3".
+  /// A group's release: its template (also the name of its health check
+  /// and secrets bundle) and group. A kind: instance release: the name of
+  /// its health check, secrets bundle and configuration (no template), and
+  /// `instance`, its VM, instead of a group.
   std::string instance_template;
   std::string group;
-  std::string strategy;  // red-black, rolling.
+  std::string instance;
+  std::string strategy;  // red-black, rolling, replace (kind: instance).
   std::string model;     // push, pull.
   std::string config_hash;
   std::string config_key;  // pull: the project metadata key holding its configuration.
