@@ -7,7 +7,9 @@
 # replace` of a plain instance with a data disk (stop, detach, delete, new
 # VM from the image with the disk, until /health answers), its downtime as
 # imago measures and prints it (from the stop to the first 200, polled every
-# 0.2 s). Baseline, in the same script: the floor of one stop plus one boot
+# 0.2 s). The same pattern through `imago deploy` of a kind: instance
+# environment (its VM bench-vm and data disk), its downtime as the deploy
+# prints it (the same measure). Baseline, in the same script: the floor of one stop plus one boot
 # of that instance (imago instances stop, then start, until /health
 # answers). Runs RUNS times (default 3) and prints medians.
 #
@@ -42,8 +44,22 @@ load_balancer: {port: $port}
 timeout: 5m
 EOF
 }
+vm_file() {  # vm_file RELEASE: one VM, no group (kind: instance)
+  cat >environments/vm.yaml <<EOF
+service: bench
+kind: instance
+image: {family: db}
+config: {RELEASE: "$1"}
+files: {startup-script: db.sh}
+data_disks: {data: {size: 1GB}}
+health_check: {path: /health, timeout: 1s}
+timeout: 5m
+EOF
+}
 env_file r0
 imago deploy db --yes >deploy0.out 2>&1 || { cat deploy0.out >&2; exit 1; }
+vm_file r0
+imago deploy vm --yes >vm0.out 2>&1 || { cat vm0.out >&2; exit 1; }
 imago disks create floor-data --size 1 >/dev/null 2>&1
 imago instances create floor --image db-v0 --ports 80 --disk name=floor-data >/dev/null 2>&1
 fport=$(imago instances describe floor --format json | jq -r '.forwardedPorts[0].hostPort')
@@ -56,7 +72,7 @@ up() {
 }
 up "$fport" "the floor VM's first boot" floor
 
-floor=() down=() total=() plain=()
+floor=() down=() total=() plain=() single=()
 for r in $(seq 1 "$runs"); do
   t0=$(now)
   imago instances stop floor >/dev/null 2>&1
@@ -67,6 +83,9 @@ for r in $(seq 1 "$runs"); do
     --health-path /health --timeout 5m --yes --format json 2>replace.err) || { cat replace.err >&2; exit 1; }
   plain+=("$(jq -r .downtimeSeconds <<<"$out")")
   fport=$(imago instances describe floor --format json | jq -r '.forwardedPorts[0].hostPort')
+  vm_file "r$r"
+  out=$(imago deploy vm --yes --format json 2>vm.err) || { cat vm.err >&2; exit 1; }
+  single+=("$(jq -r .downtimeSeconds <<<"$out")")
 
   # The prober: one line per answer, "TIME OK|FAIL".
   (while :; do
@@ -93,7 +112,7 @@ for r in $(seq 1 "$runs"); do
     ((SECONDS < end)) || { imago instances get-serial-port-output "$(imago instances list --format json | jq -r '.[] | select(.name | startswith("bench-db")) | .name')" | tail -15 >&2; echo "stateful_bench: the data disk has $got boot(s), expected $((r + 1))" >&2; exit 1; }
     sleep 0.2
   done
-  echo "run $r: floor (stop + boot) ${floor[-1]} s, plain pattern (instances replace): down ${plain[-1]} s, stateful replacement: down ${down[-1]} s, deploy ${total[-1]} s" >&2
+  echo "run $r: floor (stop + boot) ${floor[-1]} s, plain pattern (instances replace): down ${plain[-1]} s, kind: instance deploy: down ${single[-1]} s, stateful replacement: down ${down[-1]} s, deploy ${total[-1]} s" >&2
 done
 printf 'stateful replacement of 1 VM: downtime %6.1f s   floor, stop + boot of a plain VM: %6.1f s   ratio %.2fx\n' \
   "$(median <<<"${down[*]}")" "$(median <<<"${floor[*]}")" \
@@ -101,5 +120,8 @@ printf 'stateful replacement of 1 VM: downtime %6.1f s   floor, stop + boot of a
 printf 'plain pattern, instances replace of 1 VM: downtime %6.1f s   floor, stop + boot: %6.1f s   ratio %.2fx\n' \
   "$(median <<<"${plain[*]}")" "$(median <<<"${floor[*]}")" \
   "$(echo "$(median <<<"${plain[*]}") / $(median <<<"${floor[*]}")" | bc -l)"
+printf 'plain pattern, deploy of a kind: instance environment: downtime %6.1f s   floor, stop + boot: %6.1f s   ratio %.2fx\n' \
+  "$(median <<<"${single[*]}")" "$(median <<<"${floor[*]}")" \
+  "$(echo "$(median <<<"${single[*]}") / $(median <<<"${floor[*]}")" | bc -l)"
 printf 'the whole deploy (plan, recreate, health-gated wait): %6.1f s (median of %s)\n' \
   "$(median <<<"${total[*]}")" "$runs"
