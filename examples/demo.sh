@@ -61,8 +61,9 @@ SH
   "$IMAGO" --now "$(date -u -d '+90 days' +%FT%TZ)" rotate --family kit --dry-run --format json |
     jq -r '.skipped[] | "\(.image): \(.reason)"'
 
-  say "One VM outside any group gets a new image by the plain pattern: stop, detach its data disk, a new VM of the same name from the image, attach; what it wrote there stays"
-  cat >journal.sh <<'SH'
+  say "A database VM as an environment (kind: instance): each release is a new VM of the same name from the new image, its data disk moved over (stop, detach, new VM, attach); rollback the same way"
+  mkdir -p db-env
+  cat >db-env/journal.sh <<'SH'
 #!/bin/sh
 md=http://169.254.169.254/computeMetadata/v1/instance
 while [ ! -e /dev/disk/by-id/google-journal ]; do sleep 0.2; done
@@ -74,22 +75,38 @@ sync
 cp /mnt/journal/log /www/.journal && mv /www/.journal /www/journal.txt
 echo ok >/www/.ready && mv /www/.ready /www/ready
 SH
-  run disks create journal --size 1GB
-  run instances create db-1 --image kit-busybox-v2 --ports 80 --metadata release=1 \
-    --metadata-from-file startup-script=journal.sh --disk name=journal,device-name=journal
-  journal() {  # What db-1's data disk holds, once db-1 serves it.
+  db_env() {  # db_env IMAGE RELEASE: the environment file, shown.
+    cat >db-env/db.yaml <<EOF
+service: journal
+kind: instance              # one VM, journal-db; no group, no load balancer
+image: {name: $1}
+config: {release: "$2"}
+files: {startup-script: journal.sh}
+data_disks:
+  journal: {size: 1GB}      # journal-db-journal, kept across releases
+health_check: {path: /ready}
+EOF
+    printf '%s$ cat db-env/db.yaml%s\n' "$dim" "$off"
+    cat db-env/db.yaml
+  }
+  journal() {  # What the VM's data disk holds, once it serves it.
     local p
-    p=$("$IMAGO" instances describe db-1 --format json | jq -r '.forwardedPorts[0].hostPort')
-    wait_up db-1 "http://127.0.0.1:$p/ready"
+    p=$("$IMAGO" instances describe journal-db --format json | jq -r '.forwardedPorts[0].hostPort')
+    wait_up journal-db "http://127.0.0.1:$p/ready"
     printf '%s$ curl http://127.0.0.1:%s/journal.txt%s\n' "$dim" "$p" "$off"
     curl -s "http://127.0.0.1:$p/journal.txt"
   }
+  db_env kit-busybox-v2 1
+  run deploy db --environments db-env --yes
   journal
-  run instances replace db-1 --image-family kit --metadata release=2 --health-path /ready --yes
+  db_env kit-busybox-v3 2
+  run deploy db --environments db-env --yes
   journal
-  echo "(the same disk: release 1's line is still there; the downtime above is stop + swap + boot)"
-  run instances delete db-1
-  run disks delete journal
+  run rollback db --environments db-env --yes
+  journal
+  echo "(one data disk all along: every release's line is still there; the downtime above is stop + swap + boot)"
+  run releases db --environments db-env
+  run env destroy db --environments db-env --yes
 
   say "Stop, then delete: the VM powers off cleanly (ACPI) and leaves nothing behind"
   run instances stop web-1
