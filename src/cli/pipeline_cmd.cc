@@ -339,6 +339,16 @@ void Pipeline::Deploy() {
       url = at.empty() ? "" : "http://" + at + "/";
     }
     Row smoke{"smoke", env.name, "", "", "IMAGO_URL=" + url + " " + Quote(env.smoke)};
+    if (url.empty()) {
+      smoke.result = "failed";
+      smoke.failed = true;
+      smoke.detail = fmt::format(
+          "not run: the VM {} has no address this host reaches (port {} neither forwarded nor "
+          "on a network IP)",
+          env.Prefix(), env.port);
+      rows_.push_back(smoke);
+      continue;
+    }
     struct stat st {};
     std::error_code ec;
     const std::string program = std::filesystem::absolute(env.smoke, ec).string();

@@ -392,6 +392,7 @@ Result<Plan> Deployer::PlanImage(const Environment& env, const std::string& imag
                          ? fmt::format("HTTP {} on port {}", env.health.path, env.health.port)
                          : fmt::format("TCP port {}", env.health.port)});
   if (env.kind == Kind::kInstance) {
+    IMAGO_RETURN_IF_ERROR(CheckVmDisks(env));
     PlanVmSteps(env, &p);
     return p;
   }

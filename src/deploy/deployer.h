@@ -188,6 +188,9 @@ class Deployer {
 
   // kind: instance (deployer_vm.cc): one VM, released by the plain pattern.
 
+  /// 400 naming the disk and the VM when one of env's data disks is
+  /// attached to a VM other than the environment's.
+  compute::Status CheckVmDisks(const Environment& env);
   /// The steps of plan `p` (instance and data disks), as they will happen.
   void PlanVmSteps(const Environment& env, Plan* p);
   /// Whether the environment's VM exists and runs release `number`; a VM

@@ -66,6 +66,25 @@ Result<bool> Deployer::VmRuns(const Environment& env, int number) {
   return number > 0 && label("imago-release") == std::to_string(number);
 }
 
+Status Deployer::CheckVmDisks(const Environment& env) {
+  for (const auto& dd : env.data_disks) {
+    const std::string disk = VmDiskName(env, dd.device);
+    auto got = svc_.disks().Get(env.project, env.zone, disk);
+    if (!got.ok()) {
+      if (got.status().code() == Code::kNotFound) continue;  // Made by the release.
+      return got.status();
+    }
+    for (const auto& user : got->users) {
+      if (compute::LastSegment(user) == env.Prefix()) continue;
+      return Status::Invalid(fmt::format(
+          "{}: the data disk {} is attached to {}; detach it there first (imago instances "
+          "detach-disk {} --disk {}); nothing was changed",
+          env.file, disk, compute::LastSegment(user), compute::LastSegment(user), disk));
+    }
+  }
+  return Status::OK();
+}
+
 void Deployer::PlanVmSteps(const Environment& env, Plan* p) {
   const std::string name = env.Prefix();
   auto in = svc_.instances().Get(env.project, env.zone, name);
@@ -194,7 +213,9 @@ Result<DeployResult> Deployer::ApplyVm(const Environment& env, const Plan& plan,
                      name));
   }
   // Data disks first, labelled as the environment's: a VM made or replaced
-  // below only attaches them, and no step but env destroy deletes them.
+  // below only attaches them, and no step but env destroy deletes them. One
+  // attached to another VM stops the release before the VM is touched.
+  IMAGO_RETURN_IF_ERROR(CheckVmDisks(env));
   for (const auto& dd : env.data_disks) {
     const std::string disk = VmDiskName(env, dd.device);
     auto got = svc_.disks().Get(env.project, env.zone, disk);
@@ -330,8 +351,10 @@ Result<DeployResult> Deployer::FailVm(const Environment& env, const Plan& plan,
     if (!releases.ok()) return releases.status();
     const Release* live = Find(*releases, plan.live);
     if (!live) return Status::Internal(fmt::format("release {} is not in the ledger", plan.live));
+    // The release that served gets at least 5 minutes to serve again: a
+    // short timeout is for the new release, not for the way back.
     auto req = VmRequest(env, live->image, live->config_key, live->instance_template, live->number,
-                         env.timeout_sec);
+                         std::max<int64_t>(env.timeout_sec, 300));
     if (!req.ok()) return req.status();
     auto rp = PlanReplace(svc_, *req);
     if (!rp.ok()) return rp.status();

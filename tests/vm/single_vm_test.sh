@@ -9,8 +9,10 @@
 # and configuration; promotion checks the VM serves; kill -9 in the middle
 # of a release: the rerun finishes it; env list shows its health;
 # clone-data fills another one's disk; env destroy deletes the VM and its
-# disk; a release through GCE's REST API (imago serve, --cloud gce). The guest keeps every line it wrote
-# on the data disk through all of it. Bad input: one line, nothing made.
+# disk; a release through GCE's REST API (imago serve, --cloud gce). The
+# guest keeps every line it wrote on the data disk through all of it, and
+# gets its secret at boot (never in metadata, the ledger or the output).
+# Bad input, a data disk attached to another VM: one line, nothing made.
 source "$(dirname "$0")/../cli/lib.sh"
 : "${IMAGO_SRC:?}"
 cache=${KIT_CACHE:-$WORK/cache}
@@ -31,8 +33,13 @@ mount /dev/disk/by-id/google-data /mnt/data 2>/dev/null ||
 echo "$(get RELEASE)" >>/mnt/data/log
 sync
 tr '\n' ' ' </mnt/data/log >/www/.index && mv /www/.index /www/index.html
+get DB_PASSWORD >/www/.secret && mv /www/.secret /www/secret.txt
 echo ok >/www/.ready && mv /www/.ready /www/ready
 EOF
+# A secret handed to the VM at boot (docs/secrets.md): never in its metadata,
+# the project's, the ledger or the output.
+export SVM_DB_PASSWORD=svm-s3cret-4d1f
+with_secret='secrets: {DB_PASSWORD: env:SVM_DB_PASSWORD}'
 env_file() {  # env_file NAME RELEASE [HEALTH_PATH] [EXTRA LINE]
   cat >"environments/$1.yaml" <<EOF
 service: pg
@@ -40,6 +47,7 @@ kind: instance
 image: {family: db}
 config: {RELEASE: $2}
 files: {startup-script: db.sh}
+${SECRETS-$with_secret}
 data_disks:
   data: {size: 1GB}
 health_check: {path: ${3:-/ready}, interval: 1s, timeout: 1s}
@@ -62,7 +70,7 @@ ledger() { imago releases db --format json | jq -r "$1"; }
 # --- bad input: one line with FILE:LINE, nothing made
 env_file db r1 /ready "load_balancer: {port: 8080}"
 expect_rc 3 imago deploy db --yes
-expect_contains "no load balancer" "$ERR" "environments/db.yaml:10: key 'load_balancer': kind: instance is one VM"
+expect_contains "no load balancer" "$ERR" "environments/db.yaml:11: key 'load_balancer': kind: instance is one VM"
 env_file db r1 /ready "size: 2"
 expect_rc 3 imago deploy db --yes
 expect_contains "no size" "$ERR" "key 'size': kind: instance is one VM"
@@ -77,6 +85,15 @@ expect_rc 3 imago deploy db --yes
 expect_contains "unknown kind" "$ERR" "key 'kind': expected group"
 [[ $(printf '%s\n' "$ERR" | wc -l) == 1 ]] || fail "error not one line: $ERR"
 expect_eq "nothing made" "$(imago instances list --format json | jq length),$(imago disks list --format json | jq length)" "0,0"
+# The environment's disk attached to another VM: refused at plan time.
+imago disks create pg-db-data --size 1GB >/dev/null 2>&1
+imago instances create other --image db-v1 --disk name=pg-db-data,device-name=data >/dev/null 2>&1
+env_file db r1
+expect_rc 3 imago deploy db --yes
+expect_contains "a disk attached elsewhere" "$ERR" "the data disk pg-db-data is attached to other; detach it there first"
+expect_eq "no release recorded" "$(imago releases db --format json | jq length)" 0
+imago instances delete other >/dev/null 2>&1
+imago disks delete pg-db-data >/dev/null 2>&1
 
 # --- 1. the first release makes the data disk and the VM
 env_file db r1
@@ -91,6 +108,12 @@ d=$(imago instances describe pg-db --format json)
 expect_eq "the VM is labelled as the environment's" "$(jq -r '.labels | "\(."imago-service") \(."imago-env") \(."imago-release")"' <<<"$d")" "pg db 1"
 expect_eq "the data disk by device name" "$(jq -r '[.disks[] | select(.boot | not) | "\(.deviceName)=\(.source | split("/") | last)"] | join(",")' <<<"$d")" "data=pg-db-data"
 expect_eq "no group, no load balancer" "$(imago instance-groups managed list --format json | jq length),$(imago forwarding-rules list --format json | jq length)" "0,0"
+secret() { curl -s -m 3 "http://127.0.0.1:$(host_port "$1")/secret.txt"; }
+expect_eq "the VM got its secret" "$(secret db)" "$SVM_DB_PASSWORD"
+for shown in "$(imago instances describe pg-db --format json)" "$(imago project-info describe --format json)" \
+  "$(imago releases db --format json)" "$(cat r1.out)"; do
+  [[ $shown != *"$SVM_DB_PASSWORD"* ]] || fail "the secret's value is shown: $shown"
+done
 expect_eq "no changes: nothing done" "$(imago deploy db --yes 2>&1 | tail -1)" "db: no changes; release 1 serves"
 
 # --- 2. a new image and configuration: the plain pattern, downtime printed
@@ -126,6 +149,7 @@ imago rollback db --yes >rb.out 2>&1 || { cat rb.out; fail "rollback"; }
 expect_contains "rollback plan" "$(cat rb.out)" "rollback from release 2 to release 1 (its configuration is kept"
 expect_eq "release 1's configuration back" "$(page db 'r1 r2 r3 r2 r1 ')" "r1 r2 r3 r2 r1 "
 expect_eq "on db-v1" "$(ledger '.[0] | "\(.number):\(.kind):\(.state):\(.image)"')" "4:rollback:LIVE:db-v1"
+expect_eq "with release 1's secret" "$(secret db)" "$SVM_DB_PASSWORD"
 
 # --- 6. kill -9 in the middle of a release: the rerun finishes it
 "$IMAGO" deploy db --yes >kill.out 2>&1 &
@@ -157,7 +181,7 @@ expect_eq "prod runs db's image" "$(imago releases prod --format json | jq -r '.
 start_serve
 gce() { "$IMAGO" --cloud gce --project local --zone local-a \
   --endpoint "http://127.0.0.1:$port/compute/v1/" "$@"; }
-env_file prod p2
+SECRETS="" env_file prod p2  # On GCE secrets are refused (docs/secrets.md).
 gce deploy prod --yes >/dev/null 2>gce.err || fail "deploy through the API failed: $(cat gce.err)"
 expect_contains "replaced through the API" "$(cat gce.err)" "replaced pg-prod: db-v2 -> db-v2; downtime"
 expect_eq "prod's disk kept through the API" "$(page prod 'p1 p2 ')" "p1 p2 "
