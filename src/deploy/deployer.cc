@@ -632,9 +632,15 @@ Result<Plan> Deployer::PlanPromotion(const Environment& from, const Environment&
 
 // ---------------------------------------------------------------- resources
 
-Status Deployer::EnsureHealthCheck(const Environment& env, const std::string& name) {
+bool Deployer::ReusesRelease(const Environment& env, const Plan& plan) {
+  return plan.changes() && plan.instance_template != ReleaseName(env.Prefix(), plan.release);
+}
+
+Status Deployer::EnsureHealthCheck(const Environment& env, const std::string& name,
+                                   bool keep_existing) {
   const compute::HealthCheck hc = HealthCheckFor(env, name);
   auto got = svc_.health_checks().Get(env.project, hc.name);
+  if (got.ok() && keep_existing) return Status::OK();
   if (got.ok()) {
     bool same = got->type == hc.type && got->check_interval_sec == hc.check_interval_sec &&
                 got->timeout_sec == hc.timeout_sec &&
@@ -1164,7 +1170,7 @@ Result<DeployResult> Deployer::Apply(const Environment& env, const Plan& plan, c
   if (!plan.instance.empty()) return ApplyVm(env, plan, start, l, cancel);
 
   // 2. What the release runs on.
-  IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template));
+  IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template, ReusesRelease(env, plan)));
   if (!plan.secret_values.empty()) {
     // Before the template: no instance of it may boot without its secrets.
     if (!bundles_) return Status::Invalid("secrets: this cloud cannot hand secrets to VMs");

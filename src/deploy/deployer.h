@@ -172,8 +172,15 @@ class Deployer {
   compute::Result<double> RecordFailed(const Environment& env, int release, int64_t start,
                                        const std::string& result, bool cleaned);
   /// The health check `name` (a release's own: named as its template) with
-  /// env's settings.
-  compute::Status EnsureHealthCheck(const Environment& env, const std::string& name);
+  /// env's settings; made when missing. `keep_existing`: one that exists is
+  /// left as it is (a rollback to an earlier release's template keeps the
+  /// check that release was judged by, not the file's of the release that
+  /// failed).
+  compute::Status EnsureHealthCheck(const Environment& env, const std::string& name,
+                                    bool keep_existing = false);
+  /// Whether `plan` runs on an earlier release's template and check (a
+  /// rollback) rather than its own.
+  static bool ReusesRelease(const Environment& env, const Plan& plan);
   compute::Status EnsureTemplate(const Environment& env, const Plan& plan);
   compute::Status EnsureGroup(const Environment& env, const Plan& plan, const std::string& group);
   /// The load balancer of `env`, sending to `group`, with `warm` (when not

@@ -204,7 +204,7 @@ Result<DeployResult> Deployer::ApplyVm(const Environment& env, const Plan& plan,
   auto interrupted = [&] { return Interrupted(plan.release, seconds()); };
   const std::string name = env.Prefix();
 
-  IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template));
+  IMAGO_RETURN_IF_ERROR(EnsureHealthCheck(env, plan.instance_template, ReusesRelease(env, plan)));
   if (!plan.secret_values.empty()) {
     // Before the VM: it may not boot without its secrets.
     if (!bundles_) return Status::Invalid("secrets: this cloud cannot hand secrets to VMs");

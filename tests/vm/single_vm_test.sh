@@ -142,16 +142,19 @@ expect_contains "rolled back" "$ERR" "rolled back: pg-db runs release 2 (db-v2) 
 expect_eq "release 2's data and configuration back" "$(page db 'r1 r2 r3 r2 ')" "r1 r2 r3 r2 "
 expect_eq "release 3 failed, 2 live" "$(ledger '[.[] | "\(.number):\(.state)"] | join(" ")')" "3:FAILED 2:LIVE 1:SUPERSEDED"
 
-# --- 5. rollback: release 1's exact image and configuration (RELEASE r1),
-#        although the file now says r4
-env_file db r4
+# --- 5. rollback: release 1's exact image, configuration (RELEASE r1) and
+#        health check, although the file now says r4 and a health path that
+#        never answers
+env_file db r4 /never
 imago rollback db --yes >rb.out 2>&1 || { cat rb.out; fail "rollback"; }
+expect_eq "release 1's own check kept" "$(imago health-checks describe pg-db-v001 --format json | jq -r .httpHealthCheck.requestPath)" /ready
 expect_contains "rollback plan" "$(cat rb.out)" "rollback from release 2 to release 1 (its configuration is kept"
 expect_eq "release 1's configuration back" "$(page db 'r1 r2 r3 r2 r1 ')" "r1 r2 r3 r2 r1 "
 expect_eq "on db-v1" "$(ledger '.[0] | "\(.number):\(.kind):\(.state):\(.image)"')" "4:rollback:LIVE:db-v1"
 expect_eq "with release 1's secret" "$(secret db)" "$SVM_DB_PASSWORD"
 
 # --- 6. kill -9 in the middle of a release: the rerun finishes it
+env_file db r4
 "$IMAGO" deploy db --yes >kill.out 2>&1 &
 dp=$!
 end=$((SECONDS + 90))
