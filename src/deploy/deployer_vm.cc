@@ -184,9 +184,10 @@ Result<bool> Deployer::VmHealthy(const Environment& env, const std::string& chec
   groups::HostProber prober;
   // A few probes, as a checker's threshold would: one lost packet is not
   // a sick VM.
+  if (in->status != "RUNNING") return false;
   for (int i = 0; i < 3; ++i) {
-    if (in->status == "RUNNING" && prober.Probe(check, *in)) return true;
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (prober.Probe(check, *in)) return true;
   }
   return false;
 }

@@ -111,10 +111,12 @@ Result<std::vector<EnvironmentSummary>> ListEnvironments(compute::Service& svc,
     for (const auto& r : releases) {
       if (r.state == lifecycle::release_state::kLive) live = &r;
     }
-    if (live && !live->instance.empty()) {
-      // kind: instance: its VM, probed once with the release's health check.
+    if (live) {
       e.live = live->number;
       e.image = live->image;
+    }
+    if (live && !live->instance.empty()) {
+      // kind: instance: its VM, probed once with the release's health check.
       e.wanted = 1;
       auto in = svc.instances().Get(project, live->zone, live->instance);
       auto hc = svc.health_checks().Get(project, live->instance_template);
@@ -125,8 +127,6 @@ Result<std::vector<EnvironmentSummary>> ListEnvironments(compute::Service& svc,
                     prober.Probe(*hc, *in);
       }
     } else if (live) {
-      e.live = live->number;
-      e.image = live->image;
       auto mis =
           svc.instance_group_managers().ListManagedInstances(project, live->zone, live->group);
       if (mis.ok()) {
